@@ -1,0 +1,118 @@
+/* cmd_threads_blocked.c - `threads-blocked`: goroutines grouped by what they wait on and where. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../go/go_tasks.h"
+#include "../output/threads_report.h"
+#include "../util/duration.h"
+#include "session.h"
+
+enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE };
+
+static const hs_opt opts[] = {
+    [O_ALL] = {"all", 0, 0, "also show running and runnable goroutines, and the runtime's own"},
+    [O_MIN_WAIT] = {"min-wait", 0, 1, "only goroutines known to wait at least DUR (30s, 5m, 1h)"},
+    [O_LIMIT] = {"limit", 'n', 1, "show at most N groups (text default 20; 0 = all)"},
+    [O_JSON] = {"json", 0, 0, "one JSON object instead of text"},
+    [O_GOROUTINE] = {"goroutine", 0, 1, "show one goroutine in full"},
+    {0, 0, 0, 0},
+};
+
+typedef struct tb_options {
+    int all, json;
+    long limit;
+    int64_t min_wait;
+    long goroutine; /* -1: none */
+} tb_options;
+
+static int read_options(const hs_args *a, tb_options *o, hs_err *err)
+{
+    o->all = a->v[O_ALL].present;
+    o->json = a->v[O_JSON].present;
+    o->limit = o->json ? 0 : 20;
+    o->min_wait = 0;
+    o->goroutine = -1;
+    if (a->npos)
+        return hs_errf(err, "unexpected argument \"%s\"", a->pos[0]);
+    if (a->v[O_LIMIT].present && hs_opt_uint("limit", a->v[O_LIMIT].arg, &o->limit, err) < 0)
+        return -1;
+    if (a->v[O_MIN_WAIT].present && hs_duration_parse(a->v[O_MIN_WAIT].arg, &o->min_wait, err) < 0)
+        return -1;
+    if (a->v[O_GOROUTINE].present && hs_opt_uint("goroutine", a->v[O_GOROUTINE].arg, &o->goroutine, err) < 0)
+        return -1;
+    return 0;
+}
+
+static size_t count_total(const hs_task *t, size_t n, int all, size_t *nsystem)
+{
+    size_t total = 0;
+    *nsystem = 0;
+    for (size_t i = 0; i < n; i++) {
+        *nsystem += t[i].system;
+        total += all || !t[i].system;
+    }
+    return total;
+}
+
+static int render(const tb_options *o, threads_report *r, strbuf *out, hs_err *err)
+{
+    if (o->goroutine >= 0) {
+        for (size_t i = 0; i < r->ntasks; i++)
+            if (r->tasks[i].id == (uint64_t)o->goroutine) {
+                (o->json ? task_render_json : task_render_text)(r, &r->tasks[i], out);
+                return HS_OK;
+            }
+        hs_errf(err, "no goroutine %ld in %s", o->goroutine, r->target->description);
+        return HS_FAIL;
+    }
+    (o->json ? threads_render_json : threads_render_text)(r, out);
+    return HS_OK;
+}
+
+static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_err *err)
+{
+    tb_options o;
+    if (read_options(a, &o, err) < 0)
+        return HS_USAGE;
+    go_rt *rt;
+    go_goroutines gs;
+    if (hs_session_go(s, &rt, err) < 0 || go_goroutines_read(rt, &gs, err) < 0)
+        return HS_FAIL;
+    hs_task *tasks = NULL;
+    hs_task_groups groups = {0};
+    hs_group_filter f = {o.all, o.min_wait};
+    int status = HS_FAIL;
+    if (go_tasks_build(rt, &gs, &tasks, err) == 0) {
+        if (hs_task_groups_build(tasks, gs.n, &f, &groups) < 0) {
+            hs_errf(err, "out of memory grouping %zu goroutines", gs.n);
+        } else {
+            threads_report r = {"go", rt->ver.full, s->target, tasks, gs.n, 0, 0, &groups,
+                                o.limit, o.all, gs.now_exact, sb_str(&gs.warnings)};
+            r.total = count_total(tasks, gs.n, o.all, &r.nsystem);
+            status = render(&o, &r, out, err);
+            if (!o.json)
+                sb_puts(msgs, sb_str(&gs.warnings));
+        }
+    }
+    hs_task_groups_free(&groups);
+    free(tasks);
+    go_goroutines_free(&gs);
+    return status;
+}
+
+const hs_command hs_cmd_threads_blocked = {
+    "threads-blocked",
+    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID]",
+    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID]\n"
+    "  Goroutines grouped by what they wait on (the runtime's own words: chan receive, select,\n"
+    "  sync.Mutex.Lock, IO wait, ...) and by stack, largest group first, with how long they have\n"
+    "  waited where the runtime recorded it (it does so at each GC).\n"
+    "  --all            also show running and runnable goroutines, and the runtime's own\n"
+    "  --min-wait DUR   only goroutines known to wait at least DUR (30s, 5m, 1h)\n"
+    "  -n, --limit N    show at most N groups (text default 20; 0 = all)\n"
+    "  --json           one JSON object instead of text\n"
+    "  --goroutine ID   show one goroutine in full\n",
+    opts,
+    1,
+    run,
+};

@@ -1,0 +1,167 @@
+/* session.c - sessions, targets and running commands: the implementation of heapscope.h. */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../target/core_target.h"
+#include "../target/host_target.h"
+#include "../target/pid_target.h"
+
+hs_session *hs_session_new(void) { return calloc(1, sizeof(hs_session)); }
+
+void hs_session_close_target(hs_session *s)
+{
+    go_rt_close(s->go);
+    s->go = NULL;
+    hs_target_close(s->target);
+    s->target = NULL;
+    hs_image_close(s->exe);
+    s->exe = NULL;
+    free(s->target_warning);
+    s->target_warning = NULL;
+}
+
+void hs_session_free(hs_session *s)
+{
+    if (!s)
+        return;
+    hs_session_close_target(s);
+    free(s);
+}
+
+/* Every new target inherits the session's interrupt check (a host target may bring its own). */
+static void adopt_interrupt(hs_session *s)
+{
+    if (s->target && s->interrupted) {
+        s->target->interrupted = s->interrupted;
+        s->target->interrupt_ctx = s->interrupt_ctx;
+    }
+}
+
+static int fail(hs_err *e, char *err, size_t errlen)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", e->msg);
+    return -1;
+}
+
+/* Opens the executable (given, or the one the target records) for a freshly opened target. */
+static int open_exe(hs_session *s, const char *exe_path, hs_err *e)
+{
+    const char *path = exe_path ? exe_path : s->target->exe_path;
+    if (!path)
+        return hs_errf(e, "%s does not record its executable; pass it with --exe",
+                       s->target->description);
+    if (hs_image_open(&s->exe, path, e) < 0)
+        return exe_path ? -1 : hs_errctx(e, "the executable recorded in %s (pass another with --exe)",
+                                         s->target->description);
+    return 0;
+}
+
+int hs_session_open_core(hs_session *s, const char *core_path, const char *exe_path, char *err,
+                         size_t errlen)
+{
+    hs_err e = {{0}};
+    hs_session_close_target(s);
+    if (hs_core_target_open(&s->target, core_path, &e) < 0 || open_exe(s, exe_path, &e) < 0 ||
+        hs_core_target_set_exe(s->target, s->exe, &e) < 0) {
+        hs_session_close_target(s);
+        return fail(&e, err, errlen);
+    }
+    adopt_interrupt(s);
+    const char *w = hs_core_target_warning(s->target);
+    if (w && *w)
+        s->target_warning = strdup(w);
+    return 0;
+}
+
+int hs_session_attach_pid(hs_session *s, int pid, char *err, size_t errlen)
+{
+    hs_err e = {{0}};
+    hs_session_close_target(s);
+    if (hs_pid_target_attach(&s->target, pid, &e) < 0 || open_exe(s, NULL, &e) < 0) {
+        hs_session_close_target(s);
+        return fail(&e, err, errlen);
+    }
+    adopt_interrupt(s);
+    return 0;
+}
+
+int hs_session_open_host(hs_session *s, const hs_host_target *host, char *err, size_t errlen)
+{
+    hs_err e = {{0}};
+    hs_session_close_target(s);
+    if (hs_host_target_open(&s->target, host, &e) < 0 || open_exe(s, host->exe_path, &e) < 0) {
+        hs_session_close_target(s);
+        return fail(&e, err, errlen);
+    }
+    adopt_interrupt(s);
+    const char *w = hs_host_target_warning(s->target);
+    if (w && *w)
+        s->target_warning = strdup(w);
+    return 0;
+}
+
+void hs_session_set_interrupt(hs_session *s, int (*interrupted)(void *ctx), void *ctx)
+{
+    s->interrupted = interrupted;
+    s->interrupt_ctx = ctx;
+    if (s->target && interrupted) {
+        s->target->interrupted = interrupted;
+        s->target->interrupt_ctx = ctx;
+    }
+}
+
+int hs_session_go(hs_session *s, go_rt **rt, hs_err *err)
+{
+    if (!s->go && go_rt_open(&s->go, s->target, s->exe, err) < 0)
+        return -1;
+    *rt = s->go;
+    return 0;
+}
+
+static hs_result result(int status, strbuf *out, strbuf *msgs)
+{
+    hs_result r = {status, sb_detach(out), sb_detach(msgs)};
+    return r;
+}
+
+hs_result hs_session_run(hs_session *s, int argc, const char *const *argv)
+{
+    strbuf out, msgs;
+    sb_init(&out);
+    sb_init(&msgs);
+    hs_err e = {{0}};
+    const hs_command *c = argc > 0 ? hs_find_command(argv[0]) : NULL;
+    if (!c) {
+        sb_printf(&msgs, "heapscope: unknown command \"%s\" (commands: threads-blocked, heap-top, "
+                  "snapshot, snapshot-diff)\n", argc > 0 ? argv[0] : "");
+        return result(HS_USAGE, &out, &msgs);
+    }
+    hs_args a;
+    if (hs_parse_args(argc, argv, c->opts, &a, &e) < 0) {
+        sb_printf(&msgs, "%s: %s\nusage: %s\n", c->name, e.msg, c->summary);
+        return result(HS_USAGE, &out, &msgs);
+    }
+    if (c->needs_target && !s->target) {
+        sb_printf(&msgs, "%s: no target: give --pid PID or --core CORE [--exe EXE]\n", c->name);
+        return result(HS_USAGE, &out, &msgs);
+    }
+    if (s->target_warning)
+        sb_printf(&msgs, "warning: %s\n", s->target_warning);
+    int status = c->run(s, &a, &out, &msgs, &e);
+    if (status != HS_OK && e.msg[0])
+        sb_printf(&msgs, "%s: %s\n", c->name, e.msg);
+    return result(status, &out, &msgs);
+}
+
+void hs_result_free(hs_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+void hs_free(void *p) { free(p); }

@@ -1,0 +1,39 @@
+/* session.h - what a session holds (a target, its executable, the runtime model opened on
+ * demand) and the command table every front reaches through hs_session_run. */
+#ifndef HS_SESSION_H
+#define HS_SESSION_H
+
+#include <heapscope/heapscope.h>
+
+#include "../go/go_runtime.h"
+#include "../util/strbuf.h"
+#include "options.h"
+
+struct hs_session {
+    hs_target *target;
+    hs_image *exe;
+    go_rt *go;
+    char *target_warning; /* e.g. a truncated core; repeated with every command */
+    int (*interrupted)(void *ctx);
+    void *interrupt_ctx;
+};
+
+/* The Go runtime model of the current target, opened on first use. */
+int hs_session_go(hs_session *s, go_rt **rt, hs_err *err);
+
+typedef struct hs_command {
+    const char *name;
+    const char *summary;
+    const char *usage; /* full help text */
+    const hs_opt *opts;
+    int needs_target;
+    /* Returns HS_OK, HS_FAIL or HS_USAGE; text to stdout goes to out, messages (warnings) to msgs,
+     * the failure itself to err. */
+    int (*run)(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_err *err);
+} hs_command;
+
+const hs_command *hs_find_command(const char *name);
+
+extern const hs_command hs_cmd_threads_blocked;
+
+#endif

@@ -1,0 +1,287 @@
+/* go_goroutines.c - reading every goroutine from runtime.allgs (see go_goroutines.h). */
+#include "go_goroutines.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "go_unwind.h"
+
+#define MAX_GOROUTINES 50000000u /* more means allgs is corrupt */
+#define MAX_MS 100000u
+
+typedef struct thread_of_m {
+    uint64_t curg;
+    int32_t tid;
+    const hs_thread *thread;
+} thread_of_m;
+
+typedef struct walk {
+    go_rt *rt;
+    go_goroutines *out;
+    go_unwinder *unw;
+    thread_of_m *ms;
+    size_t nms;
+    uint64_t *pcs;
+    uint8_t *gbuf;
+} walk;
+
+static uint64_t rd64(const uint8_t *b, int64_t off) { uint64_t v; memcpy(&v, b + off, 8); return v; }
+static uint32_t rd32(const uint8_t *b, int64_t off) { uint32_t v; memcpy(&v, b + off, 4); return v; }
+
+static const hs_thread *thread_by_tid(hs_target *t, int32_t tid)
+{
+    for (size_t i = 0; i < t->nthreads; i++)
+        if (t->threads[i].tid == tid)
+            return &t->threads[i];
+    return NULL;
+}
+
+/* Walks runtime.allm to learn which goroutine each thread runs. */
+static void read_ms(walk *w)
+{
+    go_rt *rt = w->rt;
+    const go_offsets *o = &rt->off;
+    uint64_t m = 0;
+    if (hs_read_u64(rt->t, rt->sym.allm, &m, NULL) < 0)
+        return;
+    for (size_t i = 0; m && i < MAX_MS; i++) {
+        uint64_t procid, curg, next;
+        if (hs_read_u64(rt->t, m + (uint64_t)o->m_procid, &procid, NULL) < 0 ||
+            hs_read_u64(rt->t, m + (uint64_t)o->m_curg, &curg, NULL) < 0 ||
+            hs_read_u64(rt->t, m + (uint64_t)o->m_alllink, &next, NULL) < 0)
+            break;
+        thread_of_m *v = realloc(w->ms, (w->nms + 1) * sizeof *v);
+        if (!v)
+            break;
+        w->ms = v;
+        const hs_thread *th = thread_by_tid(rt->t, (int32_t)procid);
+        w->ms[w->nms++] = (thread_of_m){curg, (int32_t)procid, th};
+        m = next;
+    }
+}
+
+static const thread_of_m *m_running(const walk *w, uint64_t g)
+{
+    for (size_t i = 0; i < w->nms; i++)
+        if (w->ms[i].curg == g)
+            return &w->ms[i];
+    return NULL;
+}
+
+static int is_system_start(const go_rt *rt, uint64_t startpc, int *special)
+{
+    go_func f;
+    *special = 0;
+    if (go_pcln_find(rt->pcln, go_rt_linkpc(rt, startpc), &f) < 0)
+        return 0;
+    const char *name = go_pcln_name(rt->pcln, &f);
+    if (!name || strncmp(name, "runtime.", 8) != 0)
+        return 0;
+    if (!strcmp(name, "runtime.main") || !strcmp(name, "runtime.handleAsyncEvent") ||
+        !strcmp(name, "runtime.corostart"))
+        return 0;
+    *special = !strcmp(name, "runtime.runfinq") || !strcmp(name, "runtime.runFinalizers") ||
+               !strcmp(name, "runtime.runCleanups");
+    return 1;
+}
+
+/* Finalizer and cleanup goroutines count as user goroutines while they run user code. */
+static int runs_user_code(const go_rt *rt, const uint64_t *pcs, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        go_func f;
+        const char *name = go_pcln_find(rt->pcln, pcs[i], &f) == 0 ? go_pcln_name(rt->pcln, &f) : NULL;
+        if (name && strncmp(name, "runtime.", 8) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Where the stack walk starts: the thread's registers when it runs on this goroutine's stack,
+ * the syscall state when in a syscall, else the state saved when the goroutine was parked. */
+static go_unwind_start start_of(const walk *w, const uint8_t *gb, go_goroutine *g)
+{
+    const go_offsets *o = &w->rt->off;
+    go_unwind_start st = {rd64(gb, o->g_sched_pc), rd64(gb, o->g_sched_sp), 0,
+                          rd64(gb, o->g_stack_lo), rd64(gb, o->g_stack_hi)};
+    const thread_of_m *tm = g->status == (uint32_t)o->grunning ? m_running(w, g->g) : NULL;
+    if (tm) {
+        g->tid = tm->tid;
+        if (tm->thread && tm->thread->regs[HS_RSP] >= st.lo && tm->thread->regs[HS_RSP] < st.hi) {
+            st.pc = tm->thread->regs[HS_RIP];
+            st.sp = tm->thread->regs[HS_RSP];
+            st.exact = 1;
+            return st;
+        }
+    }
+    uint64_t scsp = rd64(gb, o->g_syscallsp);
+    if (scsp) {
+        st.pc = rd64(gb, o->g_syscallpc);
+        st.sp = scsp;
+    }
+    return st;
+}
+
+static void unwind_goroutine(walk *w, const uint8_t *gb, go_goroutine *g, int special)
+{
+    go_unwind_start st = start_of(w, gb, g);
+    int truncated = 0;
+    uint32_t n = go_unwind(w->unw, &st, w->pcs, GO_MAX_FRAMES, &truncated);
+    g->stack = go_stacks_intern(w->out->stacks, w->pcs, n, truncated);
+    if (special)
+        g->system = !runs_user_code(w->rt, w->pcs, n);
+    if (n == 0)
+        sb_printf(&w->out->warnings, "goroutine %llu: no Go frame at pc 0x%llx; stack not shown\n",
+                  (unsigned long long)g->goid, (unsigned long long)st.pc);
+    uint64_t gopc = g->gopc;
+    go_func f;
+    g->created_by = UINT32_MAX;
+    if (gopc && go_pcln_find(w->rt->pcln, go_rt_linkpc(w->rt, gopc), &f) == 0) {
+        uint64_t l = go_rt_linkpc(w->rt, gopc);
+        uint64_t lookup = l > f.entry ? l - 1 : l;
+        g->created_by = go_stacks_intern(w->out->stacks, &lookup, 1, 0);
+    }
+}
+
+static void read_one(walk *w, uint64_t gaddr)
+{
+    go_rt *rt = w->rt;
+    const go_offsets *o = &rt->off;
+    hs_err e;
+    if (hs_read(rt->t, gaddr, w->gbuf, (size_t)o->g_size, &e) < 0) {
+        sb_printf(&w->out->warnings, "goroutine at 0x%llx skipped: %s\n", (unsigned long long)gaddr, e.msg);
+        return;
+    }
+    const uint8_t *gb = w->gbuf;
+    uint32_t status = rd32(gb, o->g_atomicstatus) & ~(uint32_t)o->gscan;
+    if (status == (uint32_t)o->gdead || (o->gdeadextra >= 0 && status == (uint32_t)o->gdeadextra)) {
+        w->out->ndead++;
+        return;
+    }
+    go_goroutine *g = &w->out->v[w->out->n++];
+    memset(g, 0, sizeof *g);
+    g->g = gaddr;
+    g->status = status;
+    g->goid = rd64(gb, o->g_goid);
+    g->waitsince = (int64_t)rd64(gb, o->g_waitsince);
+    g->waitreason = gb[o->g_waitreason];
+    g->gopc = rd64(gb, o->g_gopc);
+    g->startpc = rd64(gb, o->g_startpc);
+    g->waiting = rd64(gb, o->g_waiting);
+    g->parent_goid = o->g_parent_goid >= 0 ? rd64(gb, o->g_parent_goid) : 0;
+    int special;
+    g->system = (uint8_t)is_system_start(rt, g->startpc, &special);
+    unwind_goroutine(w, gb, g, special);
+}
+
+static int read_allgs(walk *w, uint64_t *ptr, uint64_t *len, hs_err *err)
+{
+    go_rt *rt = w->rt;
+    uint64_t hdr[3];
+    if (hs_read(rt->t, rt->sym.allgs, hdr, sizeof hdr, err) < 0)
+        return hs_errctx(err, "reading runtime.allgs");
+    if (hdr[1] > hdr[2] || hdr[1] > MAX_GOROUTINES)
+        return hs_errf(err, "runtime.allgs is corrupt (len %llu, cap %llu)",
+                       (unsigned long long)hdr[1], (unsigned long long)hdr[2]);
+    *ptr = hdr[0];
+    *len = hdr[1];
+    return 0;
+}
+
+/* The clock waits are measured against: the live process's monotonic clock (the runtime's
+ * nanotime), or for a core the latest time the runtime recorded. */
+static void pick_now(walk *w)
+{
+    go_goroutines *out = w->out;
+    hs_target *t = w->rt->t;
+    if (t->live && t->pid > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        out->now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+        out->now_exact = 1;
+        return;
+    }
+    int64_t now = 0, lastpoll;
+    if (w->rt->sym.sched && w->rt->off.sched_lastpoll >= 0 &&
+        hs_read(t, w->rt->sym.sched + (uint64_t)w->rt->off.sched_lastpoll, &lastpoll, 8, NULL) == 0)
+        now = lastpoll;
+    for (size_t i = 0; i < out->n; i++)
+        if (out->v[i].waitsince > now)
+            now = out->v[i].waitsince;
+    out->now = now;
+}
+
+static int walk_all(walk *w, hs_err *err)
+{
+    uint64_t ptr = 0, len = 0;
+    if (read_allgs(w, &ptr, &len, err) < 0)
+        return -1;
+    uint64_t *gs = malloc((len ? len : 1) * sizeof *gs);
+    w->out->v = malloc((len ? len : 1) * sizeof *w->out->v);
+    if (!gs || !w->out->v) {
+        free(gs);
+        return hs_errf(err, "out of memory for %llu goroutines", (unsigned long long)len);
+    }
+    if (hs_read(w->rt->t, ptr, gs, len * sizeof *gs, err) < 0) {
+        free(gs);
+        return hs_errctx(err, "reading the %llu entries of runtime.allgs", (unsigned long long)len);
+    }
+    read_ms(w);
+    for (uint64_t i = 0; i < len; i++) {
+        if ((i & 1023) == 0 && hs_interrupted(w->rt->t)) {
+            free(gs);
+            return hs_errf(err, "interrupted");
+        }
+        if (gs[i])
+            read_one(w, gs[i]);
+    }
+    free(gs);
+    pick_now(w);
+    return 0;
+}
+
+int go_goroutines_read(go_rt *rt, go_goroutines *out, hs_err *err)
+{
+    memset(out, 0, sizeof *out);
+    sb_init(&out->warnings);
+    walk w = {rt, out, go_unwinder_new(rt), NULL, 0, malloc(GO_MAX_FRAMES * sizeof(uint64_t)),
+              malloc((size_t)rt->off.g_size)};
+    out->stacks = go_stacks_new();
+    if (out->stacks)
+        go_stacks_set_wrapper_funcid(out->stacks, (int)rt->off.funcid_wrapper);
+    int r = (!w.unw || !w.pcs || !w.gbuf || !out->stacks) ? hs_errf(err, "out of memory")
+                                                          : walk_all(&w, err);
+    go_unwinder_free(w.unw);
+    free(w.ms);
+    free(w.pcs);
+    free(w.gbuf);
+    if (r < 0)
+        go_goroutines_free(out);
+    return r;
+}
+
+void go_goroutines_free(go_goroutines *gs)
+{
+    free(gs->v);
+    go_stacks_free(gs->stacks);
+    sb_free(&gs->warnings);
+    memset(gs, 0, sizeof *gs);
+}
+
+const char *go_goroutine_state(const go_rt *rt, const go_goroutine *g)
+{
+    const go_offsets *o = &rt->off;
+    int waiting = g->status == (uint32_t)o->gwaiting ||
+                  (o->gleaked >= 0 && g->status == (uint32_t)o->gleaked);
+    if (waiting && g->waitreason) {
+        const char *r = go_rt_wait_reason(rt, g->waitreason);
+        if (r && *r)
+            return r;
+    }
+    if (o->gleaked >= 0 && g->status == (uint32_t)o->gleaked)
+        return "leaked";
+    static const char *const names[] = {"idle", "runnable", "running", "syscall", "waiting",
+                                        "moribund", "dead", "enqueue", "copystack", "preempted"};
+    return g->status < sizeof names / sizeof names[0] ? names[g->status] : "???";
+}

@@ -1,0 +1,168 @@
+/* go_runtime.c - recognising a Go program and preparing its runtime model (see go_runtime.h). */
+#include "go_runtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../image/go_buildinfo.h"
+#include "go_tables.h"
+
+/* A global's run-time address from .symtab, else from DWARF; 0 when the binary has neither. */
+static uint64_t sym_addr(go_rt *rt, const char *name, uint64_t *size)
+{
+    hs_symbol s;
+    if (hs_image_symbol(rt->exe, name, &s) == 0) {
+        if (size)
+            *size = s.size;
+        return s.value + rt->bias;
+    }
+    uint64_t a;
+    if (rt->dwarf && hs_dwarf_var_addr(rt->dwarf, name, &a) == 0) {
+        if (size)
+            *size = 0;
+        return a + rt->bias;
+    }
+    return 0;
+}
+
+static int find_globals(go_rt *rt, hs_err *err)
+{
+    rt->sym.allgs = sym_addr(rt, "runtime.allgs", NULL);
+    rt->sym.allglen = sym_addr(rt, "runtime.allglen", NULL);
+    rt->sym.allm = sym_addr(rt, "runtime.allm", NULL);
+    rt->sym.sched = sym_addr(rt, "runtime.sched", NULL);
+    rt->sym.build_version = sym_addr(rt, "runtime.buildVersion", NULL);
+    rt->sym.wait_reason_strings =
+        sym_addr(rt, "runtime.waitReasonStrings", &rt->sym.wait_reason_strings_size);
+    if (!rt->sym.allgs || !rt->sym.allm)
+        return hs_errf(err, "%s has no symbol table (built with -ldflags=-s?): heapscope needs the "
+                       "symbols to find the runtime; rebuild without -s (-w alone is fine)",
+                       hs_image_path(rt->exe));
+    return 0;
+}
+
+/* Reads a Go string header {ptr, len} at addr into buf (truncated to cap-1). */
+static int read_gostring(hs_target *t, uint64_t addr, char *buf, size_t cap, hs_err *err)
+{
+    uint64_t hdr[2];
+    if (hs_read(t, addr, hdr, sizeof hdr, err) < 0)
+        return -1;
+    size_t n = hdr[1] < cap - 1 ? (size_t)hdr[1] : cap - 1;
+    if (hs_read(t, hdr[0], buf, n, err) < 0)
+        return -1;
+    buf[n] = 0;
+    return 0;
+}
+
+/* The version the runtime in memory reports must be the one the executable was built with. */
+static int check_memory_matches(go_rt *rt, hs_err *err)
+{
+    if (!rt->sym.build_version)
+        return 0;
+    char mem[128];
+    if (read_gostring(rt->t, rt->sym.build_version, mem, sizeof mem, err) < 0)
+        return hs_errctx(err, "reading runtime.buildVersion of %s (is %s the program that %s?)",
+                         rt->t->description, hs_image_path(rt->exe),
+                         rt->t->live ? "runs there" : "wrote this core");
+    if (strncmp(mem, rt->ver.full, strlen(mem)) != 0)
+        return hs_errf(err, "%s runs %s but %s was built with %s; pass the matching executable "
+                       "with --exe", rt->t->description, mem, hs_image_path(rt->exe), rt->ver.full);
+    return 0;
+}
+
+static void load_wait_reasons(go_rt *rt)
+{
+    size_t n = (size_t)(rt->sym.wait_reason_strings_size / 16);
+    if (rt->sym.wait_reason_strings && n > 0 && n < 256) {
+        char **names = calloc(n, sizeof *names);
+        size_t ok = 0;
+        for (size_t i = 0; names && i < n; i++) {
+            char buf[96];
+            if (read_gostring(rt->t, rt->sym.wait_reason_strings + 16 * i, buf, sizeof buf, NULL) == 0) {
+                names[i] = strdup(buf);
+                ok++;
+            }
+        }
+        if (names && ok == n) {
+            rt->wait_reasons = names;
+            rt->nwait_reasons = n;
+            rt->wait_reasons_owned = 1;
+            return;
+        }
+        for (size_t i = 0; names && i < n; i++)
+            free(names[i]);
+        free(names);
+    }
+    int vi = rt->ver.minor - GO_TABLE_FIRST_MINOR;
+    if (vi >= 0 && vi < GO_TABLE_NVERSIONS) {
+        rt->wait_reasons = (char **)go_table_wait[vi].names;
+        rt->nwait_reasons = go_table_wait[vi].n;
+    }
+}
+
+static int compute_bias(go_rt *rt, hs_err *err)
+{
+    if (!hs_image_is_pie(rt->exe))
+        return 0;
+    if (!rt->t->auxv_entry)
+        return hs_errf(err, "%s is position-independent but %s records no entry address to "
+                       "relocate it", hs_image_path(rt->exe), rt->t->description);
+    rt->bias = rt->t->auxv_entry - hs_image_entry(rt->exe);
+    return 0;
+}
+
+static int open_model(go_rt *rt, hs_err *err)
+{
+    char version[128], mainpath[256];
+    if (go_buildinfo_read(rt->exe, version, sizeof version, mainpath, sizeof mainpath, err) < 0 ||
+        go_version_parse(version, &rt->ver, err) < 0 || go_version_supported(&rt->ver, err) < 0)
+        return -1;
+    if (hs_dwarf_open(&rt->dwarf, hs_image_path(rt->exe), err) < 0)
+        return -1;
+    rt->src = (go_layout_src){rt->dwarf, rt->ver.minor};
+    if (go_offsets_resolve(&rt->src, &rt->off, err) < 0 || compute_bias(rt, err) < 0)
+        return -1;
+    if (go_moduledata_find(rt->exe, &rt->ver, &rt->md, err) < 0 ||
+        go_pcln_open(&rt->pcln, rt->exe, &rt->md, &rt->ver, err) < 0)
+        return -1;
+    if (find_globals(rt, err) < 0 || check_memory_matches(rt, err) < 0)
+        return -1;
+    load_wait_reasons(rt);
+    return 0;
+}
+
+int go_rt_open(go_rt **out, hs_target *t, hs_image *exe, hs_err *err)
+{
+    *out = NULL;
+    go_rt *rt = calloc(1, sizeof *rt);
+    if (!rt)
+        return hs_errf(err, "out of memory");
+    rt->t = t;
+    rt->exe = exe;
+    if (open_model(rt, err) < 0) {
+        go_rt_close(rt);
+        return -1;
+    }
+    *out = rt;
+    return 0;
+}
+
+void go_rt_close(go_rt *rt)
+{
+    if (!rt)
+        return;
+    if (rt->wait_reasons_owned) {
+        for (size_t i = 0; i < rt->nwait_reasons; i++)
+            free(rt->wait_reasons[i]);
+        free(rt->wait_reasons);
+    }
+    if (rt->pcln)
+        go_pcln_close(rt->pcln);
+    hs_dwarf_close(rt->dwarf);
+    free(rt);
+}
+
+const char *go_rt_wait_reason(const go_rt *rt, unsigned reason)
+{
+    return reason < rt->nwait_reasons ? rt->wait_reasons[reason] : NULL;
+}

@@ -1,0 +1,69 @@
+/* go_tasks.c - goroutines to task records (see go_tasks.h). */
+#include "go_tasks.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The runtime's own traceback hides unexported runtime functions (showfuncinfo), and with them
+ * the "created by" line of goroutines the runtime itself started. */
+static int runtime_hidden(const char *name)
+{
+    if (!strchr(name, '.'))
+        return 1;
+    if (strncmp(name, "runtime.", 8) != 0)
+        return 0;
+    const char *rest = name + 8;
+    if (*rest == '(') { /* a method: runtime.(*T).M */
+        const char *dot = strrchr(rest, '.');
+        rest = dot ? dot + 1 : rest;
+    }
+    return !isupper((unsigned char)*rest);
+}
+
+/* "created by F" as the runtime prints it: the function holding the go statement (not an
+ * inlined callee), with the file and line of the statement itself. */
+static hs_frame creator(const go_rt *rt, go_goroutines *gs, const go_goroutine *g)
+{
+    hs_frame f = {0};
+    uint32_t n, id = g->created_by;
+    const hs_frame *fr = id == UINT32_MAX ? NULL : go_stacks_frames(gs->stacks, rt->pcln, id, &n);
+    if (!fr || n == 0 || g->goid == 1 || runtime_hidden(fr[n - 1].function))
+        return f;
+    f = fr[0];
+    f.function = fr[n - 1].function;
+    f.inlined = 0;
+    return f;
+}
+
+int go_tasks_build(const go_rt *rt, go_goroutines *gs, hs_task **out, hs_err *err)
+{
+    hs_task *v = calloc(gs->n ? gs->n : 1, sizeof *v);
+    if (!v)
+        return hs_errf(err, "out of memory for %zu task records", gs->n);
+    const go_offsets *o = &rt->off;
+    for (size_t i = 0; i < gs->n; i++) {
+        const go_goroutine *g = &gs->v[i];
+        hs_task *t = &v[i];
+        int truncated = 0;
+        uint32_t npcs;
+        go_stacks_pcs(gs->stacks, g->stack, &npcs, &truncated);
+        t->id = g->goid;
+        t->addr = g->g;
+        t->state = go_goroutine_state(rt, g);
+        t->blocked = g->status == (uint32_t)o->gwaiting || g->status == (uint32_t)o->gsyscall ||
+                     (o->gleaked >= 0 && g->status == (uint32_t)o->gleaked);
+        t->system = g->system;
+        t->truncated = (uint8_t)truncated;
+        t->tid = g->tid;
+        t->stack_id = g->stack;
+        t->frames = go_stacks_frames(gs->stacks, rt->pcln, g->stack, &t->nframes);
+        t->created_by = creator(rt, gs, g);
+        t->parent_id = g->parent_goid;
+        t->wait_ns = -1;
+        if (g->waitsince > 0 && gs->now >= g->waitsince)
+            t->wait_ns = gs->now - g->waitsince;
+    }
+    *out = v;
+    return 0;
+}

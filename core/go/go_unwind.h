@@ -1,0 +1,30 @@
+/* go_unwind.h - unwinding a goroutine stack on linux/amd64 with the pclntab's SP-delta tables,
+ * as the runtime's own traceback does. Produces lookup PCs (link-time; return addresses backed
+ * up into their call instruction) ready for go_stacks_intern. */
+#ifndef HS_GO_UNWIND_H
+#define HS_GO_UNWIND_H
+
+#include <stdint.h>
+
+#include "go_runtime.h"
+
+#define GO_MAX_FRAMES 1024
+
+typedef struct go_unwind_start {
+    uint64_t pc, sp;    /* run-time addresses */
+    int exact;          /* pc is where the thread stopped, not a return address */
+    uint64_t lo, hi;    /* the goroutine stack bounds */
+} go_unwind_start;
+
+typedef struct go_unwinder go_unwinder;
+
+go_unwinder *go_unwinder_new(go_rt *rt);
+void go_unwinder_free(go_unwinder *u);
+
+/* Fills up to max lookup PCs; *truncated is set when the stack had more frames than max or the
+ * walk stopped at something it could not unwind. Returns the number of frames (0 if the start
+ * PC is not in Go code). */
+uint32_t go_unwind(go_unwinder *u, const go_unwind_start *st, uint64_t *pcs, uint32_t max,
+                   int *truncated);
+
+#endif

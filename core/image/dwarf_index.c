@@ -1,0 +1,344 @@
+/* dwarf_index.c - named top-level DWARF entries indexed once, queried by name (see dwarf_index.h). */
+#include "dwarf_index.h"
+
+#include <dwarf.h>
+#include <libdwarf.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry {
+    const char *name; /* points into libdwarf's section data, valid until dwarf_finish */
+    Dwarf_Off off;
+    Dwarf_Half tag;
+} entry;
+
+struct hs_dwarf {
+    Dwarf_Debug dbg;
+    entry *entries;
+    size_t n, cap;
+};
+
+#define MAX_DIES_PER_CU 5000000u /* bound on a corrupt sibling chain */
+
+static int add_entry(hs_dwarf *d, const char *name, Dwarf_Off off, Dwarf_Half tag)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 4096;
+        entry *e = realloc(d->entries, cap * sizeof *e);
+        if (!e)
+            return -1;
+        d->entries = e;
+        d->cap = cap;
+    }
+    d->entries[d->n++] = (entry){name, off, tag};
+    return 0;
+}
+
+static int wanted_tag(Dwarf_Half tag)
+{
+    switch (tag) {
+    case DW_TAG_structure_type: case DW_TAG_typedef: case DW_TAG_base_type:
+    case DW_TAG_pointer_type: case DW_TAG_array_type: case DW_TAG_constant:
+    case DW_TAG_variable: case DW_TAG_subroutine_type:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void index_die(hs_dwarf *d, Dwarf_Die die)
+{
+    Dwarf_Error e = NULL;
+    Dwarf_Half tag;
+    char *name = NULL;
+    Dwarf_Off off;
+    if (dwarf_tag(die, &tag, &e) != DW_DLV_OK || !wanted_tag(tag))
+        goto out;
+    if (dwarf_diename(die, &name, &e) != DW_DLV_OK || !name)
+        goto out;
+    if (dwarf_dieoffset(die, &off, &e) == DW_DLV_OK)
+        add_entry(d, name, off, tag);
+out:
+    if (e)
+        dwarf_dealloc_error(d->dbg, e);
+}
+
+static void index_cu(hs_dwarf *d, Dwarf_Die cu)
+{
+    Dwarf_Error e = NULL;
+    Dwarf_Die child = NULL;
+    if (dwarf_child(cu, &child, &e) != DW_DLV_OK)
+        goto out;
+    for (unsigned i = 0; child && i < MAX_DIES_PER_CU; i++) {
+        index_die(d, child);
+        Dwarf_Die next = NULL;
+        int r = dwarf_siblingof_b(d->dbg, child, 1, &next, &e);
+        dwarf_dealloc_die(child);
+        child = r == DW_DLV_OK ? next : NULL;
+    }
+    if (child)
+        dwarf_dealloc_die(child);
+out:
+    if (e)
+        dwarf_dealloc_error(d->dbg, e);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (int)x->tag - (int)y->tag;
+}
+
+static void build_index(hs_dwarf *d)
+{
+    Dwarf_Error e = NULL;
+    for (;;) {
+        Dwarf_Unsigned hl, abbr, next, toff;
+        Dwarf_Half ver, asz, lsz, esz, htype;
+        Dwarf_Sig8 sig;
+        int r = dwarf_next_cu_header_d(d->dbg, 1, &hl, &ver, &abbr, &asz, &lsz, &esz, &sig, &toff,
+                                       &next, &htype, &e);
+        if (r != DW_DLV_OK)
+            break;
+        Dwarf_Die cu = NULL;
+        if (dwarf_siblingof_b(d->dbg, NULL, 1, &cu, &e) == DW_DLV_OK) {
+            index_cu(d, cu);
+            dwarf_dealloc_die(cu);
+        }
+    }
+    if (e)
+        dwarf_dealloc_error(d->dbg, e);
+    if (d->n)
+        qsort(d->entries, d->n, sizeof *d->entries, entry_cmp);
+}
+
+/* libdwarf aborts on an error when no handler and no error pointer is given; this handler makes
+ * every such error a plain DW_DLV_ERROR return. */
+static void ignore_dwarf_error(Dwarf_Error e, Dwarf_Ptr arg)
+{
+    (void)e;
+    (void)arg;
+}
+
+int hs_dwarf_open(hs_dwarf **out, const char *path, hs_err *err)
+{
+    *out = NULL;
+    hs_dwarf *d = calloc(1, sizeof *d);
+    if (!d)
+        return hs_errf(err, "out of memory");
+    Dwarf_Error e = NULL;
+    int r = dwarf_init_path(path, NULL, 0, DW_DLC_READ, DW_GROUPNUMBER_ANY, ignore_dwarf_error, NULL, &d->dbg,
+                            NULL, 0, NULL, &e);
+    if (r == DW_DLV_NO_ENTRY) {
+        free(d);
+        return 0;
+    }
+    if (r != DW_DLV_OK) {
+        hs_errf(err, "reading DWARF of %s: %s", path, e ? dwarf_errmsg(e) : "unknown libdwarf error");
+        if (e)
+            dwarf_dealloc_error(NULL, e);
+        free(d);
+        return -1;
+    }
+    build_index(d);
+    if (d->n == 0) {
+        hs_dwarf_close(d);
+        return 0;
+    }
+    *out = d;
+    return 0;
+}
+
+void hs_dwarf_close(hs_dwarf *d)
+{
+    if (!d)
+        return;
+    if (d->dbg)
+        dwarf_finish(d->dbg, NULL);
+    free(d->entries);
+    free(d);
+}
+
+/* Finds an entry with this name and one of the tags (0-terminated list, in preference order). */
+static const entry *find(const hs_dwarf *d, const char *name, const Dwarf_Half *tags)
+{
+    for (; *tags; tags++) {
+        entry key = {name, 0, *tags};
+        const entry *e = bsearch(&key, d->entries, d->n, sizeof key, entry_cmp);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+static int die_at(const hs_dwarf *d, Dwarf_Off off, Dwarf_Die *die)
+{
+    Dwarf_Error e = NULL;
+    int r = dwarf_offdie_b(d->dbg, off, 1, die, &e);
+    if (e)
+        dwarf_dealloc_error(d->dbg, e);
+    return r == DW_DLV_OK ? 0 : -1;
+}
+
+/* Reads an unsigned/signed constant attribute. */
+static int attr_int(const hs_dwarf *d, Dwarf_Die die, Dwarf_Half at, int64_t *v)
+{
+    Dwarf_Error e = NULL;
+    Dwarf_Attribute a = NULL;
+    int ok = -1;
+    if (dwarf_attr(die, at, &a, &e) == DW_DLV_OK) {
+        Dwarf_Signed s;
+        Dwarf_Unsigned u;
+        if (dwarf_formsdata(a, &s, &e) == DW_DLV_OK) {
+            *v = s;
+            ok = 0;
+        } else {
+            if (e) {
+                dwarf_dealloc_error(d->dbg, e);
+                e = NULL;
+            }
+            if (dwarf_formudata(a, &u, &e) == DW_DLV_OK) {
+                *v = (int64_t)u;
+                ok = 0;
+            }
+        }
+        dwarf_dealloc_attribute(a);
+    }
+    if (e)
+        dwarf_dealloc_error(d->dbg, e);
+    return ok;
+}
+
+static int attr_ref(const hs_dwarf *d, Dwarf_Die die, Dwarf_Half at, Dwarf_Off *off)
+{
+    Dwarf_Error e = NULL;
+    Dwarf_Attribute a = NULL;
+    int ok = -1;
+    if (dwarf_attr(die, at, &a, &e) == DW_DLV_OK) {
+        if (dwarf_global_formref(a, off, &e) == DW_DLV_OK)
+            ok = 0;
+        dwarf_dealloc_attribute(a);
+    }
+    if (e)
+        dwarf_dealloc_error(d->dbg, e);
+    return ok;
+}
+
+/* Follows typedefs from a type DIE offset to the underlying type (bounded). */
+static Dwarf_Off strip_typedefs(const hs_dwarf *d, Dwarf_Off off)
+{
+    for (int i = 0; i < 16; i++) {
+        Dwarf_Die die;
+        if (die_at(d, off, &die) < 0)
+            return off;
+        Dwarf_Half tag = 0;
+        Dwarf_Off next = 0;
+        int again = dwarf_tag(die, &tag, NULL) == DW_DLV_OK && tag == DW_TAG_typedef &&
+                    attr_ref(d, die, DW_AT_type, &next) == 0;
+        dwarf_dealloc_die(die);
+        if (!again)
+            return off;
+        off = next;
+    }
+    return off;
+}
+
+/* Finds the member named `name` (length len) of the struct at off; fills offset and type. */
+static int find_member(const hs_dwarf *d, Dwarf_Off off, const char *name, size_t len,
+                       int64_t *moff, Dwarf_Off *mtype)
+{
+    Dwarf_Die st, child = NULL;
+    if (die_at(d, off, &st) < 0)
+        return -1;
+    int found = -1;
+    if (dwarf_child(st, &child, NULL) == DW_DLV_OK) {
+        for (unsigned i = 0; child && i < 100000; i++) {
+            char *n = NULL;
+            if (dwarf_diename(child, &n, NULL) == DW_DLV_OK && n && strlen(n) == len &&
+                memcmp(n, name, len) == 0 && attr_int(d, child, DW_AT_data_member_location, moff) == 0) {
+                found = attr_ref(d, child, DW_AT_type, mtype) == 0 ? 0 : (*mtype = 0, 0);
+                break;
+            }
+            Dwarf_Die next = NULL;
+            int r = dwarf_siblingof_b(d->dbg, child, 1, &next, NULL);
+            dwarf_dealloc_die(child);
+            child = r == DW_DLV_OK ? next : NULL;
+        }
+    }
+    if (child)
+        dwarf_dealloc_die(child);
+    dwarf_dealloc_die(st);
+    return found;
+}
+
+static const Dwarf_Half type_tags[] = {DW_TAG_structure_type, DW_TAG_typedef, DW_TAG_base_type,
+                                       DW_TAG_pointer_type, DW_TAG_array_type, 0};
+
+int hs_dwarf_member_offset(hs_dwarf *d, const char *type, const char *path, int64_t *off)
+{
+    const entry *e = d ? find(d, type, type_tags) : NULL;
+    if (!e)
+        return -1;
+    Dwarf_Off cur = strip_typedefs(d, e->off);
+    int64_t total = 0;
+    for (const char *p = path; *p;) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        int64_t m;
+        Dwarf_Off mt;
+        if (find_member(d, cur, p, len, &m, &mt) < 0)
+            return -1;
+        total += m;
+        cur = strip_typedefs(d, mt);
+        p += len + (dot ? 1 : 0);
+    }
+    *off = total;
+    return 0;
+}
+
+int hs_dwarf_type_size(hs_dwarf *d, const char *type, int64_t *size)
+{
+    const entry *e = d ? find(d, type, type_tags) : NULL;
+    Dwarf_Die die;
+    if (!e || die_at(d, strip_typedefs(d, e->off), &die) < 0)
+        return -1;
+    int r = attr_int(d, die, DW_AT_byte_size, size);
+    dwarf_dealloc_die(die);
+    return r;
+}
+
+int hs_dwarf_const(hs_dwarf *d, const char *name, int64_t *val)
+{
+    static const Dwarf_Half tags[] = {DW_TAG_constant, 0};
+    const entry *e = d ? find(d, name, tags) : NULL;
+    Dwarf_Die die;
+    if (!e || die_at(d, e->off, &die) < 0)
+        return -1;
+    int r = attr_int(d, die, DW_AT_const_value, val);
+    dwarf_dealloc_die(die);
+    return r;
+}
+
+int hs_dwarf_var_addr(hs_dwarf *d, const char *name, uint64_t *addr)
+{
+    static const Dwarf_Half tags[] = {DW_TAG_variable, 0};
+    const entry *e = d ? find(d, name, tags) : NULL;
+    Dwarf_Die die;
+    if (!e || die_at(d, e->off, &die) < 0)
+        return -1;
+    int ok = -1;
+    Dwarf_Attribute a = NULL;
+    if (dwarf_attr(die, DW_AT_location, &a, NULL) == DW_DLV_OK) {
+        Dwarf_Unsigned len = 0;
+        Dwarf_Ptr block = NULL;
+        if (dwarf_formexprloc(a, &len, &block, NULL) == DW_DLV_OK && len == 9 &&
+            ((uint8_t *)block)[0] == DW_OP_addr) {
+            memcpy(addr, (uint8_t *)block + 1, 8);
+            ok = 0;
+        }
+        dwarf_dealloc_attribute(a);
+    }
+    dwarf_dealloc_die(die);
+    return ok;
+}

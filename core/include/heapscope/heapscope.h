@@ -1,0 +1,86 @@
+/* heapscope.h - the interface every front (CLI, gdb, lldb) uses: open a session on a target,
+ * run a command given as argv, print the text that comes back. Fronts never read target memory
+ * themselves and hold no analysis logic. */
+#ifndef HEAPSCOPE_H
+#define HEAPSCOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HEAPSCOPE_VERSION "0.1.0"
+
+typedef struct hs_session hs_session;
+
+/* Exit statuses, as the CLI returns them. */
+enum { HS_OK = 0, HS_FAIL = 1, HS_USAGE = 2 };
+
+typedef struct hs_result {
+    int status; /* HS_OK, HS_FAIL (the target could not be analysed) or HS_USAGE */
+    char *out;  /* text or JSON for stdout; never NULL */
+    char *err;  /* message(s) for stderr, one per line; never NULL, empty when none */
+} hs_result;
+
+/* One thread of a target the host debugger holds: the Linux thread id and the amd64 general
+ * registers in `struct user_regs_struct` order (r15, r14, ..., rip, cs, eflags, rsp, ss,
+ * fs_base, gs_base, ds, es, fs, gs). */
+#define HS_HOST_NREGS 27
+typedef struct hs_host_thread {
+    int32_t tid;
+    uint64_t regs[HS_HOST_NREGS];
+} hs_host_thread;
+
+/* A target as a host debugger (gdb, lldb) sees it. Memory is read directly when possible
+ * (a native live pid through /proc/PID/mem, a core file mapped from disk) and otherwise through
+ * read_memory, in large cached blocks. */
+typedef struct hs_host_target {
+    int pid;               /* live process on this machine, 0 if none (core or remote) */
+    const char *core_path; /* core file the host has open, NULL if none */
+    const char *exe_path;  /* main executable, NULL to use the one the target records */
+    const hs_host_thread *threads;
+    size_t nthreads;
+    /* Returns 0 when all len bytes at addr were read; used for remote targets. May be NULL. */
+    int (*read_memory)(void *ctx, uint64_t addr, void *buf, size_t len);
+    /* Returns nonzero when the user asked to stop (Ctrl-C). May be NULL. */
+    int (*interrupted)(void *ctx);
+    void *ctx;
+} hs_host_target;
+
+hs_session *hs_session_new(void);
+void hs_session_free(hs_session *s);
+
+/* Targets: each returns 0, or -1 with a one-line message in err. A new target replaces the old. */
+int hs_session_open_core(hs_session *s, const char *core_path, const char *exe_path, char *err,
+                         size_t errlen);
+/* Stops every thread of pid with ptrace until the target is closed or the session freed. */
+int hs_session_attach_pid(hs_session *s, int pid, char *err, size_t errlen);
+int hs_session_open_host(hs_session *s, const hs_host_target *host, char *err, size_t errlen);
+/* Releases the target (detaching from a live process); the session stays usable. */
+void hs_session_close_target(hs_session *s);
+
+/* Polled during long reads; a nonzero return abandons the command ("interrupted"). Applies to
+ * the current and later targets. */
+void hs_session_set_interrupt(hs_session *s, int (*interrupted)(void *ctx), void *ctx);
+
+/* Runs one command; argv[0] is its name ("heap-top", "threads-blocked", ...). */
+hs_result hs_session_run(hs_session *s, int argc, const char *const *argv);
+void hs_result_free(hs_result *r);
+
+/* The commands, their one-line summary and full help, and the long options each accepts
+ * (without dashes), for help and completion in debuggers. Out-of-range indexes give NULL. */
+size_t hs_command_count(void);
+const char *hs_command_name(size_t i);
+const char *hs_command_summary(const char *name);
+const char *hs_command_help(const char *name);
+const char *hs_command_option(const char *name, size_t i);
+
+/* For ctypes fronts: frees a string returned inside hs_result. */
+void hs_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,20 @@
+/* json_util.h - small helpers over cJSON shared by the JSON renderers. */
+#ifndef HS_JSON_UTIL_H
+#define HS_JSON_UTIL_H
+
+#include <cjson/cJSON.h>
+
+#include "../target/target.h"
+#include "../util/strbuf.h"
+#include "../views/records.h"
+
+cJSON *json_frame(const hs_frame *f);
+cJSON *json_frames(const hs_frame *frames, uint32_t n);
+/* {"kind":"core","description":...,"pid":N,"executable":...} */
+cJSON *json_target(const hs_target *t);
+/* Splits newline-separated messages into a JSON array of strings. */
+cJSON *json_lines(const char *text);
+/* Prints obj compactly to out with a trailing newline, and deletes it. */
+void json_emit(cJSON *obj, strbuf *out);
+
+#endif

@@ -1,0 +1,79 @@
+/* threads_json.c - threads-blocked as the JSON object DESIGN.md specifies. */
+#include "json_util.h"
+#include "threads_report.h"
+
+static void add_wait(cJSON *o, const char *key, int64_t ns)
+{
+    if (ns >= 0)
+        cJSON_AddNumberToObject(o, key, (double)ns / 1e9);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *group_json(const threads_report *r, const hs_task_group *g)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "state", g->first->state);
+    cJSON_AddNumberToObject(o, "count", (double)g->count);
+    add_wait(o, "max_wait_seconds", g->max_wait_ns);
+    cJSON_AddItemToObject(o, "frames", json_frames(g->first->frames, g->first->nframes));
+    if (g->first->truncated)
+        cJSON_AddBoolToObject(o, "truncated", 1);
+    cJSON *cb = cJSON_AddArrayToObject(o, "created_by");
+    for (size_t i = 0; i < g->ncreators; i++) {
+        cJSON *c = json_frame(&g->creators[i].frame);
+        cJSON_AddNumberToObject(c, "count", (double)g->creators[i].count);
+        cJSON_AddItemToArray(cb, c);
+    }
+    cJSON *ids = cJSON_AddArrayToObject(o, "goroutine_ids");
+    for (size_t i = 0; i < g->count; i++)
+        cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)r->tasks[g->members[i]].id));
+    return o;
+}
+
+static cJSON *report_head(const threads_report *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "command", "threads-blocked");
+    cJSON_AddStringToObject(o, "runtime", r->runtime);
+    cJSON_AddStringToObject(o, "version", r->version);
+    cJSON_AddItemToObject(o, "target", json_target(r->target));
+    return o;
+}
+
+void threads_render_json(const threads_report *r, strbuf *out)
+{
+    cJSON *o = report_head(r);
+    cJSON_AddNumberToObject(o, "total", (double)r->total);
+    cJSON_AddNumberToObject(o, "system", (double)r->nsystem);
+    cJSON_AddNumberToObject(o, "shown", (double)r->groups->ntasks);
+    cJSON_AddStringToObject(o, "wait_clock", r->clock_exact ? "live" : "core");
+    cJSON *groups = cJSON_AddArrayToObject(o, "groups");
+    size_t n = r->groups->n;
+    if (r->limit > 0 && (size_t)r->limit < n)
+        n = (size_t)r->limit;
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(groups, group_json(r, &r->groups->v[i]));
+    cJSON_AddNumberToObject(o, "groups_total", (double)r->groups->n);
+    cJSON_AddItemToObject(o, "warnings", json_lines(r->warnings));
+    json_emit(o, out);
+}
+
+void task_render_json(const threads_report *r, const hs_task *t, strbuf *out)
+{
+    cJSON *o = report_head(r);
+    cJSON *g = cJSON_AddObjectToObject(o, "goroutine");
+    cJSON_AddNumberToObject(g, "id", (double)t->id);
+    cJSON_AddStringToObject(g, "state", t->state);
+    add_wait(g, "wait_seconds", t->wait_ns);
+    if (t->tid)
+        cJSON_AddNumberToObject(g, "thread", t->tid);
+    cJSON_AddBoolToObject(g, "system", t->system);
+    cJSON_AddItemToObject(g, "frames", json_frames(t->frames, t->nframes));
+    if (t->created_by.function)
+        cJSON_AddItemToObject(g, "created_by", json_frame(&t->created_by));
+    if (t->parent_id)
+        cJSON_AddNumberToObject(g, "parent_id", (double)t->parent_id);
+    cJSON_AddItemToObject(o, "warnings", json_lines(r->warnings));
+    json_emit(o, out);
+}

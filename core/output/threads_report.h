@@ -1,0 +1,33 @@
+/* threads_report.h - what threads-blocked shows, rendered as text for people or as the JSON
+ * object DESIGN.md specifies. */
+#ifndef HS_THREADS_REPORT_H
+#define HS_THREADS_REPORT_H
+
+#include <stddef.h>
+
+#include "../target/target.h"
+#include "../util/strbuf.h"
+#include "../views/task_groups.h"
+
+typedef struct threads_report {
+    const char *runtime;       /* "go" */
+    const char *version;       /* "go1.23.5" */
+    const hs_target *target;
+    const hs_task *tasks;
+    size_t ntasks;
+    size_t total;              /* as runtime.NumGoroutine counts (plus system ones with --all) */
+    size_t nsystem;
+    const hs_task_groups *groups;
+    long limit;                /* groups to show, 0 = all */
+    int all;
+    int clock_exact;           /* waits measured against the live clock */
+    const char *warnings;      /* lines, may be empty */
+} threads_report;
+
+void threads_render_text(const threads_report *r, strbuf *out);
+void threads_render_json(const threads_report *r, strbuf *out);
+/* One goroutine in full (--goroutine ID). */
+void task_render_text(const threads_report *r, const hs_task *t, strbuf *out);
+void task_render_json(const threads_report *r, const hs_task *t, strbuf *out);
+
+#endif

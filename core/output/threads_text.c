@@ -1,0 +1,109 @@
+/* threads_text.c - threads-blocked as text a person scans in a terminal. */
+#include <stdio.h>
+
+#include "../util/duration.h"
+#include "threads_report.h"
+
+#define TEXT_MAX_FRAMES 40
+#define TEXT_MAX_IDS 10
+
+static void state_line(const hs_task *t, int64_t wait_ns, size_t count, strbuf *out)
+{
+    if (count)
+        sb_printf(out, "%zu goroutine%s [%s", count, count == 1 ? "" : "s", t->state);
+    else
+        sb_printf(out, "goroutine %llu [%s", (unsigned long long)t->id, t->state);
+    if (wait_ns >= 0) {
+        char d[32];
+        hs_duration_format(wait_ns, d, sizeof d);
+        sb_printf(out, ", %s%s", count > 1 ? "longest " : "", d);
+    }
+    sb_puts(out, "]");
+}
+
+static void frames_text(const hs_task *t, size_t max, strbuf *out)
+{
+    for (uint32_t i = 0; i < t->nframes && i < max; i++) {
+        const hs_frame *f = &t->frames[i];
+        sb_printf(out, "    %s%s%s\n        %s:%d\n", f->function, f->inlined ? " (inlined)" : "",
+                  f->wrapper ? " (wrapper)" : "", f->file, f->line);
+    }
+    if (t->nframes > max)
+        sb_printf(out, "    ...%u more frames (--goroutine %llu shows all)\n",
+                  (unsigned)(t->nframes - max), (unsigned long long)t->id);
+    if (t->truncated)
+        sb_puts(out, "    ...the stack could not be walked further\n");
+}
+
+static void creators_text(const hs_task_group *g, strbuf *out)
+{
+    for (size_t i = 0; i < g->ncreators; i++) {
+        const hs_creator_count *c = &g->creators[i];
+        sb_printf(out, "    created by %s\n        %s:%d", c->frame.function, c->frame.file, c->frame.line);
+        if (g->ncreators > 1 || c->count != g->count)
+            sb_printf(out, "   (%zu)", c->count);
+        sb_putc(out, '\n');
+    }
+}
+
+static void ids_text(const threads_report *r, const hs_task_group *g, strbuf *out)
+{
+    sb_puts(out, g->count == 1 ? "    goroutine" : "    goroutines");
+    for (size_t i = 0; i < g->count && i < TEXT_MAX_IDS; i++)
+        sb_printf(out, " %llu", (unsigned long long)r->tasks[g->members[i]].id);
+    if (g->count > TEXT_MAX_IDS)
+        sb_printf(out, " ... (%zu more)", g->count - TEXT_MAX_IDS);
+    sb_putc(out, '\n');
+}
+
+static void header_text(const threads_report *r, strbuf *out)
+{
+    const hs_task_groups *gs = r->groups;
+    sb_printf(out, "%s, %s: %zu goroutines", r->version, r->target->description, r->total);
+    if (r->all)
+        sb_printf(out, " (%zu of them runtime goroutines)", r->nsystem);
+    sb_printf(out, "; %zu %s in %zu group%s\n", gs->ntasks, r->all ? "shown" : "blocked", gs->n,
+              gs->n == 1 ? "" : "s");
+    if (!r->clock_exact)
+        sb_puts(out, "(wait times from a core are counted up to the last time the runtime "
+                     "recorded, so they are lower bounds)\n");
+}
+
+void threads_render_text(const threads_report *r, strbuf *out)
+{
+    header_text(r, out);
+    const hs_task_groups *gs = r->groups;
+    size_t shown = r->limit > 0 && (size_t)r->limit < gs->n ? (size_t)r->limit : gs->n;
+    for (size_t i = 0; i < shown; i++) {
+        const hs_task_group *g = &gs->v[i];
+        sb_putc(out, '\n');
+        state_line(g->first, g->max_wait_ns, g->count, out);
+        sb_puts(out, ":\n");
+        frames_text(g->first, TEXT_MAX_FRAMES, out);
+        creators_text(g, out);
+        ids_text(r, g, out);
+    }
+    if (shown < gs->n) {
+        size_t rest = 0;
+        for (size_t i = shown; i < gs->n; i++)
+            rest += gs->v[i].count;
+        sb_printf(out, "\n...%zu more group%s (%zu goroutines) not shown; use -n 0 to show all\n",
+                  gs->n - shown, gs->n - shown == 1 ? "" : "s", rest);
+    }
+}
+
+void task_render_text(const threads_report *r, const hs_task *t, strbuf *out)
+{
+    (void)r;
+    state_line(t, t->wait_ns, 0, out);
+    if (t->tid)
+        sb_printf(out, " on thread %d", t->tid);
+    sb_puts(out, ":\n");
+    frames_text(t, (size_t)-1, out);
+    if (t->created_by.function) {
+        sb_printf(out, "created by %s", t->created_by.function);
+        if (t->parent_id)
+            sb_printf(out, " in goroutine %llu", (unsigned long long)t->parent_id);
+        sb_printf(out, "\n        %s:%d\n", t->created_by.file, t->created_by.line);
+    }
+}

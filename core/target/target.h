@@ -1,0 +1,78 @@
+/* target.h - what every target gives the layers above: bytes at addresses (through one
+ * bounds-checked reader), threads with registers, file mappings and the auxiliary vector.
+ * Implementations: ELF core + executable (core_target.c), live pid under ptrace (pid_target.c),
+ * a host debugger's callbacks (host_target.c). */
+#ifndef HS_TARGET_H
+#define HS_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/err.h"
+
+/* amd64 general registers in the order of Linux `struct user_regs_struct` (NT_PRSTATUS,
+ * PTRACE_GETREGS). */
+enum hs_reg {
+    HS_R15, HS_R14, HS_R13, HS_R12, HS_RBP, HS_RBX, HS_R11, HS_R10, HS_R9, HS_R8,
+    HS_RAX, HS_RCX, HS_RDX, HS_RSI, HS_RDI, HS_ORIG_RAX, HS_RIP, HS_CS, HS_EFLAGS,
+    HS_RSP, HS_SS, HS_FS_BASE, HS_GS_BASE, HS_DS, HS_ES, HS_FS, HS_GS,
+    HS_NREGS
+};
+
+typedef struct hs_thread {
+    int32_t tid;
+    uint64_t regs[HS_NREGS];
+} hs_thread;
+
+/* A file-backed mapping (NT_FILE in a core, /proc/PID/maps for a live process). */
+typedef struct hs_mapping {
+    uint64_t start, end, file_offset;
+    char *path;
+} hs_mapping;
+
+typedef struct hs_target hs_target;
+
+typedef struct hs_target_ops {
+    /* Copies exactly len bytes at addr into buf, or fails naming the address; never partial. */
+    int (*read)(hs_target *t, uint64_t addr, void *buf, size_t len, hs_err *err);
+    /* Optional: a pointer to len contiguous bytes at addr held in this process (a mapped core),
+     * or NULL when the bytes are not directly available. */
+    const void *(*view)(hs_target *t, uint64_t addr, size_t len);
+    void (*close)(hs_target *t);
+} hs_target_ops;
+
+enum { HS_AT_PHDR = 3, HS_AT_ENTRY = 9, HS_AT_EXECFN = 31 };
+
+struct hs_target {
+    const hs_target_ops *ops;
+    const char *kind;      /* "core", "pid" or "host" */
+    char *description;     /* for messages: "core /tmp/core.123", "process 4242" */
+    char *exe_path;        /* executable recorded by the target (may be NULL) */
+    int pid;               /* live pid, or the pid recorded in the core (0 if unknown) */
+    int live;              /* 1 when the memory belongs to a running (stopped) process */
+    hs_thread *threads;
+    size_t nthreads;
+    hs_mapping *maps;
+    size_t nmaps;
+    uint64_t auxv_entry, auxv_phdr; /* 0 when unknown */
+    /* Polled during long walks; returns nonzero to abandon the command (Ctrl-C in a debugger). */
+    int (*interrupted)(void *ctx);
+    void *interrupt_ctx;
+};
+
+/* The one reader every layer uses for target memory. */
+int hs_read(hs_target *t, uint64_t addr, void *buf, size_t len, hs_err *err);
+int hs_read_u64(hs_target *t, uint64_t addr, uint64_t *v, hs_err *err);
+int hs_read_u32(hs_target *t, uint64_t addr, uint32_t *v, hs_err *err);
+/* Reads a NUL-terminated string of at most cap-1 bytes (truncated, never unterminated). */
+int hs_read_cstr(hs_target *t, uint64_t addr, char *buf, size_t cap, hs_err *err);
+const void *hs_view(hs_target *t, uint64_t addr, size_t len);
+int hs_interrupted(hs_target *t);
+
+/* Frees everything a target owns, including the fields of struct hs_target. */
+void hs_target_close(hs_target *t);
+
+/* Helpers for implementations: release the common fields. */
+void hs_target_free_common(hs_target *t);
+
+#endif

@@ -1,0 +1,39 @@
+/* task_groups.h - tasks grouped by (state, stack), largest group first: what threads-blocked shows. */
+#ifndef HS_TASK_GROUPS_H
+#define HS_TASK_GROUPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "records.h"
+
+typedef struct hs_creator_count {
+    hs_frame frame;
+    size_t count;
+} hs_creator_count;
+
+typedef struct hs_task_group {
+    const hs_task *first;     /* state, frames and truncation are those of every member */
+    size_t count;
+    int64_t max_wait_ns;      /* -1 when no member has a recorded wait */
+    size_t *members;          /* indices into the task array */
+    hs_creator_count *creators;
+    size_t ncreators;
+} hs_task_group;
+
+typedef struct hs_group_filter {
+    int all;            /* include running/runnable and system tasks */
+    int64_t min_wait_ns; /* 0: no filter; else only tasks known to wait at least this long */
+} hs_group_filter;
+
+typedef struct hs_task_groups {
+    hs_task_group *v;
+    size_t n;
+    size_t ntasks; /* tasks in all groups */
+} hs_task_groups;
+
+int hs_task_groups_build(const hs_task *tasks, size_t n, const hs_group_filter *f,
+                         hs_task_groups *out);
+void hs_task_groups_free(hs_task_groups *g);
+
+#endif

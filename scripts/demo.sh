@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# demo.sh - the main job on the bundled demo: sets up the machine (scripts/setup.sh), builds
+# heapscope into build/, builds and starts demo/leaky (a Go service that leaks sessions and
+# goroutines), lets it run a few seconds, then inspects it from gdb with the heapscope plugin:
+# threads-blocked (stuck goroutines, grouped) and heap-top (what fills the heap). The demo
+# program is stopped when the script ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build
+
+go=""
+for g in "$HOME"/.cache/go-toolchains/1.2[0-9]/usr/lib/go-1.*/bin/go; do [ -x "$g" ] && go=$g; done
+[ -n "$go" ] || go=$(command -v go)
+(cd demo/leaky && GO111MODULE=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS= "$go" build -o ../../build/leaky .)
+
+build/leaky > build/leaky.out 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 300); do grep -q READY build/leaky.out 2>/dev/null && break; sleep 0.1; done
+grep -q READY build/leaky.out || { echo "demo: leaky did not start:" >&2; cat build/leaky.out >&2; exit 1; }
+head -1 build/leaky.out
+sleep 3   # let it leak a little more
+
+cmds=(-ex "source build/heapscope.gdb" -ex "threads-blocked -n 4")
+if build/heapscope help heap-top >/dev/null 2>&1; then cmds+=(-ex "heap-top -n 12"); fi
+echo "\$ gdb -p $pid -batch ${cmds[*]@Q}"
+gdb -p "$pid" -batch "${cmds[@]}" 2>&1 | grep -v -E '^\[(New LWP|Thread debugging)|^[0-9]+\s.*in .*\(\)$|^warning: .*(auto-load|libthread)'

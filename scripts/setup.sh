@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# setup.sh - installs what heapscope needs on a fresh Debian/Ubuntu machine (build tools, libelf,
+# libdwarf, cJSON, uthash, cmocka, gdb, lldb, clang for fuzzing) and a Go toolchain for the demo.
+# With --all-go it also unpacks every Go release the tests cover (1.19, 1.21-1.26) into
+# ~/.cache/go-toolchains. Safe to run again: it only installs what is missing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+
+pkgs=(build-essential cmake ninja-build pkg-config libelf-dev libdwarf-dev zlib1g-dev
+      libcjson-dev uthash-dev libcmocka-dev gdb gdbserver lldb liblldb-dev python3 clang
+      ca-certificates)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+# a Go toolchain for building the demo and the live test programs
+if [ "${1:-}" = "--all-go" ]; then
+  "$here/go-toolchains.sh" >&2
+elif ! command -v go >/dev/null 2>&1 && [ ! -x "$HOME/.cache/go-toolchains/1.26/usr/lib/go-1.26/bin/go" ]; then
+  "$here/go-toolchains.sh" 1.26 >&2 || $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >&2
+fi

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Bad input gets one clear line on stderr and exit status 1 (2 for usage errors): truncated
+and garbage cores, a core with the wrong executable, non-Go programs, unsupported Go releases,
+stripped binaries, missing or unattachable processes. Never a crash, never a hang."""
+
+import ctypes
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import hstest
+from run_fixture import Fixture
+
+PTRACE_SEIZE = 0x4206
+
+
+class BadInput(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="hs-bad-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def fails(self, args, *words, status=1):
+        """Runs heapscope; wants `status`, exactly one line on stderr containing each word."""
+        code, out, err = hstest.run(["threads-blocked"] + list(args), timeout=60)
+        self.assertEqual(code, status, "stdout: %s\nstderr: %s" % (out[-500:], err))
+        lines = [l for l in err.splitlines() if l.strip()]
+        if status == 2:  # a usage error may add the command's usage line
+            lines = [l for l in lines if not l.startswith("usage:")]
+        self.assertEqual(len(lines), 1, "want one line on stderr, got:\n" + err)
+        for w in words:
+            self.assertIn(w, lines[0])
+        return lines[0]
+
+    def stored(self, newest=True):
+        cores = hstest.stored_cores("blocked")
+        if len(cores) < 2:
+            self.skipTest("stored cores missing")
+        return cores[-1 if newest else -2][1]
+
+    def copy_truncated(self, src, size):
+        dst = os.path.join(self.tmp, "core.cut%d" % size)
+        with open(src, "rb") as f, open(dst, "wb") as g:
+            g.write(f.read(size))
+        return dst
+
+    def test_truncated_core(self):
+        d = self.stored()
+        core, exe = os.path.join(d, "core"), os.path.join(d, "exe")
+        size = os.path.getsize(core)
+        for cut in (size // 2, size // 10):
+            code, out, err = hstest.run(["threads-blocked", "--core", self.copy_truncated(core, cut),
+                                         "--exe", exe], timeout=60)
+            self.assertIn(code, (0, 1), err)
+            self.assertIn("truncated", err)
+        for cut in (64, 4096):  # the notes are gone
+            self.fails(["--core", self.copy_truncated(core, cut), "--exe", exe], "core")
+
+    def test_garbage_core(self):
+        path = os.path.join(self.tmp, "random")
+        with open(path, "wb") as f:
+            f.write(os.urandom(1 << 16))
+        self.fails(["--core", path, "--exe", os.path.join(self.stored(), "exe")], "not an ELF")
+        self.fails(["--core", os.path.join(self.tmp, "missing"), "--exe", "/bin/true"], "missing")
+        self.fails(["--core", os.path.join(self.stored(), "exe"), "--exe", "/bin/true"], "not a core")
+
+    def test_wrong_executable(self):
+        new, old = self.stored(True), self.stored(False)
+        self.fails(["--core", os.path.join(new, "core"), "--exe", os.path.join(old, "exe")], "--exe")
+        self.fails(["--core", os.path.join(new, "core"), "--exe", "/bin/true"], "--exe")
+
+    def test_recorded_executable_missing(self):
+        self.fails(["--core", os.path.join(self.stored(), "core")], "--exe")
+
+    def test_unsupported_go_release(self):
+        d = self.stored()
+        exe = os.path.join(self.tmp, "exe")
+        with open(os.path.join(d, "exe"), "rb") as f:
+            data = bytearray(f.read())
+        old = b"go1.26.10"
+        self.assertIn(old, data)
+        patched = data.replace(old, b"go1.27.10")  # build info and runtime.buildVersion alike
+        with open(exe, "wb") as f:
+            f.write(patched)
+        line = self.fails(["--core", os.path.join(d, "core"), "--exe", exe], "go1.27.10")
+        self.assertIn("newer", line)
+
+    def test_non_go_process(self):
+        p = subprocess.Popen(["sleep", "60"])
+        try:
+            self.fails(["--pid", str(p.pid)], "not a Go program")
+            if shutil.which("gcore"):
+                subprocess.run(["gcore", "-o", os.path.join(self.tmp, "c"), str(p.pid)],
+                               check=True, capture_output=True, timeout=120)
+                self.fails(["--core", os.path.join(self.tmp, "c.%d" % p.pid)], "not a Go program")
+        finally:
+            p.kill()
+            p.wait()
+
+    def test_no_such_process(self):
+        self.fails(["--pid", "999999999"], "999999999")
+        self.fails(["--pid", "abc"], "--pid", status=2)
+
+    def test_already_traced(self):
+        libc = ctypes.CDLL(None, use_errno=True)
+        p = subprocess.Popen(["sleep", "60"])
+        try:
+            self.assertEqual(libc.ptrace(PTRACE_SEIZE, p.pid, None, None), 0)
+            self.fails(["--pid", str(p.pid)], "traced", str(os.getpid()))
+        finally:
+            p.kill()
+            p.wait()
+
+    def test_not_permitted(self):
+        if os.getuid() != 0 or not shutil.which("setpriv"):
+            self.skipTest("needs root and setpriv to run as another user")
+        p = subprocess.Popen(["sleep", "60"])
+        try:
+            r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                hstest.HEAPSCOPE, "threads-blocked", "--pid", str(p.pid)],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+            self.assertIn("permitted", r.stderr)
+        finally:
+            p.kill()
+            p.wait()
+
+    def test_stripped_binary(self):
+        tcs = hstest.toolchains()
+        if not tcs:
+            self.skipTest("no Go toolchain")
+        exe, _ = hstest.build_fixture(list(tcs)[-1], "blocked", ldflags="-s -w")
+        with Fixture(exe) as fx:
+            self.fails(["--pid", str(fx.pid)], "-s")
+            self.assertEqual(fx.proc.poll(), None)
+
+    def test_usage_errors(self):
+        d = self.stored()
+        target = ["--core", os.path.join(d, "core"), "--exe", os.path.join(d, "exe")]
+        self.fails(target + ["--bogus"], "--bogus", status=2)
+        self.fails(target + ["-n", "x"], "limit", status=2)
+        self.fails(target + ["--min-wait", "soon"], "duration", status=2)
+        self.fails(["--goroutine", "424242"] + target, "424242")
+
+
+if __name__ == "__main__":
+    hstest.main()

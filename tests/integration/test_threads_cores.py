@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""threads-blocked on the stored cores of every supported Go release (tests/cores), compared
+with the goroutine dump the runtime itself printed just before the core was taken."""
+
+import json
+import os
+import unittest
+
+import hstest
+import rtdump
+from groups import assert_same_groups, blocked_fixture_groups, groups_from_heapscope_json
+
+
+def load(d):
+    with open(os.path.join(d, "dump.txt")) as f:
+        parsed = rtdump.parse_program_output(f.read())
+    with open(os.path.join(d, "info.json")) as f:
+        info = json.load(f)
+    return parsed, info
+
+
+class StoredCores(unittest.TestCase):
+    def cores(self):
+        cores = hstest.stored_cores("blocked")
+        if not cores:
+            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        return cores
+
+    def target(self, d):
+        return ["--core", os.path.join(d, "core"), "--exe", os.path.join(d, "exe")]
+
+    def test_groups_match_runtime_dump(self):
+        for ver, d in self.cores():
+            with self.subTest(go=ver):
+                parsed, info = load(d)
+                got = hstest.run_json(["threads-blocked"] + self.target(d))
+                self.assertEqual(got["command"], "threads-blocked")
+                self.assertEqual(got["runtime"], "go")
+                self.assertEqual(got["version"], info["go_version"])
+                self.assertEqual(got["total"], info["num_goroutine"])
+                want = blocked_fixture_groups(parsed, info)
+                assert_same_groups(want, groups_from_heapscope_json(got, ver))
+
+    def test_every_goroutine_listed_once(self):
+        for ver, d in self.cores():
+            with self.subTest(go=ver):
+                parsed, info = load(d)
+                got = hstest.run_json(["threads-blocked"] + self.target(d))
+                ids = [i for g in got["groups"] for i in g["goroutine_ids"]]
+                self.assertEqual(sorted(ids), sorted(g.id for g in parsed))
+
+    def test_waits_recorded_by_gc(self):
+        # the program ran two GCs while everything but the reporter was parked: the runtime
+        # recorded a wait start for each of those goroutines
+        for ver, d in self.cores():
+            with self.subTest(go=ver):
+                _, info = load(d)
+                got = hstest.run_json(["threads-blocked"] + self.target(d))
+                for g in got["groups"]:
+                    if info["reporter_goid"] in g["goroutine_ids"]:
+                        continue
+                    self.assertIsNotNone(g["max_wait_seconds"], g["state"])
+                    self.assertGreaterEqual(g["max_wait_seconds"], 0)
+
+    def test_one_goroutine(self):
+        for ver, d in self.cores():
+            with self.subTest(go=ver):
+                _, info = load(d)
+                gid = info["reporter_goid"]
+                got = hstest.run_json(["threads-blocked", "--goroutine", str(gid)] + self.target(d))
+                g = got["goroutine"]
+                self.assertEqual(g["id"], gid)
+                self.assertEqual(g["state"], info["reporter_park"]["state"])
+                user = [(f["function"], f["line"]) for f in g["frames"]
+                        if f["function"].startswith("main.")]
+                self.assertEqual(user[:2], [(info["reporter_park"]["function"], info["reporter_park"]["line"]),
+                                            (info["reporter_caller"]["function"], info["reporter_caller"]["line"])])
+
+    def test_options(self):
+        ver, d = self.cores()[-1]
+        parsed, info = load(d)
+        got = hstest.run_json(["threads-blocked", "-n", "2"] + self.target(d))
+        self.assertEqual(len(got["groups"]), 2)
+        self.assertGreater(got["groups_total"], 2)
+        got = hstest.run_json(["threads-blocked", "--min-wait", "1000h"] + self.target(d))
+        self.assertEqual(got["groups"], [])
+        alls = hstest.run_json(["threads-blocked", "--all"] + self.target(d))
+        self.assertGreater(alls["system"], 0)
+        self.assertEqual(alls["total"], info["num_goroutine"] + alls["system"])
+
+    def test_text_output(self):
+        for ver, d in self.cores():
+            with self.subTest(go=ver):
+                _, info = load(d)
+                status, out, err = hstest.run(["threads-blocked", "-n", "0"] + self.target(d))
+                self.assertEqual(status, 0, err)
+                self.assertIn("%d goroutines" % info["num_goroutine"], out.splitlines()[0])
+                for fn in info["functions"].values():
+                    self.assertIn(fn, out)
+                status, out, err = hstest.run(["threads-blocked", "-n", "3"] + self.target(d))
+                self.assertIn("use -n 0 to show all", out)
+
+
+if __name__ == "__main__":
+    hstest.main()

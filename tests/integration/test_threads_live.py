@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""threads-blocked on live Go programs built with every Go release on this machine, and on a
+gcore of each, compared with the goroutine dump the runtime printed; the process must go on
+exactly as before (not stopped, not traced) after heapscope detaches."""
+
+import os
+import subprocess
+import tempfile
+import time
+import unittest
+
+import hstest
+import make_core
+from groups import assert_same_groups, blocked_fixture_groups, groups_from_heapscope_json
+from run_fixture import Fixture
+
+
+def proc_status(pid):
+    fields = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            fields[k] = v.strip()
+    return fields
+
+
+class Live(unittest.TestCase):
+    def versions(self):
+        tcs = hstest.toolchains()
+        if not tcs:
+            self.skipTest("no Go toolchains under %s (scripts/setup.sh --all-go)" % hstest.TOOLCHAINS)
+        return tcs
+
+    def check_groups(self, got, fx, ver):
+        self.assertEqual(got["version"], fx.info["go_version"])
+        self.assertEqual(got["total"], fx.info["num_goroutine"])
+        want = blocked_fixture_groups(fx.goroutines, fx.info)
+        assert_same_groups(want, groups_from_heapscope_json(got, ver))
+
+    def test_kernel_core(self):
+        # a core written by the kernel (GOTRACEBACK=crash + SIGQUIT) rather than by gdb
+        for v in self.versions():
+            with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
+                exe, ver = hstest.build_fixture(v, "blocked")
+                core, fx, why = make_core.capture_kernel(exe, tmp)
+                if core is None:
+                    self.skipTest(why)
+                got = hstest.run_json(["threads-blocked", "--core", core])
+                self.check_groups(got, fx, ver)
+
+    def test_without_dwarf(self):
+        # -w drops DWARF: layouts come from heapscope's per-release tables instead
+        for v in self.versions():
+            with self.subTest(go=v):
+                exe, ver = hstest.build_fixture(v, "blocked", ldflags="-w")
+                with Fixture(exe) as fx:
+                    got = hstest.run_json(["threads-blocked", "--pid", str(fx.pid)])
+                    self.check_groups(got, fx, ver)
+
+    def test_live_and_gcore(self):
+        for v in self.versions():
+            with self.subTest(go=v):
+                exe, ver = hstest.build_fixture(v, "blocked")
+                with Fixture(exe) as fx:
+                    started = time.monotonic()
+                    threads = fx.thread_ids()
+                    got = hstest.run_json(["threads-blocked", "--pid", str(fx.pid)])
+                    elapsed = time.monotonic() - started + 60  # the program ran before READY
+                    self.check_groups(got, fx, ver)
+                    self.assertEqual(got["wait_clock"], "live")
+                    for g in got["groups"]:
+                        if fx.info["reporter_goid"] not in g["goroutine_ids"]:
+                            self.assertIsNotNone(g["max_wait_seconds"])
+                            self.assertLess(g["max_wait_seconds"], elapsed)
+                    st = proc_status(fx.pid)
+                    self.assertEqual(st["TracerPid"], "0")
+                    self.assertNotIn(st["State"][0], "tT")
+                    self.assertEqual(fx.thread_ids(), threads)
+                    with tempfile.TemporaryDirectory() as tmp:
+                        subprocess.run(["gcore", "-o", os.path.join(tmp, "core"), str(fx.pid)],
+                                       check=True, capture_output=True, timeout=300)
+                        core = os.path.join(tmp, "core.%d" % fx.pid)
+                        got = hstest.run_json(["threads-blocked", "--core", core])
+                        self.check_groups(got, fx, ver)
+                        self.assertEqual(got["wait_clock"], "core")
+
+
+if __name__ == "__main__":
+    hstest.main()
