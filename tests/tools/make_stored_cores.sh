@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# make_stored_cores.sh [RELEASE...]: regenerate tests/cores/<goversion>/blocked/{exe.gz, core.gz,
-# dump.txt, info.json} for every Go release (default 1.19 1.21 ... 1.26). For each: build the blocked
-# program, run it until READY, gcore it, compact the core and check it with gdb (make_core.py),
-# then store exe and core gzipped, the program's stdout verbatim (dump.txt: the runtime's own
-# goroutine dump between HEAPSCOPE-DUMP markers, the HEAPSCOPE-INFO line, READY) and info.json.
+# make_stored_cores.sh [RELEASE...]: regenerate tests/cores/<goversion>/PROGRAM/{exe.gz, core.gz,
+# dump.txt, info.json} for every Go release (default 1.19 1.21 ... 1.26); PROGRAM is $PROGRAM,
+# default "blocked" (the other one stored is "heap", which also leaves heap.pprof, its own heap
+# profile). For each: build the program, run it until READY, gcore it, compact the core and check
+# it with gdb (make_core.py), then store exe and core gzipped, the program's stdout verbatim
+# (dump.txt: for blocked the runtime's own goroutine dump between HEAPSCOPE-DUMP markers; the
+# HEAPSCOPE-INFO line; READY) and info.json.
 # Finally checks every stored dump against the program's own counts (test_rtdump.py).
 # Needs gdb (gcore), python3 and the toolchains (fetched by scripts/go-toolchains.sh if missing).
 set -euo pipefail
@@ -12,27 +14,31 @@ releases=("$@")
 [ ${#releases[@]} -gt 0 ] || releases=(1.19 1.21 1.22 1.23 1.24 1.25 1.26)
 work=$(mktemp -d "${TMPDIR:-/tmp}/hs-stored-cores.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+program=${PROGRAM:-blocked}
 start=$(date +%s)
 for rel in "${releases[@]}"; do
   t0=$(date +%s)
-  goversion=$("$repo/tests/tools/build_fixture.sh" "$rel" blocked "$work/$rel")
-  python3 "$repo/tests/tools/make_core.py" --exe "$work/$rel/exe" --outdir "$work/$rel/cap" >/dev/null
-  dest=$repo/tests/cores/$goversion/blocked
+  goversion=$("$repo/tests/tools/build_fixture.sh" "$rel" "$program" "$work/$rel")
+  args=()
+  [ "$program" != heap ] || args=("$work/$rel/heap.pprof")
+  python3 "$repo/tests/tools/make_core.py" --exe "$work/$rel/exe" --outdir "$work/$rel/cap" -- "${args[@]}" >/dev/null
+  dest=$repo/tests/cores/$goversion/$program
   rm -rf "$dest"
   mkdir -p "$dest"
   gzip -9 -n -c "$work/$rel/exe" >"$dest/exe.gz"
   gzip -9 -n -c "$work/$rel/cap/core" >"$dest/core.gz"
   cp "$work/$rel/cap/dump.txt" "$dest/dump.txt"
-  python3 - "$work/$rel/cap/capture.json" "$dest" "$goversion" "$rel" <<'EOF'
+  [ "$program" != heap ] || cp "$work/$rel/heap.pprof" "$dest/heap.pprof"
+  python3 - "$work/$rel/cap/capture.json" "$dest" "$goversion" "$rel" "$program" <<'EOF'
 import json, os, sys
-cap_path, dest, goversion, rel = sys.argv[1:]
+cap_path, dest, goversion, rel, program = sys.argv[1:]
 cap = json.load(open(cap_path))
 info = dict(cap.pop("info"))
 info.update({
     "goversion": goversion,
     "toolchain": rel,
-    "program": "blocked",
-    "source": "tests/fixtures/go/blocked/main.go",
+    "program": program,
+    "source": "tests/fixtures/go/%s/main.go" % program,
     "origin": cap["origin"],
     "gotraceback": cap["gotraceback"],
     "paths": {"exe": "exe", "core": "core", "dump": "dump.txt",
@@ -50,5 +56,5 @@ with open(os.path.join(dest, "info.json"), "w") as f:
 EOF
   echo "$goversion: core.gz $(stat -c %s "$dest/core.gz") bytes, exe.gz $(stat -c %s "$dest/exe.gz") bytes, $(( $(date +%s) - t0 ))s"
 done
-(cd "$repo/tests/integration" && python3 -m unittest -q test_rtdump)
+[ "$program" != blocked ] || (cd "$repo/tests/integration" && python3 -m unittest -q test_rtdump)
 echo "make_stored_cores.sh: done in $(( $(date +%s) - start ))s"

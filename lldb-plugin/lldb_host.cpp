@@ -1,0 +1,154 @@
+// lldb_host.cpp - the selected lldb target as an hs_host_target (see lldb_host.h): checks that
+// there is a stopped process or a core, copies every thread's registers, and picks how core
+// reads memory: /proc/PID/mem for a process traced from this lldb, the core file lldb has
+// mapped, else lldb's ReadMemory (remote stubs, or when the core file cannot be told).
+#include "lldb_host.h"
+
+#include <lldb/API/SBAddress.h>
+#include <lldb/API/SBError.h>
+#include <lldb/API/SBFileSpec.h>
+#include <lldb/API/SBThread.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+namespace heapscope_lldb {
+
+namespace {
+
+const char *const kNoTarget =
+    "no target: attach to a process (process attach -p PID), or load a core "
+    "(target create EXE --core CORE)";
+
+std::string ExecutablePath(lldb::SBTarget target)
+{
+    lldb::SBFileSpec fs = target.GetExecutable();
+    char path[PATH_MAX];
+    if (!fs.IsValid() || !fs.Exists() || fs.GetPath(path, sizeof path) == 0)
+        return "";
+    return path;
+}
+
+} // namespace
+
+bool LldbHost::CheckProcess(std::string &err)
+{
+    if (!target_.IsValid()) {
+        err = kNoTarget;
+        return false;
+    }
+    process_ = target_.GetProcess();
+    if (!process_.IsValid()) {
+        err = "the target has no process: attach to one (process attach -p PID), launch it, or "
+              "load a core (target create EXE --core CORE)";
+        return false;
+    }
+    lldb::StateType st = process_.GetState();
+    if (st == lldb::eStateStopped || st == lldb::eStateCrashed || st == lldb::eStateSuspended)
+        return true;
+    const char *name = lldb::SBDebugger::StateAsCString(st);
+    if (st == lldb::eStateRunning || st == lldb::eStateStepping)
+        err = "the process is running: stop it first (process interrupt, or Pause in VS Code) "
+              "and run the command again";
+    else
+        err = std::string("the process is not stopped but ") + (name ? name : "in an unknown state") +
+              ": attach to a live process or load a core first";
+    return false;
+}
+
+bool LldbHost::Prepare(lldb::SBDebugger debugger, std::string &err)
+{
+    interp_ = debugger.GetCommandInterpreter();
+    target_ = debugger.GetSelectedTarget();
+    if (!CheckProcess(err))
+        return false;
+    exe_ = ExecutablePath(target_);
+    CollectThreads();
+    ChooseAccess();
+    return true;
+}
+
+void LldbHost::CollectThreads()
+{
+    uint32_t n = process_.GetNumThreads();
+    threads_.clear();
+    threads_.reserve(n);
+    for (uint32_t i = 0; i < n; i++) {
+        lldb::SBThread th = process_.GetThreadAtIndex(i);
+        if (!th.IsValid())
+            continue;
+        hs_host_thread t{};
+        t.tid = static_cast<int32_t>(th.GetThreadID());
+        ReadFrameRegisters(th.GetFrameAtIndex(0), t.regs);
+        threads_.push_back(t);
+    }
+}
+
+void LldbHost::ChooseAccess()
+{
+    const char *forced = std::getenv("HEAPSCOPE_LLDB_MEMORY"); // "lldb": always ReadMemory
+    const char *plugin = process_.GetPluginName();
+    bool is_core = plugin && std::strcmp(plugin, "elf-core") == 0;
+    pid_ = is_core ? 0 : static_cast<int>(process_.GetProcessID());
+    first_ = Access::ReadMemory;
+    if (forced && std::strcmp(forced, "lldb") == 0)
+        return;
+    if (is_core) {
+        core_ = FindMappedCoreFile();
+        if (!core_.empty())
+            first_ = Access::CoreFile;
+    } else if (pid_ > 0 && TracedFromHere(pid_)) {
+        first_ = Access::Pid;
+    }
+}
+
+hs_host_target LldbHost::Host(Access access)
+{
+    hs_host_target h{};
+    h.exe_path = exe_.empty() ? nullptr : exe_.c_str();
+    h.interrupted = InterruptedCb;
+    h.ctx = this;
+    if (access != Access::CoreFile) { // a core file brings its own threads (NT_PRSTATUS)
+        h.threads = threads_.data();
+        h.nthreads = threads_.size();
+    }
+    if (access == Access::Pid)
+        h.pid = pid_;
+    else if (access == Access::CoreFile)
+        h.core_path = core_.c_str();
+    else if (access == Access::ReadMemory)
+        h.read_memory = ReadMemoryCb;
+    return h;
+}
+
+const char *LldbHost::Describe(Access a)
+{
+    switch (a) {
+    case Access::Pid: return "/proc/PID/mem";
+    case Access::CoreFile: return "the core file";
+    case Access::ReadMemory: return "lldb's SBProcess::ReadMemory";
+    default: return "nothing";
+    }
+}
+
+// The process's memory first; where it has none (a core lacks the read-only segments of the
+// executable that the kernel or gcore did not dump), the target's: lldb then reads read-only
+// sections of the loaded modules from their files.
+int LldbHost::ReadMemoryCb(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    LldbHost *self = static_cast<LldbHost *>(ctx);
+    lldb::SBError e;
+    if (self->process_.ReadMemory(addr, buf, len, e) == len && e.Success())
+        return 0;
+    lldb::SBError te;
+    lldb::SBAddress where(addr, self->target_);
+    return self->target_.ReadMemory(where, buf, len, te) == len && te.Success() ? 0 : -1;
+}
+
+int LldbHost::InterruptedCb(void *ctx)
+{
+    return static_cast<LldbHost *>(ctx)->interp_.WasInterrupted() ? 1 : 0;
+}
+
+} // namespace heapscope_lldb
