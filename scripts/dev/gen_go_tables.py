@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """gen_go_tables.py - regenerate core/go/go_tables_amd64.c, the per-release layouts used for Go
 binaries without DWARF, from the measured offset tables (go-runtime-offsets/matrix_amd64.txt and
-const_<ver>_amd64.txt of the project's reference) and the wait-reason strings of each release's
-runtime/runtime2.go (Go toolchains unpacked by scripts/go-toolchains.sh).
+const_<ver>_amd64.txt of the project's reference), the structs measured beyond them from the
+stored test executables (scripts/dev/extra_structs_amd64.txt, made by scripts/dev/dwarfstructs;
+no 1.20 column), and the wait-reason strings of each release's runtime/runtime2.go (Go
+toolchains unpacked by scripts/go-toolchains.sh). The reference matrix wins where both know a
+struct.
 
 usage: gen_go_tables.py OFFSETS_DIR TOOLCHAINS_DIR > core/go/go_tables_amd64.c
 """
@@ -27,8 +30,10 @@ CONSTS = [  # constants the runtime models use when a binary has no DWARF
 
 
 def parse_matrix(path):
+    """{struct: {"fields": [(name, [off per VERSIONS], type)], "size": [...]}}; the columns of
+    each struct are the versions its size line names, in that order."""
     structs = {}
-    cur = None
+    cur, cols = None, []
     for line in open(path):
         m = re.match(r"## (\S+) \(", line)
         if m:
@@ -38,13 +43,17 @@ def parse_matrix(path):
         if cur is None:
             continue
         if line.startswith("size:"):
-            sizes = dict(re.findall(r"(\d\.\d+)=(\d+)", line))
-            cur["size"] = [int(sizes.get(v, -1)) for v in VERSIONS]
+            pairs = re.findall(r"(\d\.\d+)=(-1|-|\d+)", line)
+            cols = [v for v, _ in pairs]
+            sizes = {v: (-1 if x in ("-", "-1") else int(x)) for v, x in pairs}
+            cur["size"] = [sizes.get(v, -1) for v in VERSIONS]
             continue
         parts = line.split()
-        if len(parts) >= 10 and re.match(r"^[-\d]+$", parts[1]):
-            offs = [-1 if p == "-" else int(p) for p in parts[1:9]]
-            ftype = " ".join(parts[9:])
+        n = len(cols)
+        if len(parts) >= n + 2 and all(re.match(r"^(-|\d+)$", p) for p in parts[1:n + 1]):
+            byver = dict(zip(cols, parts[1:n + 1]))
+            offs = [-1 if byver.get(v, "-") == "-" else int(byver[v]) for v in VERSIONS]
+            ftype = " ".join(parts[n + 1:])
             ftype = re.sub(r"\s*\(\d+\)\s*$", "", ftype)
             cur["fields"].append((parts[0], offs, ftype))
     return structs
@@ -73,6 +82,9 @@ def c_str(s):
 def main():
     offdir, tcdir = sys.argv[1], sys.argv[2]
     structs = parse_matrix(os.path.join(offdir, "matrix_amd64.txt"))
+    extra = os.path.join(os.path.dirname(os.path.abspath(__file__)), "extra_structs_amd64.txt")
+    for name, st in parse_matrix(extra).items():
+        structs.setdefault(name, st)
     consts = {v: parse_consts(os.path.join(offdir, f"const_{v}_amd64.txt")) for v in VERSIONS}
     names = {}
     for v in VERSIONS:
@@ -88,6 +100,8 @@ def main():
     out.write("const go_table_field go_table_fields[] = {\n")
     for sname, s in structs.items():
         for fname, offs, ftype in s["fields"]:
+            if fname == "_":  # padding: several per struct, never looked up
+                continue
             out.write(f"    {{{c_str(sname)}, {c_str(fname)}, {c_str(ftype)}, {{{', '.join(map(str, offs))}}}}},\n")
     out.write("    {0, 0, 0, {0}}\n};\n\n")
     out.write("const go_table_size go_table_sizes[] = {\n")

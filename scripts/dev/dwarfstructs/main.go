@@ -1,0 +1,140 @@
+// dwarfstructs prints the layout of chosen Go runtime structs from the DWARF of Go executables,
+// in the matrix format of the project's reference offset tables, one column per executable:
+//
+//	## runtime.mstats (amd64)
+//	size: 1.19=...  1.21=...
+//	  field   off1 off2 ...   type
+//
+// usage: dwarfstructs STRUCTS-FILE VERSION=EXE...   (STRUCTS-FILE: one struct name per line)
+// It is a development tool for scripts/dev/gen_go_tables.py; standard library only.
+package main
+
+import (
+	"bufio"
+	"debug/dwarf"
+	"debug/elf"
+	"fmt"
+	"os"
+	"strings"
+)
+
+type member struct {
+	off int64
+	typ string
+}
+
+type layout struct {
+	size    int64
+	members map[string]member
+	order   []string
+}
+
+func load(path string, want map[string]bool) (map[string]*layout, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, err := f.DWARF()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*layout{}
+	r := d.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil || e == nil {
+			return out, err
+		}
+		if e.Tag != dwarf.TagStructType {
+			continue
+		}
+		name, _ := e.Val(dwarf.AttrName).(string)
+		if !want[name] || out[name] != nil {
+			r.SkipChildren()
+			continue
+		}
+		t, err := d.Type(e.Offset)
+		if err != nil {
+			return nil, err
+		}
+		st, ok := t.(*dwarf.StructType)
+		if !ok {
+			continue
+		}
+		l := &layout{size: st.ByteSize, members: map[string]member{}}
+		for _, f := range st.Field {
+			l.members[f.Name] = member{f.ByteOffset, f.Type.String()}
+			l.order = append(l.order, f.Name)
+		}
+		out[name] = l
+		r.SkipChildren()
+	}
+}
+
+func main() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: dwarfstructs STRUCTS-FILE VERSION=EXE...")
+		os.Exit(2)
+	}
+	sf, err := os.Open(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	var names []string
+	want := map[string]bool{}
+	sc := bufio.NewScanner(sf)
+	for sc.Scan() {
+		if n := strings.TrimSpace(sc.Text()); n != "" && !strings.HasPrefix(n, "#") {
+			names = append(names, n)
+			want[n] = true
+		}
+	}
+	var vers []string
+	var lays []map[string]*layout
+	for _, arg := range os.Args[2:] {
+		v, exe, _ := strings.Cut(arg, "=")
+		l, err := load(exe, want)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, exe+":", err)
+			os.Exit(1)
+		}
+		vers = append(vers, v)
+		lays = append(lays, l)
+	}
+	for _, n := range names {
+		fmt.Printf("## %s (amd64)\nsize:", n)
+		var order []string
+		seen := map[string]bool{}
+		typ := map[string]string{}
+		for i, l := range lays {
+			s := int64(-1)
+			if x := l[n]; x != nil {
+				s = x.size
+				for _, m := range x.order {
+					if !seen[m] {
+						seen[m] = true
+						order = append(order, m)
+					}
+					typ[m] = x.members[m].typ
+				}
+			}
+			fmt.Printf(" %s=%d", vers[i], s)
+		}
+		fmt.Println()
+		for _, m := range order {
+			fmt.Printf("  %-28s", m)
+			for _, l := range lays {
+				if x := l[n]; x != nil {
+					if mm, ok := x.members[m]; ok {
+						fmt.Printf(" %6d", mm.off)
+						continue
+					}
+				}
+				fmt.Printf(" %6s", "-")
+			}
+			fmt.Printf("   %s\n", typ[m])
+		}
+	}
+}
