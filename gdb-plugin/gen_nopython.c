@@ -27,7 +27,7 @@ static int eval_escape(const char *s, char *out, size_t cap)
     return 0;
 }
 
-/* Writes "  if $argc == N\n    <prefix> $arg0 ... $argN-1<suffix>\n  end\n" for every N. */
+/* Writes "if $argc == N / <prefix> $arg0 ... $argN-1<suffix> / end" for every N from first. */
 static void per_argc(FILE *f, int first, const char *prefix, const char *suffix)
 {
     for (int n = first; n <= MAX_ARGS; n++) {

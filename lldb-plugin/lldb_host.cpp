@@ -4,7 +4,6 @@
 // mapped, else lldb's ReadMemory (remote stubs, or when the core file cannot be told).
 #include "lldb_host.h"
 
-#include <lldb/API/SBAddress.h>
 #include <lldb/API/SBError.h>
 #include <lldb/API/SBFileSpec.h>
 #include <lldb/API/SBThread.h>
@@ -66,6 +65,11 @@ bool LldbHost::Prepare(lldb::SBDebugger debugger, std::string &err)
     exe_ = ExecutablePath(target_);
     CollectThreads();
     ChooseAccess();
+    if (first_ == Access::ReadMemory && exe_.empty()) { // no /proc/PID/exe, no core to ask
+        err = "lldb has no local copy of the program's executable: create the target from it "
+              "(target create EXE, then gdb-remote HOST:PORT; or target create EXE --core CORE)";
+        return false;
+    }
     return true;
 }
 
@@ -132,23 +136,24 @@ const char *LldbHost::Describe(Access a)
     }
 }
 
-// The process's memory first; where it has none (a core lacks the read-only segments of the
-// executable that the kernel or gcore did not dump), the target's: lldb then reads read-only
-// sections of the loaded modules from their files.
+// Called from core (C): nothing may escape, an exception counts as a failed read.
 int LldbHost::ReadMemoryCb(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-    LldbHost *self = static_cast<LldbHost *>(ctx);
-    lldb::SBError e;
-    if (self->process_.ReadMemory(addr, buf, len, e) == len && e.Success())
-        return 0;
-    lldb::SBError te;
-    lldb::SBAddress where(addr, self->target_);
-    return self->target_.ReadMemory(where, buf, len, te) == len && te.Success() ? 0 : -1;
+    try {
+        LldbHost *self = static_cast<LldbHost *>(ctx);
+        return ReadTargetMemory(self->target_, self->process_, addr, buf, len) ? 0 : -1;
+    } catch (...) {
+        return -1;
+    }
 }
 
 int LldbHost::InterruptedCb(void *ctx)
 {
-    return static_cast<LldbHost *>(ctx)->interp_.WasInterrupted() ? 1 : 0;
+    try {
+        return static_cast<LldbHost *>(ctx)->interp_.WasInterrupted() ? 1 : 0;
+    } catch (...) {
+        return 1;
+    }
 }
 
 } // namespace heapscope_lldb

@@ -22,6 +22,10 @@ enum class Access { None, Pid, CoreFile, ReadMemory };
 
 class LldbHost {
 public:
+    LldbHost() = default;
+    LldbHost(const LldbHost &) = delete; // core's callbacks hold a pointer to it
+    LldbHost &operator=(const LldbHost &) = delete;
+
     // Looks at the debugger's selected target; false with a user-facing message in err when
     // there is nothing to analyse (no target, no process, process running or gone).
     bool Prepare(lldb::SBDebugger debugger, std::string &err);
@@ -29,9 +33,8 @@ public:
     // The hs_host_target for the chosen access (Pid, CoreFile or ReadMemory).
     hs_host_target Host(Access access);
 
-    // The access Prepare chose first, and the one to try when that fails to open.
+    // The access Prepare chose (a live pid that /proc refuses is then read through lldb).
     Access First() const { return first_; }
-    Access Fallback() const { return first_ == Access::ReadMemory ? Access::None : Access::ReadMemory; }
     static const char *Describe(Access a);
 
 private:
@@ -49,6 +52,11 @@ private:
     int pid_ = 0;
     Access first_ = Access::None;
 };
+
+// All len bytes at addr from the process (the core lldb read, the remote stub), or where the
+// process has none, from a read-only section of a module lldb loaded. False if not all read.
+bool ReadTargetMemory(lldb::SBTarget target, lldb::SBProcess process, uint64_t addr, void *buf,
+                      size_t len);
 
 // Registers of one lldb frame in Linux user_regs_struct order (0 where lldb has none).
 void ReadFrameRegisters(lldb::SBFrame frame, uint64_t regs[HS_HOST_NREGS]);

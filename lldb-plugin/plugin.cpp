@@ -40,7 +40,8 @@ bool OpenTarget(hs_session *s, LldbHost &host, std::string &err)
     h = host.Host(Access::ReadMemory);
     if (hs_session_open_host(s, &h, msg, sizeof msg) == 0)
         return true;
-    err += std::string("; reading through lldb instead: ") + msg;
+    err += std::string("; reading through ") + LldbHost::Describe(Access::ReadMemory) +
+           " instead: " + msg;
     return false;
 }
 

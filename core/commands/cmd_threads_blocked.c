@@ -2,10 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../go/go_tasks.h"
 #include "../output/threads_report.h"
 #include "../util/duration.h"
-#include "session.h"
+#include "threads_collect.h"
 
 enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE };
 
@@ -43,17 +42,6 @@ static int read_options(const hs_args *a, tb_options *o, hs_err *err)
     return 0;
 }
 
-static size_t count_total(const hs_task *t, size_t n, int all, size_t *nsystem)
-{
-    size_t total = 0;
-    *nsystem = 0;
-    for (size_t i = 0; i < n; i++) {
-        *nsystem += t[i].system;
-        total += all || !t[i].system;
-    }
-    return total;
-}
-
 static int render(const tb_options *o, threads_report *r, strbuf *out, hs_err *err)
 {
     if (o->goroutine >= 0) {
@@ -74,29 +62,16 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     tb_options o;
     if (read_options(a, &o, err) < 0)
         return HS_USAGE;
-    go_rt *rt;
-    go_goroutines gs;
-    if (hs_session_go(s, &rt, err) < 0 || go_goroutines_read(rt, &gs, err) < 0)
+    hs_group_filter f = {o.all, o.all, o.min_wait};
+    threads_data d;
+    if (threads_collect(s, &f, &d, err) < 0)
         return HS_FAIL;
-    hs_task *tasks = NULL;
-    hs_task_groups groups = {0};
-    hs_group_filter f = {o.all, o.min_wait};
-    int status = HS_FAIL;
-    if (go_tasks_build(rt, &gs, &tasks, err) == 0) {
-        if (hs_task_groups_build(tasks, gs.n, &f, &groups) < 0) {
-            hs_errf(err, "out of memory grouping %zu goroutines", gs.n);
-        } else {
-            threads_report r = {"go", rt->ver.full, s->target, tasks, gs.n, 0, 0, &groups,
-                                o.limit, o.all, gs.now_exact, sb_str(&gs.warnings)};
-            r.total = count_total(tasks, gs.n, o.all, &r.nsystem);
-            status = render(&o, &r, out, err);
-            if (!o.json)
-                sb_puts(msgs, sb_str(&gs.warnings));
-        }
-    }
-    hs_task_groups_free(&groups);
-    free(tasks);
-    go_goroutines_free(&gs);
+    threads_report r = {"go", d.rt->ver.full, s->target, d.tasks, d.ntasks, d.total, d.nsystem,
+                        &d.groups, o.limit, o.all, d.gs.now_exact, sb_str(&d.gs.warnings)};
+    int status = render(&o, &r, out, err);
+    if (!o.json)
+        sb_puts(msgs, sb_str(&d.gs.warnings));
+    threads_data_free(&d);
     return status;
 }
 

@@ -5,7 +5,11 @@
 #include "session.h"
 
 static const hs_command *const commands[] = {
+    &hs_cmd_heap_top,
     &hs_cmd_threads_blocked,
+    &hs_cmd_snapshot,
+    &hs_cmd_snapshot_diff,
+    &hs_cmd_watch,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

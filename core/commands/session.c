@@ -21,6 +21,8 @@ void hs_session_close_target(hs_session *s)
     s->exe = NULL;
     free(s->target_warning);
     s->target_warning = NULL;
+    free(s->core_path);
+    s->core_path = NULL;
 }
 
 void hs_session_free(hs_session *s)
@@ -71,6 +73,7 @@ int hs_session_open_core(hs_session *s, const char *core_path, const char *exe_p
         return fail(&e, err, errlen);
     }
     adopt_interrupt(s);
+    s->core_path = strdup(core_path);
     const char *w = hs_core_target_warning(s->target);
     if (w && *w)
         s->target_warning = strdup(w);
@@ -81,7 +84,8 @@ int hs_session_attach_pid(hs_session *s, int pid, char *err, size_t errlen)
 {
     hs_err e = {{0}};
     hs_session_close_target(s);
-    if (hs_pid_target_attach(&s->target, pid, &e) < 0 || open_exe(s, NULL, &e) < 0) {
+    if (hs_pid_target_attach_ex(&s->target, pid, s->interrupted, s->interrupt_ctx, &e) < 0 ||
+        open_exe(s, NULL, &e) < 0) {
         hs_session_close_target(s);
         return fail(&e, err, errlen);
     }
@@ -98,6 +102,7 @@ int hs_session_open_host(hs_session *s, const hs_host_target *host, char *err, s
         return fail(&e, err, errlen);
     }
     adopt_interrupt(s);
+    s->core_path = host->core_path ? strdup(host->core_path) : NULL;
     const char *w = hs_host_target_warning(s->target);
     if (w && *w)
         s->target_warning = strdup(w);

@@ -14,6 +14,7 @@ struct hs_session {
     hs_image *exe;
     go_rt *go;
     char *target_warning; /* e.g. a truncated core; repeated with every command */
+    char *core_path;      /* when the target is a core */
     int (*interrupted)(void *ctx);
     void *interrupt_ctx;
 };
@@ -35,5 +36,10 @@ typedef struct hs_command {
 const hs_command *hs_find_command(const char *name);
 
 extern const hs_command hs_cmd_threads_blocked;
+extern const hs_command hs_cmd_heap_top;
+extern const hs_command hs_cmd_snapshot;
+extern const hs_command hs_cmd_snapshot_diff;
+extern const hs_command hs_cmd_watch;
+extern const hs_command hs_cmd_heap_top;
 
 #endif

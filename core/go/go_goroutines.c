@@ -1,14 +1,19 @@
 /* go_goroutines.c - reading every goroutine from runtime.allgs (see go_goroutines.h). */
 #include "go_goroutines.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "../util/addrset.h"
 #include "go_unwind.h"
 
 #define MAX_GOROUTINES 50000000u /* more means allgs is corrupt */
 #define MAX_MS 100000u
+#define ALLGS_CHUNK 1024u   /* allgs entries read (and goroutines allocated) at a time */
+#define MAX_WARNINGS 20u    /* lines listed; a corrupt allgs could otherwise yield millions */
 
 typedef struct thread_of_m {
     uint64_t curg;
@@ -24,10 +29,27 @@ typedef struct walk {
     size_t nms;
     uint64_t *pcs;
     uint8_t *gbuf;
+    size_t cap;      /* of out->v */
+    size_t nwarn;    /* warnings so far (only MAX_WARNINGS are listed) */
+    hs_addrset seen; /* g addresses read: a corrupt allgs may name one g many times */
+    size_t ndup;
 } walk;
 
 static uint64_t rd64(const uint8_t *b, int64_t off) { uint64_t v; memcpy(&v, b + off, 8); return v; }
 static uint32_t rd32(const uint8_t *b, int64_t off) { uint32_t v; memcpy(&v, b + off, 4); return v; }
+
+static void warn(walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(walk *w, const char *fmt, ...)
+{
+    if (w->nwarn++ >= MAX_WARNINGS)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    sb_puts(&w->out->warnings, line);
+}
 
 static const hs_thread *thread_by_tid(hs_target *t, int32_t tid)
 {
@@ -43,14 +65,24 @@ static void read_ms(walk *w)
     go_rt *rt = w->rt;
     const go_offsets *o = &rt->off;
     uint64_t m = 0;
+    hs_addrset seen = {0};
     if (hs_read_u64(rt->t, rt->sym.allm, &m, NULL) < 0)
         return;
     for (size_t i = 0; m && i < MAX_MS; i++) {
-        uint64_t procid, curg, next;
-        if (hs_read_u64(rt->t, m + (uint64_t)o->m_procid, &procid, NULL) < 0 ||
-            hs_read_u64(rt->t, m + (uint64_t)o->m_curg, &curg, NULL) < 0 ||
-            hs_read_u64(rt->t, m + (uint64_t)o->m_alllink, &next, NULL) < 0)
+        if (hs_addrset_add(&seen, m) == 0) {
+            sb_printf(&w->out->warnings, "runtime.allm: the list of threads loops back to m 0x%llx "
+                      "(corrupt runtime memory?); stopped there\n", (unsigned long long)m);
             break;
+        }
+        uint64_t procid, curg, next;
+        hs_err e;
+        if (hs_read_u64(rt->t, m + (uint64_t)o->m_procid, &procid, &e) < 0 ||
+            hs_read_u64(rt->t, m + (uint64_t)o->m_curg, &curg, &e) < 0 ||
+            hs_read_u64(rt->t, m + (uint64_t)o->m_alllink, &next, &e) < 0) {
+            sb_printf(&w->out->warnings, "runtime.allm: thread list cut short at m 0x%llx: %s\n",
+                      (unsigned long long)m, e.msg);
+            break;
+        }
         thread_of_m *v = realloc(w->ms, (w->nms + 1) * sizeof *v);
         if (!v)
             break;
@@ -59,6 +91,7 @@ static void read_ms(walk *w)
         w->ms[w->nms++] = (thread_of_m){curg, (int32_t)procid, th};
         m = next;
     }
+    hs_addrset_free(&seen);
 }
 
 static const thread_of_m *m_running(const walk *w, uint64_t g)
@@ -126,14 +159,18 @@ static go_unwind_start start_of(const walk *w, const uint8_t *gb, go_goroutine *
 static void unwind_goroutine(walk *w, const uint8_t *gb, go_goroutine *g, int special)
 {
     go_unwind_start st = start_of(w, gb, g);
+    if (st.sp && st.lo < st.hi && (st.sp < st.lo || st.sp >= st.hi))
+        warn(w, "goroutine %llu: saved SP 0x%llx lies outside its stack [0x%llx, 0x%llx); stack "
+             "cut short\n", (unsigned long long)g->goid, (unsigned long long)st.sp,
+             (unsigned long long)st.lo, (unsigned long long)st.hi);
     int truncated = 0;
     uint32_t n = go_unwind(w->unw, &st, w->pcs, GO_MAX_FRAMES, &truncated);
     g->stack = go_stacks_intern(w->out->stacks, w->pcs, n, truncated);
     if (special)
         g->system = !runs_user_code(w->rt, w->pcs, n);
     if (n == 0)
-        sb_printf(&w->out->warnings, "goroutine %llu: no Go frame at pc 0x%llx; stack not shown\n",
-                  (unsigned long long)g->goid, (unsigned long long)st.pc);
+        warn(w, "goroutine %llu: no Go frame at pc 0x%llx; stack not shown\n",
+             (unsigned long long)g->goid, (unsigned long long)st.pc);
     uint64_t gopc = g->gopc;
     go_func f;
     g->created_by = UINT32_MAX;
@@ -150,7 +187,7 @@ static void read_one(walk *w, uint64_t gaddr)
     const go_offsets *o = &rt->off;
     hs_err e;
     if (hs_read(rt->t, gaddr, w->gbuf, (size_t)o->g_size, &e) < 0) {
-        sb_printf(&w->out->warnings, "goroutine at 0x%llx skipped: %s\n", (unsigned long long)gaddr, e.msg);
+        warn(w, "goroutine at 0x%llx skipped: %s\n", (unsigned long long)gaddr, e.msg);
         return;
     }
     const uint8_t *gb = w->gbuf;
@@ -212,31 +249,50 @@ static void pick_now(walk *w)
     out->now = now;
 }
 
+/* Makes room in out->v for n more goroutines. */
+static int reserve(walk *w, size_t n)
+{
+    if (w->out->n + n <= w->cap)
+        return 0;
+    size_t cap = w->cap ? w->cap * 2 : ALLGS_CHUNK;
+    while (cap < w->out->n + n)
+        cap *= 2;
+    go_goroutine *v = realloc(w->out->v, cap * sizeof *v);
+    if (!v)
+        return -1;
+    w->out->v = v;
+    w->cap = cap;
+    return 0;
+}
+
+/* Reads allgs a chunk at a time, so a corrupt length costs only the entries that exist. */
 static int walk_all(walk *w, hs_err *err)
 {
-    uint64_t ptr = 0, len = 0;
+    uint64_t ptr = 0, len = 0, gs[ALLGS_CHUNK];
     if (read_allgs(w, &ptr, &len, err) < 0)
         return -1;
-    uint64_t *gs = malloc((len ? len : 1) * sizeof *gs);
-    w->out->v = malloc((len ? len : 1) * sizeof *w->out->v);
-    if (!gs || !w->out->v) {
-        free(gs);
-        return hs_errf(err, "out of memory for %llu goroutines", (unsigned long long)len);
-    }
-    if (hs_read(w->rt->t, ptr, gs, len * sizeof *gs, err) < 0) {
-        free(gs);
-        return hs_errctx(err, "reading the %llu entries of runtime.allgs", (unsigned long long)len);
-    }
     read_ms(w);
-    for (uint64_t i = 0; i < len; i++) {
-        if ((i & 1023) == 0 && hs_interrupted(w->rt->t)) {
-            free(gs);
+    for (uint64_t i = 0; i < len; i += ALLGS_CHUNK) {
+        size_t n = len - i < ALLGS_CHUNK ? (size_t)(len - i) : ALLGS_CHUNK;
+        if (hs_interrupted(w->rt->t))
             return hs_errf(err, "interrupted");
+        if (hs_read(w->rt->t, ptr + i * 8, gs, n * 8, err) < 0)
+            return hs_errctx(err, "reading the %llu entries of runtime.allgs", (unsigned long long)len);
+        if (reserve(w, n) < 0)
+            return hs_errf(err, "out of memory for %llu goroutines", (unsigned long long)len);
+        for (size_t k = 0; k < n; k++) {
+            int fresh = gs[k] ? hs_addrset_add(&w->seen, gs[k]) : 0;
+            w->ndup += gs[k] && fresh == 0;
+            if (fresh != 0 && gs[k]) /* -1 (out of memory): read it anyway */
+                read_one(w, gs[k]);
         }
-        if (gs[i])
-            read_one(w, gs[i]);
     }
-    free(gs);
+    if (w->ndup)
+        sb_printf(&w->out->warnings, "runtime.allgs names %zu goroutines more than once (corrupt "
+                  "runtime memory?); each is shown once\n", w->ndup);
+    if (w->nwarn > MAX_WARNINGS)
+        sb_printf(&w->out->warnings, "... and %zu more goroutines like these (not listed)\n",
+                  w->nwarn - MAX_WARNINGS);
     pick_now(w);
     return 0;
 }
@@ -246,13 +302,14 @@ int go_goroutines_read(go_rt *rt, go_goroutines *out, hs_err *err)
     memset(out, 0, sizeof *out);
     sb_init(&out->warnings);
     walk w = {rt, out, go_unwinder_new(rt), NULL, 0, malloc(GO_MAX_FRAMES * sizeof(uint64_t)),
-              malloc((size_t)rt->off.g_size)};
+              malloc((size_t)rt->off.g_size), 0, 0, {0}, 0};
     out->stacks = go_stacks_new();
     if (out->stacks)
         go_stacks_set_wrapper_funcid(out->stacks, (int)rt->off.funcid_wrapper);
     int r = (!w.unw || !w.pcs || !w.gbuf || !out->stacks) ? hs_errf(err, "out of memory")
                                                           : walk_all(&w, err);
     go_unwinder_free(w.unw);
+    hs_addrset_free(&w.seen);
     free(w.ms);
     free(w.pcs);
     free(w.gbuf);

@@ -138,8 +138,9 @@ int go_offsets_resolve(const go_layout_src *s, go_offsets *o, hs_err *err)
         return hs_errf(err, "implausible size %lld of runtime.g", (long long)o->g_size);
     for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
         int64_t v = *(int64_t *)((char *)o + wanted[i].slot);
-        if (strcmp(wanted[i].type, "runtime.g") == 0 && v >= 0 && v + 8 > o->g_size &&
-            strcmp(wanted[i].path, "waitreason") != 0)
+        int64_t width = strcmp(wanted[i].path, "waitreason") == 0 ? 1 : 8;
+        if (strcmp(wanted[i].type, "runtime.g") == 0 &&
+            ((wanted[i].required && v < 0) || (v >= 0 && v > o->g_size - width)))
             return hs_errf(err, "runtime.g.%s at offset %lld lies outside runtime.g (%lld bytes)",
                            wanted[i].path, (long long)v, (long long)o->g_size);
     }

@@ -18,6 +18,7 @@ enum go_memstat {
 typedef struct go_memstats {
     uint64_t v[GO_MS_COUNT];
     uint8_t have[GO_MS_COUNT]; /* 0 when this release/binary does not let us compute it */
+    char why[320];             /* why some fields are missing; "" when every field is present */
 } go_memstats;
 
 /* "HeapAlloc", "HeapObjects", ... as in runtime.MemStats; JSON keys use snake_case forms

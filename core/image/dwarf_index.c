@@ -287,8 +287,8 @@ int hs_dwarf_member_offset(hs_dwarf *d, const char *type, const char *path, int6
         size_t len = dot ? (size_t)(dot - p) : strlen(p);
         int64_t m;
         Dwarf_Off mt;
-        if (find_member(d, cur, p, len, &m, &mt) < 0)
-            return -1;
+        if (find_member(d, cur, p, len, &m, &mt) < 0 || m < 0 || m > INT32_MAX)
+            return -1; /* absent, or an offset no struct has (corrupt DWARF) */
         total += m;
         cur = strip_typedefs(d, mt);
         p += len + (dot ? 1 : 0);
@@ -320,6 +320,34 @@ int hs_dwarf_const(hs_dwarf *d, const char *name, int64_t *val)
     return r;
 }
 
+/* The address of a DW_OP_addr location: Go writes it as a DW_FORM_block1 (libdwarf reads that
+ * with dwarf_formblock; DW_FORM_exprloc, which other producers use, with dwarf_formexprloc). */
+static int var_location(const hs_dwarf *d, Dwarf_Die die, uint64_t *addr)
+{
+    int ok = -1;
+    Dwarf_Attribute a = NULL;
+    if (dwarf_attr(die, DW_AT_location, &a, NULL) != DW_DLV_OK)
+        return -1;
+    Dwarf_Unsigned len = 0;
+    Dwarf_Ptr data = NULL;
+    Dwarf_Block *blk = NULL;
+    if (dwarf_formexprloc(a, &len, &data, NULL) != DW_DLV_OK) {
+        data = NULL;
+        if (dwarf_formblock(a, &blk, NULL) == DW_DLV_OK) {
+            len = blk->bl_len;
+            data = blk->bl_data;
+        }
+    }
+    if (data && len == 9 && ((uint8_t *)data)[0] == DW_OP_addr) {
+        memcpy(addr, (uint8_t *)data + 1, 8);
+        ok = 0;
+    }
+    if (blk)
+        dwarf_dealloc(d->dbg, blk, DW_DLA_BLOCK);
+    dwarf_dealloc_attribute(a);
+    return ok;
+}
+
 int hs_dwarf_var_addr(hs_dwarf *d, const char *name, uint64_t *addr)
 {
     static const Dwarf_Half tags[] = {DW_TAG_variable, 0};
@@ -327,18 +355,246 @@ int hs_dwarf_var_addr(hs_dwarf *d, const char *name, uint64_t *addr)
     Dwarf_Die die;
     if (!e || die_at(d, e->off, &die) < 0)
         return -1;
-    int ok = -1;
+    int ok = var_location(d, die, addr);
+    dwarf_dealloc_die(die);
+    return ok;
+}
+
+/* ---- global variables and their Go runtime types ---- */
+
+/* What a type entry says about values of the type, found once per type entry. */
+typedef struct type_facts {
+    Dwarf_Off off; /* the type entry (0: empty slot) */
+    uint64_t size, rtype;
+    int has_rtype, go_kind;
+} type_facts;
+
+/* An address-class attribute (DW_FORM_addr) or, failing that, an unsigned constant. */
+static int attr_addr(const hs_dwarf *d, Dwarf_Die die, Dwarf_Half at, uint64_t *v)
+{
+    Dwarf_Error e = NULL;
     Dwarf_Attribute a = NULL;
-    if (dwarf_attr(die, DW_AT_location, &a, NULL) == DW_DLV_OK) {
-        Dwarf_Unsigned len = 0;
-        Dwarf_Ptr block = NULL;
-        if (dwarf_formexprloc(a, &len, &block, NULL) == DW_DLV_OK && len == 9 &&
-            ((uint8_t *)block)[0] == DW_OP_addr) {
-            memcpy(addr, (uint8_t *)block + 1, 8);
+    int ok = -1;
+    if (dwarf_attr(die, at, &a, &e) == DW_DLV_OK) {
+        Dwarf_Addr addr;
+        Dwarf_Unsigned u;
+        if (dwarf_formaddr(a, &addr, &e) == DW_DLV_OK) {
+            *v = addr;
             ok = 0;
+        } else {
+            if (e) {
+                dwarf_dealloc_error(d->dbg, e);
+                e = NULL;
+            }
+            if (dwarf_formudata(a, &u, &e) == DW_DLV_OK) {
+                *v = u;
+                ok = 0;
+            }
         }
         dwarf_dealloc_attribute(a);
     }
-    dwarf_dealloc_die(die);
+    if (e)
+        dwarf_dealloc_error(d->dbg, e);
     return ok;
+}
+
+/* Follows typedefs from the type entry at off (bounded) to the first entry carrying
+ * DW_AT_go_runtime_type: Go's linker puts it on the definition a named type's typedef names. */
+static void find_type_facts(const hs_dwarf *d, Dwarf_Off off, type_facts *tf)
+{
+    tf->off = off;
+    for (int i = 0; i < 8; i++) {
+        Dwarf_Die die;
+        if (die_at(d, off, &die) < 0)
+            return;
+        int64_t size;
+        if (!tf->size && attr_int(d, die, DW_AT_byte_size, &size) == 0 && size > 0)
+            tf->size = (uint64_t)size;
+        uint64_t rt = 0;
+        if (attr_addr(d, die, HS_DW_AT_GO_RUNTIME_TYPE, &rt) == 0 && rt != 0) {
+            int64_t kind;
+            tf->rtype = rt;
+            tf->has_rtype = 1;
+            tf->go_kind = attr_int(d, die, HS_DW_AT_GO_KIND, &kind) == 0 ? (int)kind : 0;
+            dwarf_dealloc_die(die);
+            return;
+        }
+        Dwarf_Half tag = 0;
+        Dwarf_Off next = 0;
+        int again = dwarf_tag(die, &tag, NULL) == DW_DLV_OK && tag == DW_TAG_typedef &&
+                    attr_ref(d, die, DW_AT_type, &next) == 0;
+        dwarf_dealloc_die(die);
+        if (!again)
+            return;
+        off = next;
+    }
+}
+
+/* Open-addressing table of type facts keyed by type entry offset (lives for one walk). */
+typedef struct facts_table {
+    type_facts *slots;
+    size_t mask;
+} facts_table;
+
+static const type_facts *facts_for(const hs_dwarf *d, facts_table *t, Dwarf_Off off)
+{
+    size_t i = (size_t)(off * 0x9E3779B97F4A7C15ull >> 20) & t->mask;
+    for (size_t probes = 0; probes <= t->mask; probes++, i = (i + 1) & t->mask) {
+        type_facts *s = &t->slots[i];
+        if (s->off == off)
+            return s;
+        if (s->off == 0) {
+            find_type_facts(d, off, s);
+            return s;
+        }
+    }
+    return NULL; /* full: cannot happen, the table has twice as many slots as variables */
+}
+
+/* One variable: its location, its type's facts; 1 when it is a global with an address. */
+static int read_global(const hs_dwarf *d, const entry *e, facts_table *t, hs_dwarf_global *g)
+{
+    Dwarf_Die die;
+    if (die_at(d, e->off, &die) < 0)
+        return 0;
+    uint64_t addr;
+    Dwarf_Off type = 0;
+    int ok = var_location(d, die, &addr) == 0;
+    if (ok && attr_ref(d, die, DW_AT_type, &type) < 0)
+        type = 0;
+    dwarf_dealloc_die(die);
+    if (!ok)
+        return 0;
+    *g = (hs_dwarf_global){e->name, addr, 0, 0, 0, 0, type};
+    const type_facts *f = type ? facts_for(d, t, type) : NULL;
+    if (f) {
+        g->size = f->size;
+        g->has_rtype = f->has_rtype;
+        g->rtype = f->rtype;
+        g->go_kind = f->go_kind;
+    }
+    return 1;
+}
+
+long hs_dwarf_globals(hs_dwarf *d, hs_dwarf_global_fn fn, void *ctx, hs_err *err)
+{
+    if (!d)
+        return 0;
+    size_t nvars = 0;
+    for (size_t i = 0; i < d->n; i++)
+        nvars += d->entries[i].tag == DW_TAG_variable;
+    size_t cap = 64;
+    while (cap < 2 * nvars)
+        cap *= 2;
+    facts_table t = {calloc(cap, sizeof *t.slots), cap - 1};
+    if (!t.slots)
+        return hs_errf(err, "out of memory listing %zu DWARF variables", nvars);
+    long seen = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        hs_dwarf_global g;
+        if (d->entries[i].tag != DW_TAG_variable || !read_global(d, &d->entries[i], &t, &g))
+            continue;
+        seen++;
+        if (fn(ctx, &g))
+            break;
+    }
+    free(t.slots);
+    return seen;
+}
+
+/* ---- type entries, for values whose runtime type must be pieced together from DWARF ---- */
+
+static const char *die_name(const hs_dwarf *d, Dwarf_Die die)
+{
+    char *n = NULL;
+    Dwarf_Error e = NULL;
+    if (dwarf_diename(die, &n, &e) != DW_DLV_OK)
+        n = NULL;
+    if (e)
+        dwarf_dealloc_error(d->dbg, e);
+    return n;
+}
+
+/* The element count of an array entry: its subrange child's DW_AT_count (or upper bound + 1). */
+static uint64_t array_count(const hs_dwarf *d, Dwarf_Die die)
+{
+    Dwarf_Die child = NULL;
+    int64_t v = 0;
+    if (dwarf_child(die, &child, NULL) != DW_DLV_OK)
+        return 0;
+    if (attr_int(d, child, DW_AT_count, &v) < 0 && attr_int(d, child, DW_AT_upper_bound, &v) == 0)
+        v++;
+    dwarf_dealloc_die(child);
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+static void describe(const hs_dwarf *d, Dwarf_Die die, hs_dwarf_type *t)
+{
+    Dwarf_Half tag = 0;
+    int64_t v;
+    Dwarf_Off ref;
+    if (dwarf_tag(die, &tag, NULL) == DW_DLV_OK)
+        t->tag = tag;
+    t->name = die_name(d, die);
+    if (attr_int(d, die, DW_AT_byte_size, &v) == 0 && v > 0)
+        t->size = (uint64_t)v;
+    if (attr_int(d, die, HS_DW_AT_GO_KIND, &v) == 0)
+        t->go_kind = (int)v;
+    if (attr_addr(d, die, HS_DW_AT_GO_RUNTIME_TYPE, &t->rtype) == 0 && t->rtype)
+        t->has_rtype = 1;
+    if (attr_ref(d, die, HS_DW_AT_GO_ELEM, &ref) == 0)
+        t->elem = ref;
+    else if ((tag == DW_TAG_pointer_type || tag == DW_TAG_array_type) &&
+             attr_ref(d, die, DW_AT_type, &ref) == 0)
+        t->elem = ref;
+    if (tag == DW_TAG_array_type)
+        t->count = array_count(d, die);
+}
+
+int hs_dwarf_type_at(hs_dwarf *d, uint64_t off, hs_dwarf_type *t)
+{
+    for (int i = 0; d && i < 8; i++) {
+        Dwarf_Die die;
+        if (die_at(d, off, &die) < 0)
+            return -1;
+        memset(t, 0, sizeof *t);
+        t->off = off;
+        describe(d, die, t);
+        Dwarf_Off next = 0;
+        int follow = t->tag == DW_TAG_typedef && !t->has_rtype && attr_ref(d, die, DW_AT_type, &next) == 0;
+        dwarf_dealloc_die(die);
+        if (!follow)
+            return 0;
+        off = next;
+    }
+    return -1;
+}
+
+long hs_dwarf_members(hs_dwarf *d, uint64_t off, hs_dwarf_member *out, size_t max)
+{
+    Dwarf_Die st, child = NULL;
+    if (!d || die_at(d, off, &st) < 0)
+        return -1;
+    Dwarf_Half tag = 0;
+    long n = -1;
+    if (dwarf_tag(st, &tag, NULL) == DW_DLV_OK && tag == DW_TAG_structure_type) {
+        n = 0;
+        if (dwarf_child(st, &child, NULL) != DW_DLV_OK)
+            child = NULL;
+        for (unsigned i = 0; child && i < 100000 && (size_t)n < max; i++) {
+            int64_t moff;
+            Dwarf_Off type;
+            if (attr_int(d, child, DW_AT_data_member_location, &moff) == 0 &&
+                attr_ref(d, child, DW_AT_type, &type) == 0 && moff >= 0)
+                out[n++] = (hs_dwarf_member){die_name(d, child), (uint64_t)moff, type};
+            Dwarf_Die next = NULL;
+            int r = dwarf_siblingof_b(d->dbg, child, 1, &next, NULL);
+            dwarf_dealloc_die(child);
+            child = r == DW_DLV_OK ? next : NULL;
+        }
+        if (child)
+            dwarf_dealloc_die(child);
+    }
+    dwarf_dealloc_die(st);
+    return n;
 }

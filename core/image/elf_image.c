@@ -171,10 +171,15 @@ int hs_image_open(hs_image **out, const char *path, hs_err *err)
         return hs_errf(err, "out of memory");
     img->fd = -1;
     img->path = strdup(path);
-    img->fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named by a core or a user must not block the open */
+    img->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (img->fd < 0 || fstat(img->fd, &st) != 0) {
         hs_errf(err, "cannot open executable %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        hs_errf(err, "%s is not a regular file (not an executable)", path);
         goto fail;
     }
     img->size = (size_t)st.st_size;

@@ -1,6 +1,7 @@
 /* json_util.c - cJSON helpers (see json_util.h). */
 #include "json_util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,13 @@ cJSON *json_lines(const char *text)
         text += len + (nl ? 1 : 0);
     }
     return a;
+}
+
+void json_add_u64(cJSON *o, const char *key, uint64_t v)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+    cJSON_AddRawToObject(o, key, num);
 }
 
 void json_emit(cJSON *obj, strbuf *out)

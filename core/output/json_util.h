@@ -14,6 +14,8 @@ cJSON *json_frames(const hs_frame *frames, uint32_t n);
 cJSON *json_target(const hs_target *t);
 /* Splits newline-separated messages into a JSON array of strings. */
 cJSON *json_lines(const char *text);
+/* Adds an unsigned 64-bit number exactly (cJSON numbers are doubles: 53 bits). */
+void json_add_u64(cJSON *o, const char *key, uint64_t v);
 /* Prints obj compactly to out with a trailing newline, and deletes it. */
 void json_emit(cJSON *obj, strbuf *out);
 

@@ -10,7 +10,7 @@ static void add_wait(cJSON *o, const char *key, int64_t ns)
         cJSON_AddNullToObject(o, key);
 }
 
-static cJSON *group_json(const threads_report *r, const hs_task_group *g)
+cJSON *threads_group_json(const hs_task *tasks, const hs_task_group *g, int with_ids)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "state", g->first->state);
@@ -25,9 +25,11 @@ static cJSON *group_json(const threads_report *r, const hs_task_group *g)
         cJSON_AddNumberToObject(c, "count", (double)g->creators[i].count);
         cJSON_AddItemToArray(cb, c);
     }
+    if (!with_ids)
+        return o;
     cJSON *ids = cJSON_AddArrayToObject(o, "goroutine_ids");
     for (size_t i = 0; i < g->count; i++)
-        cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)r->tasks[g->members[i]].id));
+        cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)tasks[g->members[i]].id));
     return o;
 }
 
@@ -53,7 +55,7 @@ void threads_render_json(const threads_report *r, strbuf *out)
     if (r->limit > 0 && (size_t)r->limit < n)
         n = (size_t)r->limit;
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(groups, group_json(r, &r->groups->v[i]));
+        cJSON_AddItemToArray(groups, threads_group_json(r->tasks, &r->groups->v[i], 1));
     cJSON_AddNumberToObject(o, "groups_total", (double)r->groups->n);
     cJSON_AddItemToObject(o, "warnings", json_lines(r->warnings));
     json_emit(o, out);

@@ -29,5 +29,7 @@ void threads_render_json(const threads_report *r, strbuf *out);
 /* One goroutine in full (--goroutine ID). */
 void task_render_text(const threads_report *r, const hs_task *t, strbuf *out);
 void task_render_json(const threads_report *r, const hs_task *t, strbuf *out);
+/* One group as the JSON object threads-blocked --json and snapshots hold. */
+struct cJSON *threads_group_json(const hs_task *tasks, const hs_task_group *g, int with_ids);
 
 #endif

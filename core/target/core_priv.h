@@ -47,8 +47,8 @@ typedef struct hs_core_target {
     hs_core_region *regions; /* core + executable, sorted, disjoint */
     size_t nregions;
     size_t last; /* index of the last region hit (a hint) */
-    size_t touched; /* bytes (whole pages) served from the core mapping since the last trim */
-    uint64_t last_page;
+    size_t touched;     /* bytes (whole fault windows) of the core mapping touched since the last trim */
+    uint64_t last_page; /* the fault window touched last */
     char *warning;
     hs_image *exe; /* borrowed */
     uint64_t exe_bias;

@@ -8,20 +8,23 @@
 #include "core_priv.h"
 
 /* A walk over a multi-gigabyte core would otherwise keep every page it touched resident (they
- * count as ours while mapped). After this many bytes the mapping is trimmed: the kernel drops
- * our page table entries and later reads fault the same bytes back in from the page cache, so
- * pointers handed out by view stay valid. */
+ * count as ours while mapped), and the kernel maps a whole 64 KiB window around each page that
+ * faults in. So touched windows are counted, and after TRIM_AFTER_BYTES of them the mapping is
+ * trimmed: the kernel drops our page table entries and later reads fault the same bytes back in
+ * from the page cache, so pointers handed out by view stay valid. */
 #define TRIM_AFTER_BYTES (48u << 20)
+#define FAULT_WINDOW_SHIFT 16
 
 static void account(hs_core_target *c, const hs_core_region *r, const uint8_t *p, size_t n)
 {
     if (!r->from_core)
         return;
-    uint64_t page = (uint64_t)(uintptr_t)p >> 12;
-    if (page == c->last_page && n < 4096)
-        return; /* the page counted last time */
-    c->last_page = page;
-    c->touched += n + 4096;
+    uint64_t window = (uint64_t)(uintptr_t)p >> FAULT_WINDOW_SHIFT;
+    uint64_t last = (uint64_t)(uintptr_t)(p + (n ? n - 1 : 0)) >> FAULT_WINDOW_SHIFT;
+    if (window == c->last_page && last == window)
+        return; /* the window counted last time */
+    c->last_page = last;
+    c->touched += (size_t)(last - window + 1) << FAULT_WINDOW_SHIFT;
     if (c->touched >= TRIM_AFTER_BYTES) {
         madvise((void *)c->map, c->size, MADV_DONTNEED);
         c->touched = 0;

@@ -64,7 +64,7 @@ static const char *etype_name(unsigned type)
 static int map_core(hs_core_target *c, hs_err *err)
 {
     struct stat st;
-    c->fd = open(c->path, O_RDONLY | O_CLOEXEC);
+    c->fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
     if (c->fd < 0 || fstat(c->fd, &st) != 0)
         return hs_errf(err, "cannot open core %s: %s", c->path, strerror(errno));
     if (!S_ISREG(st.st_mode))

@@ -42,7 +42,7 @@ static int group_cmp(const void *pa, const void *pb)
 
 static int keep(const hs_task *t, const hs_group_filter *f)
 {
-    if (!f->all && (t->system || !t->blocked))
+    if ((!f->system && t->system) || (!f->all && !t->blocked))
         return 0;
     if (f->min_wait_ns > 0 && (t->wait_ns < 0 || t->wait_ns < f->min_wait_ns))
         return 0;

@@ -22,7 +22,8 @@ typedef struct hs_task_group {
 } hs_task_group;
 
 typedef struct hs_group_filter {
-    int all;            /* include running/runnable and system tasks */
+    int all;             /* include tasks that are not blocked (running, runnable) */
+    int system;          /* include the runtime's own tasks */
     int64_t min_wait_ns; /* 0: no filter; else only tasks known to wait at least this long */
 } hs_group_filter;
 

@@ -16,30 +16,39 @@ from .interrupts import Watcher
 # target kind, seconds, and the memory reads that went through gdb.
 LAST = {}
 
-WHERE = ("\n\nIn gdb this acts on the current inferior: a stopped live process (attached, or "
-         "run under gdb), a core file, or a remote target (gdbserver). Ctrl-C interrupts it.")
+WHERE = ("\n\nIn gdb this acts on the current inferior: a stopped live process (attached, or run\n"
+         "under gdb), a core file, or a remote target (gdbserver). Ctrl-C interrupts it.")
 
 
 class Synopsis:
-    """What completion needs from a command's one-line summary, e.g.
-    "heap-top [--by type|site|size] [-n N] [--pprof FILE]" or "snapshot-diff OLD NEW":
-    option values (metavar or choices) and whether positional arguments are taken."""
+    """What completion needs from a command's help: option values (a metavar such as FILE or N,
+    or choices such as type|site|size) from the synopsis line ("heap-top [--by type|site|size]
+    [-n N] [--pprof FILE]") and the option lines ("  -n, --limit N   show at most..."), and
+    whether positional arguments are taken ("snapshot-diff OLD NEW")."""
 
-    def __init__(self, name, summary):
+    def __init__(self, name, summary, help_text):
         self.metavar, self.choices, self.positional = {}, {}, False
         opt = None
-        for tok in re.findall(r"[\[\]]|[^\s\[\]|]+", summary[len(name):]):
-            if tok == "]" or tok == "[":
+        for tok in re.findall(r"[\[\]]|[^\s\[\]]+", summary[len(name):]):
+            if tok in "[]":
                 opt = None if tok == "]" else opt
             elif tok.startswith("-"):
-                opt = tok
-            elif opt and re.fullmatch(r"[A-Z][A-Z0-9_]*", tok):
-                self.metavar[opt] = tok
-                opt = None
+                opt = [tok]
             elif opt:
-                self.choices.setdefault(opt, []).append(tok)
+                self._value(opt, tok)
+                opt = None
             elif re.fullmatch(r"[A-Z][A-Z0-9_.]*", tok):
                 self.positional = True
+        for m in re.finditer(r"^\s+((?:-\w, )?--[\w-]+)(?: (\S+))?(?:\s\s|$)", help_text, re.M):
+            if m.group(2):
+                self._value(m.group(1).split(", "), m.group(2))
+
+    def _value(self, names, value):
+        for n in names:
+            if re.fullmatch(r"[A-Z][A-Z0-9_]*", value):
+                self.metavar[n] = value
+            else:
+                self.choices[n] = value.split("|")
 
 
 def _write(text, stream=None):
@@ -81,7 +90,7 @@ class HeapscopeCommand(gdb.Command):
     def __init__(self, lib, name):
         self.lib, self.name = lib, name
         self.options = ["--" + o for o in lib.options(name)]
-        self.synopsis = Synopsis(name, lib.summary(name) or name)
+        self.synopsis = Synopsis(name, lib.summary(name) or name, lib.help(name))
         self.__doc__ = (lib.help(name).rstrip() or name) + WHERE
         super().__init__(name, gdb.COMMAND_USER)
 
@@ -119,7 +128,7 @@ class HeapscopeCommand(gdb.Command):
 
 
 class IndexCommand(gdb.Command):
-    """heapscope: list heapscope's gdb commands and the library they come from.
+    """List heapscope's gdb commands and the library they come from.
 
 Usage: heapscope
 Each command has its own help (help threads-blocked) and completes its options with TAB."""
@@ -130,9 +139,22 @@ Each command has its own help (help threads-blocked) and completes its options w
 
     def invoke(self, arg, from_tty):
         self.dont_repeat()
+        if arg.strip() == "--check":  # heapscope.gdb's last line: the library loaded
+            return
         lines = ["heapscope commands (library %s):" % self.lib.path]
         lines += ["  " + (self.lib.summary(n) or n) for n in self.lib.commands()]
         _write("\n".join(lines))
+
+
+class Unavailable(gdb.Command):
+    """heapscope could not be loaded: says why."""
+
+    def __init__(self, why):
+        self.why = why
+        super().__init__("heapscope", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        raise gdb.GdbError("heapscope: %s" % self.why)
 
 
 def register(lib):

@@ -29,12 +29,19 @@ class LoadError(Exception):
     pass
 
 
-def _asan_hint(path, why):
-    if "ASan runtime does not come first" in why or "__asan" in why:
-        return ("%s was built with AddressSanitizer (-DHEAPSCOPE_SANITIZE=ON); start gdb with "
-                "LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0, "
-                "or use a build without sanitizers" % path)
-    return "cannot load %s: %s (build it with `cmake --build build`)" % (path, why)
+def _needs_absent_asan(path):
+    """A library built with AddressSanitizer loads only when the ASan runtime came first
+    (LD_PRELOAD); otherwise dlopen would abort gdb, so look before loading."""
+    with open(path, "rb") as f:
+        if b"libasan.so" not in f.read():
+            return False
+    with open("/proc/self/maps") as f:
+        return "libasan.so" not in f.read()
+
+
+ASAN_HINT = ("%s was built with AddressSanitizer (-DHEAPSCOPE_SANITIZE=ON): start gdb with "
+             "LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0, or use "
+             "a build without sanitizers")
 
 
 def _declare(lib):
@@ -67,10 +74,12 @@ class Library:
         self.path = path
         if not os.path.exists(path):
             raise LoadError("%s does not exist (build it with `cmake --build build`)" % path)
+        if _needs_absent_asan(path):
+            raise LoadError(ASAN_HINT % path)
         try:
             self.lib = C.CDLL(path)
         except OSError as e:
-            raise LoadError(_asan_hint(path, str(e)))
+            raise LoadError("cannot load %s: %s (rebuild it with `cmake --build build`)" % (path, e))
         _declare(self.lib)
 
     def commands(self):

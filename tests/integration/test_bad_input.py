@@ -67,6 +67,16 @@ class BadInput(unittest.TestCase):
         self.fails(["--core", os.path.join(self.tmp, "missing"), "--exe", "/bin/true"], "missing")
         self.fails(["--core", os.path.join(self.stored(), "exe"), "--exe", "/bin/true"], "not a core")
 
+    def test_not_regular_files(self):
+        """A FIFO or a device where a file is expected: one line, and no blocking open."""
+        fifo = os.path.join(self.tmp, "fifo")
+        os.mkfifo(fifo)
+        d = self.stored()
+        self.fails(["--core", fifo, "--exe", os.path.join(d, "exe")], "not a regular file")
+        self.fails(["--core", os.path.join(d, "core"), "--exe", fifo], "not a regular file")
+        self.fails(["--core", os.path.join(d, "core"), "--exe", "/dev/zero"], "not a regular file")
+        self.fails(["--core", self.tmp, "--exe", os.path.join(d, "exe")], "not a regular file")
+
     def test_wrong_executable(self):
         new, old = self.stored(True), self.stored(False)
         self.fails(["--core", os.path.join(new, "core"), "--exe", os.path.join(old, "exe")], "--exe")

@@ -37,6 +37,31 @@ class Live(unittest.TestCase):
         want = blocked_fixture_groups(fx.goroutines, fx.info)
         assert_same_groups(want, groups_from_heapscope_json(got, ver))
 
+    def test_running_goroutines(self):
+        # spinners never park: their stacks come from the registers of the threads running them
+        for v in self.versions():
+            with self.subTest(go=v):
+                exe, ver = hstest.build_fixture(v, "spinning")
+                with Fixture(exe, args=["2"], quiet=False) as fx:
+                    for target in (["--pid", str(fx.pid)], None):
+                        if target is None:
+                            tmp = tempfile.mkdtemp()
+                            subprocess.run(["gcore", "-o", tmp + "/core", str(fx.pid)], check=True,
+                                           capture_output=True, timeout=300)
+                            target = ["--core", "%s/core.%d" % (tmp, fx.pid)]
+                        got = hstest.run_json(["threads-blocked", "--all"] + target)
+                        spinning = [g for g in got["groups"]
+                                    if any(f["function"] == "main.spin" for f in g["frames"])]
+                        self.assertEqual(sum(g["count"] for g in spinning), 2, got["groups"])
+                        for g in spinning:
+                            self.assertIn(g["state"], ("running", "runnable"))
+                            user = [f["function"] for f in g["frames"]
+                                    if f["function"].startswith("main.") and not f.get("wrapper")]
+                            self.assertEqual(user, ["main.spin"])
+                        parked = [g for g in got["groups"]
+                                  if any(f["function"] == "main.park" for f in g["frames"])]
+                        self.assertEqual([g["state"] for g in parked], ["select (no cases)"])
+
     def test_kernel_core(self):
         # a core written by the kernel (GOTRACEBACK=crash + SIGQUIT) rather than by gdb
         for v in self.versions():

@@ -153,6 +153,9 @@ class Fixture:
             self.proc.wait()
         if self.proc is not None and self.proc.stdout is not None:
             self.proc.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
 
 def state_counts(goroutines):

@@ -1,0 +1,129 @@
+/* snapshot_take.c - taking a snapshot (see snapshot_take.h). */
+#include "snapshot_take.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../go/go_memstats.h"
+#include "../output/json_util.h"
+#include "../output/threads_report.h"
+#include "../snapshot/snapshot_file.h"
+#include "heap_top.h"
+#include "threads_collect.h"
+
+/* When the state was captured: now for a live process, the file's time for a core. */
+static double taken_at(const hs_session *s)
+{
+    struct stat st;
+    if (s->core_path && stat(s->core_path, &st) == 0)
+        return (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static cJSON *target_json(const hs_session *s)
+{
+    cJSON *t = json_target(s->target);
+    size_t len;
+    const uint8_t *id = hs_image_build_id(s->exe, &len, NULL);
+    char hex[2 * 64 + 1] = "";
+    for (size_t i = 0; i < len && i < 64; i++)
+        snprintf(hex + 2 * i, 3, "%02x", id[i]);
+    cJSON_DeleteItemFromObject(t, "executable");
+    cJSON_AddStringToObject(t, "executable", hs_image_path(s->exe));
+    cJSON_AddStringToObject(t, "build_id", hex);
+    return t;
+}
+
+static int add_rows(hs_session *s, go_rt *rt, go_heap *h, enum heap_by by, cJSON *heap,
+                    const char *key, hs_err *err)
+{
+    heap_top_options o = {by, 0, 1, NULL};
+    heap_top_result res;
+    strbuf ignored;
+    sb_init(&ignored);
+    int r = heap_top_collect(s, rt, h, &o, &res, &ignored, err);
+    sb_free(&ignored);
+    if (r != HS_OK) {
+        heap_top_result_free(&res);
+        return -1;
+    }
+    cJSON *rows = cJSON_AddArrayToObject(heap, key);
+    for (size_t i = 0; i < res.nrows; i++)
+        cJSON_AddItemToArray(rows, heap_row_json(by, &res.rows[i]));
+    if (by == HEAP_BY_TYPE) {
+        cJSON *tot = cJSON_AddObjectToObject(heap, "totals");
+        cJSON_AddNumberToObject(tot, "inuse_objects", (double)res.objects);
+        cJSON_AddNumberToObject(tot, "inuse_bytes", (double)res.bytes);
+        cJSON_AddNumberToObject(tot, "typed_bytes", (double)res.typed_bytes);
+    }
+    heap_top_result_free(&res);
+    return 0;
+}
+
+static int add_heap(hs_session *s, go_rt *rt, cJSON *o, strbuf *msgs, hs_err *err)
+{
+    go_heap *h;
+    if (go_heap_open(&h, rt, err) < 0)
+        return -1;
+    cJSON *heap = cJSON_AddObjectToObject(o, "heap");
+    int r = add_rows(s, rt, h, HEAP_BY_TYPE, heap, "by_type", err) < 0 ||
+            add_rows(s, rt, h, HEAP_BY_SIZE, heap, "by_size", err) < 0 ? -1 : 0;
+    hs_err serr;
+    if (r == 0 && add_rows(s, rt, h, HEAP_BY_SITE, heap, "by_site", &serr) < 0) {
+        cJSON_AddStringToObject(heap, "by_site_unavailable", serr.msg);
+        sb_printf(msgs, "note: no allocation sites in this snapshot: %s\n", serr.msg);
+    }
+    go_heap_close(h);
+    return r;
+}
+
+static int add_goroutines(hs_session *s, cJSON *o, hs_err *err)
+{
+    hs_group_filter f = {1, 0, 0};
+    threads_data d;
+    if (threads_collect(s, &f, &d, err) < 0)
+        return -1;
+    cJSON *g = cJSON_AddObjectToObject(o, "goroutines");
+    cJSON_AddNumberToObject(g, "total", (double)d.total);
+    cJSON_AddNumberToObject(g, "system", (double)d.nsystem);
+    cJSON *groups = cJSON_AddArrayToObject(g, "groups");
+    for (size_t i = 0; i < d.groups.n; i++)
+        cJSON_AddItemToArray(groups, threads_group_json(d.tasks, &d.groups.v[i], 0));
+    threads_data_free(&d);
+    return 0;
+}
+
+static cJSON *memstats_json(go_rt *rt)
+{
+    cJSON *m = cJSON_CreateObject();
+    go_memstats ms;
+    hs_err e;
+    if (go_memstats_read(rt, &ms, &e) == 0)
+        for (int i = 0; i < GO_MS_COUNT; i++)
+            if (ms.have[i])
+                json_add_u64(m, go_memstat_key((enum go_memstat)i), ms.v[i]);
+    return m;
+}
+
+cJSON *snapshot_take(hs_session *s, strbuf *msgs, hs_err *err)
+{
+    go_rt *rt;
+    if (hs_session_go(s, &rt, err) < 0)
+        return NULL;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "format", HS_SNAPSHOT_FORMAT);
+    cJSON_AddNumberToObject(o, "format_version", HS_SNAPSHOT_VERSION);
+    cJSON_AddNumberToObject(o, "taken_at", taken_at(s));
+    cJSON_AddItemToObject(o, "target", target_json(s));
+    cJSON_AddStringToObject(o, "runtime", "go");
+    cJSON_AddStringToObject(o, "version", rt->ver.full);
+    cJSON_AddItemToObject(o, "memstats", memstats_json(rt));
+    if (add_heap(s, rt, o, msgs, err) < 0 || add_goroutines(s, o, err) < 0) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}

@@ -1,0 +1,23 @@
+/* threads_collect.h - goroutines of the session's target read, turned into task records and
+ * grouped: what threads-blocked shows and what a snapshot records. */
+#ifndef HS_THREADS_COLLECT_H
+#define HS_THREADS_COLLECT_H
+
+#include "../go/go_goroutines.h"
+#include "../views/task_groups.h"
+#include "session.h"
+
+typedef struct threads_data {
+    go_rt *rt;
+    go_goroutines gs;
+    hs_task *tasks;
+    size_t ntasks;
+    hs_task_groups groups;
+    size_t total;   /* as runtime.NumGoroutine counts them, plus system ones if filter->system */
+    size_t nsystem;
+} threads_data;
+
+int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, hs_err *err);
+void threads_data_free(threads_data *d);
+
+#endif

@@ -1,0 +1,72 @@
+/* go_typeinfer_priv.h - the state of one type-inference walk, shared by go_typeinfer.c (phases
+ * and the work loop), go_typeinfer_targets.c (what a typed word points to) and
+ * go_typeinfer_names.c (row names and counts). */
+#ifndef HS_GO_TYPEINFER_PRIV_H
+#define HS_GO_TYPEINFER_PRIV_H
+
+#include <uthash.h>
+
+#include "go_dwarf_synth.h"
+#include "go_scanplan.h"
+#include "go_typeinfer.h"
+
+typedef struct ti_item { /* `count` consecutive values described by `plan`, at addr */
+    uint64_t addr;
+    const go_scanplan *plan;
+    uint64_t count;
+} ti_item;
+
+typedef struct ti_names { /* the two row names of one type descriptor */
+    UT_hash_handle hh;
+    uint64_t type;
+    char *single, *array;
+} ti_names;
+
+typedef struct ti_count { /* keyed by the name pointer: names are interned */
+    UT_hash_handle hh;
+    const char *name;
+    uint64_t objects, bytes;
+} ti_count;
+
+typedef struct ti_closure { /* row name of closures, by function entry */
+    UT_hash_handle hh;
+    uint64_t entry;
+    char *name;
+} ti_closure;
+
+typedef struct ti {
+    go_rt *rt;
+    go_heap *h;
+    go_types *ts;
+    go_scanplans *plans;
+    go_synth *synth;
+    uint8_t *visited; /* one bit per heap slot (go_span.bit0 numbering) */
+    ti_item *stack;
+    size_t nstack, capstack;
+    ti_names *names;
+    ti_count *counts;
+    ti_closure *closures;
+    go_typeinfer_stats st;
+    int64_t hmap_buckets, hmap_oldbuckets, hmap_extra;
+    int64_t smap_dir, smap_dirlen, table_data, table_mask;
+    int64_t hchan_dataqsiz, hchan_buf, hchan_size;
+    int oom;
+} ti;
+
+/* go_typeinfer_names.c */
+const char *ti_name(ti *t, const go_type *type, int array);
+const char *ti_closure_name(ti *t, uint64_t fn);
+void ti_count_add(ti *t, const char *name, uint64_t bytes);
+int ti_emit(ti *t, hs_type_rows *rows);
+void ti_names_free(ti *t);
+
+/* go_typeinfer_targets.c: what a typed word points to */
+void ti_push(ti *t, uint64_t addr, const go_scanplan *plan, uint64_t count);
+void ti_target(ti *t, uint64_t p, const go_type *type);
+void ti_target_string(ti *t, uint64_t p);
+void ti_target_iface(ti *t, uint64_t type_addr, uint64_t data);
+void ti_target_map(ti *t, uint64_t p, const go_type *maptype);
+void ti_target_chan(ti *t, uint64_t p, const go_type *chantype);
+void ti_target_closure(ti *t, uint64_t p);
+
+#endif

@@ -1,0 +1,69 @@
+/* heap_json.c - heap-top as the JSON object DESIGN.md specifies. */
+#include "heap_report.h"
+#include "json_util.h"
+
+static cJSON *memstats_json(const go_memstats *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; i < GO_MS_COUNT; i++)
+        if (m->have[i])
+            json_add_u64(o, go_memstat_key((enum go_memstat)i), m->v[i]);
+    return o;
+}
+
+cJSON *heap_row_json(enum heap_by by, const heap_row *row)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", row->name);
+    cJSON_AddNumberToObject(o, "inuse_objects", (double)row->objects);
+    cJSON_AddNumberToObject(o, "inuse_bytes", (double)row->bytes);
+    if (by == HEAP_BY_TYPE && !row->typed)
+        cJSON_AddBoolToObject(o, "typed", 0);
+    if (row->nframes) {
+        cJSON_AddNumberToObject(o, "alloc_objects", (double)row->alloc_objects);
+        cJSON_AddNumberToObject(o, "alloc_bytes", (double)row->alloc_bytes);
+        cJSON_AddItemToObject(o, "frames", json_frames(row->frames, row->nframes));
+    }
+    if (row->size_class >= 0) {
+        cJSON_AddNumberToObject(o, "size_class", row->size_class);
+        cJSON_AddNumberToObject(o, "elem_size", (double)row->elem_size);
+        cJSON_AddNumberToObject(o, "spans", (double)row->spans);
+    }
+    return o;
+}
+
+const char *heap_by_name(enum heap_by by)
+{
+    return by == HEAP_BY_SITE ? "site" : by == HEAP_BY_SIZE ? "size" : "type";
+}
+
+void heap_render_json(const heap_report *r, strbuf *out)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "command", "heap-top");
+    cJSON_AddStringToObject(o, "runtime", r->runtime);
+    cJSON_AddStringToObject(o, "version", r->version);
+    cJSON_AddStringToObject(o, "by", heap_by_name(r->by));
+    cJSON_AddItemToObject(o, "target", json_target(r->target));
+    cJSON *tot = cJSON_AddObjectToObject(o, "totals");
+    cJSON_AddNumberToObject(tot, "inuse_objects", (double)r->objects);
+    cJSON_AddNumberToObject(tot, "inuse_bytes", (double)r->bytes);
+    if (r->have_typed) {
+        cJSON_AddNumberToObject(tot, "typed_bytes", (double)r->typed_bytes);
+        cJSON_AddNumberToObject(tot, "typed_share", r->bytes ? (double)r->typed_bytes / (double)r->bytes : 1.0);
+    }
+    if (r->by == HEAP_BY_SITE) {
+        cJSON *sites = cJSON_AddObjectToObject(o, "sites_totals");
+        cJSON_AddNumberToObject(sites, "inuse_objects", (double)r->rows_objects);
+        cJSON_AddNumberToObject(sites, "inuse_bytes", (double)r->rows_bytes);
+    }
+    cJSON_AddItemToObject(o, "memstats", r->memstats ? memstats_json(r->memstats) : cJSON_CreateObject());
+    cJSON *rows = cJSON_AddArrayToObject(o, "rows");
+    size_t n = r->limit > 0 && (size_t)r->limit < r->nrows ? (size_t)r->limit : r->nrows;
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(rows, heap_row_json(r->by, &r->rows[i]));
+    cJSON_AddNumberToObject(o, "rows_total", (double)r->nrows);
+    cJSON_AddItemToObject(o, "notes", json_lines(r->notes));
+    cJSON_AddItemToObject(o, "warnings", json_lines(r->warnings));
+    json_emit(o, out);
+}

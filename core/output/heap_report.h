@@ -1,0 +1,53 @@
+/* heap_report.h - what heap-top shows: the runtime's statistics, the totals of the heap walk,
+ * and rows (by type, by allocation site, by size class), as text for people or as the JSON
+ * object DESIGN.md specifies. */
+#ifndef HS_HEAP_REPORT_H
+#define HS_HEAP_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../go/go_memstats.h"
+#include "../target/target.h"
+#include "../util/strbuf.h"
+#include "../views/records.h"
+
+enum heap_by { HEAP_BY_TYPE, HEAP_BY_SITE, HEAP_BY_SIZE };
+
+typedef struct heap_row {
+    const char *name;
+    uint64_t objects, bytes;
+    uint8_t typed;            /* by type: 0 for an untyped size-class row */
+    /* by site */
+    uint64_t alloc_objects, alloc_bytes;
+    const hs_frame *frames;
+    uint32_t nframes;
+    /* by size */
+    int size_class;           /* -1 when not a size row; 0 = large objects */
+    uint64_t elem_size, spans;
+} heap_row;
+
+typedef struct heap_report {
+    const char *runtime, *version;
+    enum heap_by by;
+    const hs_target *target;
+    const go_memstats *memstats; /* may be NULL */
+    uint64_t objects, bytes;     /* the walk's totals */
+    uint64_t rows_objects, rows_bytes; /* what the rows add up to: percentages are of this */
+    uint64_t typed_bytes;        /* by type */
+    int have_typed;
+    const heap_row *rows;
+    size_t nrows;
+    long limit;                  /* rows to show, 0 = all */
+    const char *notes;           /* lines printed under the header (text) / "notes" (JSON) */
+    const char *warnings;
+} heap_report;
+
+const char *heap_by_name(enum heap_by by); /* "type", "site", "size" */
+
+void heap_render_text(const heap_report *r, strbuf *out);
+/* One row as the JSON object heap-top --json and snapshots hold ("name", "inuse_objects", ...). */
+struct cJSON *heap_row_json(enum heap_by by, const heap_row *row);
+void heap_render_json(const heap_report *r, strbuf *out);
+
+#endif

@@ -1,0 +1,89 @@
+/* heap_text.c - heap-top as text: a header with the runtime's own statistics and the walk's
+ * totals, then aligned rows with human sizes, percent and cumulative percent. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/human.h"
+#include "heap_report.h"
+
+#define TEXT_SITE_FRAMES 4
+
+static void memstats_text(const go_memstats *m, strbuf *out)
+{
+    static const enum go_memstat sizes[] = {GO_MS_HEAP_ALLOC, GO_MS_HEAP_SYS, GO_MS_HEAP_INUSE,
+                                            GO_MS_HEAP_IDLE, GO_MS_HEAP_RELEASED, GO_MS_TOTAL_ALLOC,
+                                            GO_MS_SYS, GO_MS_NEXT_GC};
+    static const enum go_memstat counts[] = {GO_MS_HEAP_OBJECTS, GO_MS_MALLOCS, GO_MS_FREES,
+                                             GO_MS_NUM_GC};
+    char b[48];
+    int n = 0;
+    sb_puts(out, "runtime.MemStats:");
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        if (m->have[sizes[i]]) {
+            hs_format_bytes(m->v[sizes[i]], b, sizeof b);
+            sb_printf(out, "%s %s %s", n++ % 4 == 3 ? "\n   " : "", go_memstat_name(sizes[i]), b);
+        }
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        if (m->have[counts[i]])
+            sb_printf(out, "%s %s %llu", n++ % 4 == 3 ? "\n   " : "", go_memstat_name(counts[i]),
+                      (unsigned long long)m->v[counts[i]]);
+    if (m->have[GO_MS_LAST_GC]) {
+        hs_format_unix_ns(m->v[GO_MS_LAST_GC], b, sizeof b);
+        sb_printf(out, "\n    LastGC %s", b);
+    }
+    sb_putc(out, '\n');
+}
+
+static void header_text(const heap_report *r, strbuf *out)
+{
+    char b[48];
+    hs_format_bytes(r->bytes, b, sizeof b);
+    sb_printf(out, "%s, %s: %s in %llu live objects (heap walk)\n", r->version,
+              r->target->description, b, (unsigned long long)r->objects);
+    if (r->memstats)
+        memstats_text(r->memstats, out);
+    if (r->have_typed && r->bytes)
+        sb_printf(out, "types known for %.1f%% of the bytes\n", 100.0 * (double)r->typed_bytes / (double)r->bytes);
+    if (r->notes && *r->notes)
+        sb_puts(out, r->notes);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* A site: where the allocation happened, then who called it. */
+static void site_frames(const heap_row *row, strbuf *out)
+{
+    sb_printf(out, "%41s at %s:%d\n", "", base_name(row->frames[0].file), row->frames[0].line);
+    for (uint32_t i = 1; i < row->nframes && i <= TEXT_SITE_FRAMES; i++)
+        sb_printf(out, "%41s <- %s %s:%d\n", "", row->frames[i].function,
+                  base_name(row->frames[i].file), row->frames[i].line);
+    if (row->nframes > TEXT_SITE_FRAMES + 1)
+        sb_printf(out, "%41s ...%u more frames (--json shows all)\n", "",
+                  (unsigned)(row->nframes - TEXT_SITE_FRAMES - 1));
+}
+
+void heap_render_text(const heap_report *r, strbuf *out)
+{
+    header_text(r, out);
+    size_t shown = r->limit > 0 && (size_t)r->limit < r->nrows ? (size_t)r->limit : r->nrows;
+    sb_printf(out, "\n%12s %7s %7s %12s  %s\n", "inuse", "%", "cum%", "objects",
+              r->by == HEAP_BY_SITE ? "allocation site" : r->by == HEAP_BY_TYPE ? "type" : "size class");
+    double cum = 0;
+    for (size_t i = 0; i < shown; i++) {
+        const heap_row *row = &r->rows[i];
+        char b[48];
+        hs_format_bytes(row->bytes, b, sizeof b);
+        double pct = r->rows_bytes ? 100.0 * (double)row->bytes / (double)r->rows_bytes : 0;
+        cum += pct;
+        sb_printf(out, "%12s %6.1f%% %6.1f%% %12llu  %s\n", b, pct, cum,
+                  (unsigned long long)row->objects, row->name);
+        if (row->nframes)
+            site_frames(row, out);
+    }
+    if (shown < r->nrows)
+        sb_printf(out, "...%zu more rows; use -n 0 to show all\n", r->nrows - shown);
+}

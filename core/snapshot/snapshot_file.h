@@ -1,0 +1,64 @@
+/* snapshot_file.h - the snapshot file: one versioned JSON object holding what heap-top (by type,
+ * by site when available, by size), the memstats header and threads-blocked saw, with when and of
+ * what (pid, executable, build id, Go version). Aggregates only, so files stay small. Loading
+ * validates every field: a snapshot is untrusted input. */
+#ifndef HS_SNAPSHOT_FILE_H
+#define HS_SNAPSHOT_FILE_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/err.h"
+
+#define HS_SNAPSHOT_FORMAT "heapscope-snapshot"
+#define HS_SNAPSHOT_VERSION 1
+
+typedef struct snap_row {
+    const char *key;  /* what rows are matched by: the name, or the stack for sites */
+    const char *name;
+    uint64_t objects, bytes;
+    const cJSON *frames; /* sites: the allocation stack; NULL otherwise */
+} snap_row;
+
+typedef struct snap_rows {
+    snap_row *v;
+    size_t n;
+    int present; /* 0: the snapshot has no such rows (e.g. no heap-profile records) */
+} snap_rows;
+
+typedef struct snap_group {
+    const char *key; /* state + frames */
+    const char *state;
+    uint64_t count;
+    const cJSON *frames;
+} snap_group;
+
+typedef struct snap_stat {
+    const char *key; /* "heap_alloc", ... */
+    double value;
+} snap_stat;
+
+typedef struct snapshot {
+    cJSON *root; /* owns every string below, but the keys */
+    char **keys; /* the keys built for sites and groups */
+    size_t nkeys, capkeys;
+    const char *path, *executable, *build_id, *version, *description;
+    int64_t pid;
+    double taken_at; /* unix seconds */
+    uint64_t heap_objects, heap_bytes, goroutines;
+    snap_rows types, sites, sizes;
+    snap_group *groups;
+    size_t ngroups;
+    snap_stat *stats;
+    size_t nstats;
+} snapshot;
+
+/* Writes obj (built by the snapshot command) to path, atomically (temp file + rename). */
+int snapshot_write(const cJSON *obj, const char *path, hs_err *err);
+int snapshot_load(const char *path, snapshot *s, hs_err *err);
+/* Parses a snapshot from memory (for tests and fuzzing); path names it in messages. */
+int snapshot_parse(const char *text, size_t len, const char *path, snapshot *s, hs_err *err);
+void snapshot_free(snapshot *s);
+
+#endif

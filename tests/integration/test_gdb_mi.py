@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""VS Code's C/C++ extension (cppdbg) on gdb: the vscode/launch.json templates replayed over
+gdb's MI exactly as MIEngine sends them -- the template's setupCommands, MIEngine's own set-up,
+then -target-attach PID (attach template) or -target-select core (core template) -- followed by
+what a user types in the Debug Console (`-exec threads-blocked --json` becomes
+-interpreter-exec console "threads-blocked --json"). The console stream must carry the answer."""
+
+import json
+import os
+import tempfile
+import unittest
+
+import gdbmi
+import hstest
+from groups import assert_same_groups, blocked_fixture_groups, groups_from_heapscope_json
+from run_fixture import Fixture
+
+LAUNCH = os.path.join(hstest.SOURCE_DIR, "vscode", "launch.json")
+
+
+def template(request, key):
+    with open(LAUNCH) as f:
+        confs = json.load(f)["configurations"]
+    found = [c for c in confs if c["type"] == "cppdbg" and c["request"] == request and key in c]
+    assert found, "no cppdbg %s template with %s in %s" % (request, key, LAUNCH)
+    assert found[0]["MIMode"] == "gdb"
+    return found[0]
+
+
+class Cppdbg(unittest.TestCase):
+    def setUp(self):
+        why = gdbmi.missing()
+        if why:
+            self.skipTest(why)
+        self.workspace = tempfile.TemporaryDirectory()
+        os.symlink(hstest.BUILD_DIR, os.path.join(self.workspace.name, "build"))
+
+    def tearDown(self):
+        self.workspace.cleanup()
+
+    def setup(self, mi, conf, exe):
+        """The template's setupCommands, then what MIEngine adds before attaching/opening."""
+        for c in conf["setupCommands"]:
+            r = mi.setup_command(c["text"].replace("${workspaceFolder}", self.workspace.name))
+            if not c.get("ignoreFailures"):
+                self.assertEqual(r.cls, "done", "%s: %s" % (c["text"], r.msg))
+        self.assertEqual(mi.send('-interpreter-exec console "set pagination off"').cls, "done")
+        mi.console("set debuginfod enabled off")  # MIEngine ignores its failure too
+        self.assertEqual(mi.send("-gdb-set auto-solib-add on").cls, "done")
+        r = mi.send("-file-exec-and-symbols " + exe)
+        self.assertEqual(r.cls, "done", r.msg)
+
+    def user_commands(self, mi, want, ver):
+        """Debug Console: -exec threads-blocked --json, -exec heap-top, a bad option, info threads."""
+        r = mi.console("threads-blocked --json")
+        self.assertEqual(r.cls, "done", r.msg)
+        got = gdbmi.first_json(r.console)
+        assert_same_groups(want, groups_from_heapscope_json(got, ver))
+        listing = mi.console("heapscope").console
+        r = mi.console("heap-top")
+        if "heap-top" in listing:
+            self.assertEqual(r.cls, "done", r.msg)
+            self.assertTrue(r.console.strip())
+        else:  # not in core's command table yet: gdb says so plainly
+            self.assertEqual(r.cls, "error")
+            self.assertIn('Undefined command: "heap-top"', r.msg)
+        r = mi.console("threads-blocked --no-such-option")
+        self.assertEqual(r.cls, "error")
+        self.assertIn("unknown option", r.msg)
+        r = mi.console("info threads")
+        self.assertEqual(r.cls, "done", r.msg)
+        self.assertIn("LWP", r.console)
+        self.assertNotIn("Traceback", "\n".join(mi.records))
+        return got
+
+    def test_attach_template(self):
+        conf = template("attach", "processId")
+        self.assertEqual(conf["processId"], "${command:pickProcess}")
+        tcs = hstest.toolchains()
+        if not tcs:
+            self.skipTest("no Go toolchains under %s" % hstest.TOOLCHAINS)
+        exe, ver = hstest.build_fixture(list(tcs)[-1], "blocked")
+        with Fixture(exe) as fx, gdbmi.MI() as mi:
+            self.setup(mi, conf, exe)
+            r = mi.send("-target-attach %d" % fx.pid)
+            self.assertEqual(r.cls, "done", r.msg)
+            got = self.user_commands(mi, blocked_fixture_groups(fx.goroutines, fx.info), ver)
+            self.assertEqual(got["total"], fx.info["num_goroutine"])
+            self.assertEqual(mi.send("-target-detach").cls, "done")
+            with open("/proc/%d/status" % fx.pid) as f:
+                self.assertIn("TracerPid:\t0\n", f.read())
+
+    def test_core_template(self):
+        conf = template("launch", "coreDumpPath")
+        cores = hstest.stored_cores("blocked")
+        if not cores:
+            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        ver, d = cores[-1]
+        exe, core = os.path.join(d, "exe"), os.path.join(d, "core")
+        cli = hstest.run_json(["threads-blocked", "--core", core, "--exe", exe])
+        with gdbmi.MI() as mi:
+            self.setup(mi, conf, exe)
+            r = mi.send("-target-select core " + core)
+            self.assertIn(r.cls, ("done", "connected"), r.msg)
+            got = self.user_commands(mi, groups_from_heapscope_json(cli, ver), ver)
+            self.assertEqual(got["total"], cli["total"])
+
+
+if __name__ == "__main__":
+    hstest.main()
