@@ -11,6 +11,13 @@ static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig) { got_signal = sig; }
 
+static void progress(void *ctx, const char *text)
+{
+    (void)ctx;
+    fputs(text, stdout);
+    fflush(stdout);
+}
+
 static int interrupted(void *ctx)
 {
     (void)ctx;
@@ -30,15 +37,27 @@ static void usage(FILE *f)
         fprintf(f, "  %s\n", hs_command_summary(hs_command_name(i)));
 }
 
+/* 1 when the command takes this option itself (watch --pid), so it is not a target option. */
+static int own_option(const char *command, const char *name)
+{
+    for (size_t i = 0; command && hs_command_option(command, i); i++)
+        if (strcmp(hs_command_option(command, i), name + 2) == 0)
+            return 1;
+    return 0;
+}
+
 /* Takes --pid/--core/--exe (as "--x V" or "--x=V") out of argv; the rest stays for the command. */
 static int split_target(int argc, char **argv, cli_target *t, const char **rest, int *nrest)
 {
     static const char *const names[] = {"--pid", "--core", "--exe"};
+    const char *command = argc > 1 ? argv[1] : NULL;
     *nrest = 0;
     for (int i = 1; i < argc; i++) {
         const char **slot = NULL, *val = NULL;
         for (int k = 0; k < 3 && !slot; k++) {
             size_t l = strlen(names[k]);
+            if (own_option(command, names[k]))
+                continue;
             if (strncmp(argv[i], names[k], l) == 0 && (argv[i][l] == 0 || argv[i][l] == '=')) {
                 slot = k == 0 ? &t->pid : k == 1 ? &t->core : &t->exe;
                 val = argv[i][l] == '=' ? argv[i] + l + 1 : (i + 1 < argc ? argv[++i] : NULL);
@@ -147,6 +166,7 @@ int main(int argc, char **argv)
     if (!s)
         return 1;
     hs_session_set_interrupt(s, interrupted, NULL);
+    hs_session_set_progress(s, progress, NULL);
     int status = run(s, argc, argv);
     hs_session_free(s); /* detaches from a live process */
     fflush(stdout);

@@ -23,7 +23,8 @@ grep -q READY build/leaky.out || { echo "demo: leaky did not start:" >&2; cat bu
 head -1 build/leaky.out
 sleep 3   # let it leak a little more
 
-cmds=(-ex "source build/heapscope.gdb" -ex "threads-blocked -n 4")
-if build/heapscope help heap-top >/dev/null 2>&1; then cmds+=(-ex "heap-top -n 12"); fi
+cmds=(-ex "source build/heapscope.gdb" -ex "threads-blocked -n 3" -ex "heap-top -n 12")
 echo "\$ gdb -p $pid -batch ${cmds[*]@Q}"
-gdb -p "$pid" -batch "${cmds[@]}" 2>&1 | grep -v -E '^\[(New LWP|Thread debugging)|^[0-9]+\s.*in .*\(\)$|^warning: .*(auto-load|libthread)'
+# the grep only hides gdb's own attach chatter (new threads, the frame it stopped in)
+gdb -q -p "$pid" -batch -iex "set auto-load python-scripts off" "${cmds[@]}" 2>&1 |
+  grep -v -P '^\[(New LWP|Thread debugging|Inferior)|^[^ ]+ \(\) at |^[0-9]+\t'

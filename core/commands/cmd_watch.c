@@ -83,18 +83,27 @@ static int read_options(const hs_args *a, watch_opts *o, hs_err *err)
 static int collect(hs_session *s, const watch_opts *o, watch_series *w, strbuf *out, strbuf *msgs,
                    int json, hs_err *err)
 {
+    strbuf repeated; /* the same notes again for every snapshot: said once */
+    sb_init(&repeated);
     mkdir(o->dir, 0777);
     for (long i = 0; i < o->count; i++) {
-        if (i > 0 && nap(s, o->interval) < 0)
+        if (i > 0 && nap(s, o->interval) < 0) {
+            sb_free(&repeated);
             return hs_errf(err, "interrupted");
+        }
         char path[1200];
         snprintf(path, sizeof path, "%s/snapshot-%02ld.json", o->dir, i);
-        double pause = take_one(s, o->pid, path, msgs, err);
-        if (pause < 0 || watch_series_add(w, path, pause, err) < 0)
+        double pause = take_one(s, o->pid, path, i ? &repeated : msgs, err);
+        if (pause < 0 || watch_series_add(w, path, pause, err) < 0) {
+            sb_free(&repeated);
             return -1;
-        if (!json)
+        }
+        if (!json) {
             watch_render_step(w, out);
+            hs_session_flush(s, out);
+        }
     }
+    sb_free(&repeated);
     return 0;
 }
 

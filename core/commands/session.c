@@ -119,10 +119,35 @@ void hs_session_set_interrupt(hs_session *s, int (*interrupted)(void *ctx), void
     }
 }
 
+void hs_session_set_progress(hs_session *s, void (*progress)(void *ctx, const char *text), void *ctx)
+{
+    s->progress = progress;
+    s->progress_ctx = ctx;
+}
+
+void hs_session_flush(hs_session *s, strbuf *out)
+{
+    if (!s->progress || out->len == 0)
+        return;
+    s->progress(s->progress_ctx, sb_str(out));
+    out->len = 0;
+    out->s[0] = 0;
+}
+
 int hs_session_go(hs_session *s, go_rt **rt, hs_err *err)
 {
-    if (!s->go && go_rt_open(&s->go, s->target, s->exe, err) < 0)
-        return -1;
+    if (!s->go) {
+        if (go_rt_open(&s->go, s->target, s->exe, err) < 0)
+            return -1;
+        if (s->go->warning) { /* said with every command, like the target's own warning */
+            char *w = NULL;
+            if (asprintf(&w, "%s%s%s", s->target_warning ? s->target_warning : "",
+                         s->target_warning ? "\nwarning: " : "", s->go->warning) >= 0) {
+                free(s->target_warning);
+                s->target_warning = w;
+            }
+        }
+    }
     *rt = s->go;
     return 0;
 }
@@ -154,9 +179,9 @@ hs_result hs_session_run(hs_session *s, int argc, const char *const *argv)
         sb_printf(&msgs, "%s: no target: give --pid PID or --core CORE [--exe EXE]\n", c->name);
         return result(HS_USAGE, &out, &msgs);
     }
+    int status = c->run(s, &a, &out, &msgs, &e);
     if (s->target_warning)
         sb_printf(&msgs, "warning: %s\n", s->target_warning);
-    int status = c->run(s, &a, &out, &msgs, &e);
     if (status != HS_OK && e.msg[0])
         sb_printf(&msgs, "%s: %s\n", c->name, e.msg);
     return result(status, &out, &msgs);

@@ -17,7 +17,13 @@ struct hs_session {
     char *core_path;      /* when the target is a core */
     int (*interrupted)(void *ctx);
     void *interrupt_ctx;
+    void (*progress)(void *ctx, const char *text);
+    void *progress_ctx;
 };
+
+/* Hands what a command has written to out so far to the front now (when it asked for progress),
+ * and empties out. */
+void hs_session_flush(hs_session *s, strbuf *out);
 
 /* The Go runtime model of the current target, opened on first use. */
 int hs_session_go(hs_session *s, go_rt **rt, hs_err *err);

@@ -1,6 +1,7 @@
 /* snapshot_take.c - taking a snapshot (see snapshot_take.h). */
 #include "snapshot_take.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -12,12 +13,16 @@
 #include "heap_top.h"
 #include "threads_collect.h"
 
-/* When the state was captured: now for a live process, the file's time for a core. */
+/* When the state was captured: now for a live process; for a core, when its file was created
+ * (the dumper creates it once the process is stopped), else when it was last written. */
 static double taken_at(const hs_session *s)
 {
-    struct stat st;
-    if (s->core_path && stat(s->core_path, &st) == 0)
-        return (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+    struct statx sx;
+    if (s->core_path && statx(AT_FDCWD, s->core_path, 0, STATX_BTIME | STATX_MTIME, &sx) == 0) {
+        if (sx.stx_mask & STATX_BTIME)
+            return (double)sx.stx_btime.tv_sec + sx.stx_btime.tv_nsec / 1e9;
+        return (double)sx.stx_mtime.tv_sec + sx.stx_mtime.tv_nsec / 1e9;
+    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
@@ -86,6 +91,10 @@ static int add_goroutines(hs_session *s, cJSON *o, hs_err *err)
     threads_data d;
     if (threads_collect(s, &f, &d, err) < 0)
         return -1;
+    /* the live process's own monotonic clock (Go's nanotime): exact elapsed time between two
+     * snapshots of one process (a core's clock is only the last time the runtime recorded) */
+    if (d.gs.now > 0 && d.gs.now_exact)
+        json_add_u64(o, "runtime_clock_ns", (uint64_t)d.gs.now);
     cJSON *g = cJSON_AddObjectToObject(o, "goroutines");
     cJSON_AddNumberToObject(g, "total", (double)d.total);
     cJSON_AddNumberToObject(g, "system", (double)d.nsystem);

@@ -73,19 +73,19 @@ static int span_bits(go_heap *h, heap_cand *c, uint8_t *dst)
         dst[n - 1] &= (uint8_t)((1u << (s->nelems % 8)) - 1);
     s->nalloc = popcount(dst, n);
     if (s->nalloc != s->alloc_count)
-        heap_warn(h, "span 0x%llx (mspan 0x%llx, %u-byte objects): %u slots allocated by "
+        heap_warn(h, "span 0x%llx (mspan 0x%llx, %llu-byte objects): %u slots allocated by "
                   "allocBits/freeindex but allocCount is %u%s", (unsigned long long)s->base,
-                  (unsigned long long)s->addr, (unsigned)s->elemsize, s->nalloc, s->alloc_count,
-                  s->unswept ? " (span not yet swept)" : "");
+                  (unsigned long long)s->addr, (unsigned long long)s->elemsize, s->nalloc,
+                  s->alloc_count, s->unswept ? " (span not yet swept)" : "");
     return 0;
 }
+
+_Static_assert(offsetof(heap_cand, s) == 0 && sizeof(go_span) <= sizeof(heap_cand),
+               "a candidate starts with its span record");
 
 /* Moves the kept spans' records to the front of the candidates' own buffer (a record is smaller
  * than a candidate, so each lands at or before where it is read) and hands that buffer to h:
  * the walk never holds two copies of its spans. */
-_Static_assert(offsetof(heap_cand, s) == 0 && sizeof(go_span) <= sizeof(heap_cand),
-               "a candidate starts with its span record");
-
 static void keep(go_heap *h, heap_cands *c)
 {
     go_span *out = (go_span *)(void *)c->v;

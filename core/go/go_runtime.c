@@ -1,6 +1,7 @@
 /* go_runtime.c - recognising a Go program and preparing its runtime model (see go_runtime.h). */
 #include "go_runtime.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,8 +118,12 @@ static int open_model(go_rt *rt, hs_err *err)
     if (go_buildinfo_read(rt->exe, version, sizeof version, mainpath, sizeof mainpath, err) < 0 ||
         go_version_parse(version, &rt->ver, err) < 0 || go_version_supported(&rt->ver, err) < 0)
         return -1;
-    if (hs_dwarf_open(&rt->dwarf, hs_image_path(rt->exe), err) < 0)
-        return -1;
+    hs_err derr;
+    if (hs_dwarf_open(&rt->dwarf, hs_image_path(rt->exe), &derr) < 0) {
+        rt->dwarf = NULL; /* the per-release tables stand in */
+        if (asprintf(&rt->warning, "DWARF not used: %s", derr.msg) < 0)
+            rt->warning = NULL;
+    }
     rt->src = (go_layout_src){rt->dwarf, rt->ver.minor};
     if (go_offsets_resolve(&rt->src, &rt->off, err) < 0 || compute_bias(rt, err) < 0)
         return -1;
@@ -158,6 +163,7 @@ void go_rt_close(go_rt *rt)
     }
     if (rt->pcln)
         go_pcln_close(rt->pcln);
+    free(rt->warning);
     hs_dwarf_close(rt->dwarf);
     free(rt);
 }

@@ -28,6 +28,7 @@ typedef struct go_rt {
         uint64_t allgs, allglen, allm, sched, build_version, wait_reason_strings;
         uint64_t wait_reason_strings_size;
     } sym; /* run-time addresses; 0 when absent */
+    char *warning;       /* e.g. DWARF unusable, tables used instead; NULL when none */
     char **wait_reasons; /* index = waitReason value */
     size_t nwait_reasons;
     int wait_reasons_owned;

@@ -1,6 +1,7 @@
 /* dwarf_index.c - named top-level DWARF entries indexed once, queried by name (see dwarf_index.h). */
 #include "dwarf_index.h"
 
+#include <dlfcn.h>
 #include <dwarf.h>
 #include <libdwarf.h>
 #include <stdlib.h>
@@ -121,9 +122,25 @@ static void ignore_dwarf_error(Dwarf_Error e, Dwarf_Ptr arg)
     (void)arg;
 }
 
+/* 1 when libdwarf's functions are libdwarf's: inside a host that already loaded elfutils' libdw
+ * (gdb does), same-named functions of that library can be bound in their place. */
+static int libdwarf_is_ours(void)
+{
+    Dl_info lib, self;
+    if (!dladdr((void *)(uintptr_t)dwarf_child, &lib) || !lib.dli_fname)
+        return 0;
+    if (strstr(lib.dli_fname, "libdwarf"))
+        return 1;
+    return dladdr((void *)(uintptr_t)libdwarf_is_ours, &self) && self.dli_fname &&
+           strcmp(self.dli_fname, lib.dli_fname) == 0; /* linked in statically */
+}
+
 int hs_dwarf_open(hs_dwarf **out, const char *path, hs_err *err)
 {
     *out = NULL;
+    if (!libdwarf_is_ours())
+        return hs_errf(err, "libdwarf's functions are shadowed by another library in this process "
+                       "(elfutils' libdw?); load libheapscope with RTLD_DEEPBIND");
     hs_dwarf *d = calloc(1, sizeof *d);
     if (!d)
         return hs_errf(err, "out of memory");

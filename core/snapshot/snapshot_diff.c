@@ -141,12 +141,19 @@ int snapshot_same_program(const snapshot *a, const snapshot *b)
            strcmp(a->version, b->version) == 0;
 }
 
+double snapshot_elapsed(const snapshot *a, const snapshot *b)
+{
+    if (a->runtime_clock > 0 && b->runtime_clock > 0 && a->pid == b->pid && snapshot_same_program(a, b))
+        return b->runtime_clock - a->runtime_clock;
+    return b->taken_at - a->taken_at;
+}
+
 int snapshot_diff(const snapshot *a, const snapshot *b, snap_diff *d, hs_err *err)
 {
     memset(d, 0, sizeof *d);
     d->a = a;
     d->b = b;
-    d->elapsed = b->taken_at - a->taken_at;
+    d->elapsed = snapshot_elapsed(a, b);
     d->dheap_objects = (int64_t)(b->heap_objects - a->heap_objects);
     d->dheap_bytes = (int64_t)(b->heap_bytes - a->heap_bytes);
     d->dgoroutines = (int64_t)(b->goroutines - a->goroutines);

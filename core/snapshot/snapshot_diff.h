@@ -46,6 +46,10 @@ typedef struct snap_diff {
 /* 1 when a and b come from the same executable (build id, else path and Go version). */
 int snapshot_same_program(const snapshot *a, const snapshot *b);
 
+/* Seconds from a to b: by the process's own clock when both come from the same process (also
+ * through cores), else by wall-clock time. */
+double snapshot_elapsed(const snapshot *a, const snapshot *b);
+
 /* Rows and groups with no change are left out. */
 int snapshot_diff(const snapshot *a, const snapshot *b, snap_diff *d, hs_err *err);
 void snap_diff_free(snap_diff *d);

@@ -181,6 +181,9 @@ static int load_target(snapshot *s, hs_err *err)
         get_str(s->root, "version", &s->version, "snapshot", err) < 0 ||
         get_num(s->root, "taken_at", &s->taken_at, "snapshot", err) < 0)
         return -1;
+    double clock = 0;
+    if (get_num(s->root, "runtime_clock_ns", &clock, "snapshot", NULL) == 0)
+        s->runtime_clock = clock / 1e9;
     get_str(t, "executable", &s->executable, "target", NULL);
     get_str(t, "build_id", &s->build_id, "target", NULL);
     get_num(t, "pid", &pid, "target", NULL);

@@ -46,6 +46,7 @@ typedef struct snapshot {
     const char *path, *executable, *build_id, *version, *description;
     int64_t pid;
     double taken_at; /* unix seconds */
+    double runtime_clock; /* the process's monotonic clock in seconds, 0 when unknown */
     uint64_t heap_objects, heap_bytes, goroutines;
     snap_rows types, sites, sizes;
     snap_group *groups;

@@ -1,6 +1,8 @@
 /* snapshot_trend.c - what rose in every interval of a series of snapshots (see snapshot_trend.h). */
 #include "snapshot_trend.h"
 
+#include "snapshot_diff.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,14 +37,14 @@ static trend_item *rising_rows(const snapshot *s, size_t n, size_t which, size_t
     *count = 0;
     for (size_t i = 0; v && i < last->n; i++) {
         const snap_row *prev = NULL, *first = NULL;
-        int rising = 1;
+        int rising = which != 0 || last->v[i].name[0] != '<';
         for (size_t k = 0; k < n && rising; k++) {
             const snap_row *r = find_row(which == 0 ? &s[k].types : &s[k].sites, last->v[i].key);
             rising = r && (!prev || r->bytes > prev->bytes);
             prev = r;
             first = first ? first : r;
         }
-        double dt = s[n - 1].taken_at - s[0].taken_at;
+        double dt = snapshot_elapsed(&s[0], &s[n - 1]);
         if (rising && first && dt > 0)
             v[(*count)++] = (trend_item){last->v[i].name, last->v[i].frames,
                                          (double)(last->v[i].bytes - first->bytes) / dt,
@@ -68,7 +70,7 @@ static trend_item *rising_groups(const snapshot *s, size_t n, size_t *count)
             prev = g;
             first = first ? first : g;
         }
-        double dt = last->taken_at - s[0].taken_at;
+        double dt = snapshot_elapsed(&s[0], last);
         if (rising && first && dt > 0)
             v[(*count)++] = (trend_item){last->groups[i].state, last->groups[i].frames,
                                          (double)(last->groups[i].count - first->count) / dt, 0,
@@ -79,6 +81,16 @@ static trend_item *rising_groups(const snapshot *s, size_t n, size_t *count)
     return v;
 }
 
+/* Bytes in rows of unknown type ("<noscan 64B>") in one snapshot. */
+static uint64_t untyped_bytes(const snapshot *s)
+{
+    uint64_t b = 0;
+    for (size_t i = 0; i < s->types.n; i++)
+        if (s->types.v[i].name[0] == '<')
+            b += s->types.v[i].bytes;
+    return b;
+}
+
 int snapshot_trend(const snapshot *snaps, size_t n, snap_trend *t, hs_err *err)
 {
     memset(t, 0, sizeof *t);
@@ -87,6 +99,9 @@ int snapshot_trend(const snapshot *snaps, size_t n, snap_trend *t, hs_err *err)
     t->types = rising_rows(snaps, n, 0, &t->ntypes);
     t->sites = rising_rows(snaps, n, 1, &t->nsites);
     t->groups = rising_groups(snaps, n, &t->ngroups);
+    double dt = n >= 2 ? snapshot_elapsed(&snaps[0], &snaps[n - 1]) : 0;
+    if (dt > 0)
+        t->untyped_per_second = ((double)untyped_bytes(&snaps[n - 1]) - (double)untyped_bytes(&snaps[0])) / dt;
     if (!t->types || !t->sites || !t->groups) {
         snap_trend_free(t);
         return hs_errf(err, "out of memory comparing snapshots");

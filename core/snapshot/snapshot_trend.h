@@ -16,9 +16,13 @@ typedef struct trend_item {
 typedef struct snap_trend {
     trend_item *types, *sites, *groups;
     size_t ntypes, nsites, ngroups;
+    /* Objects of unknown type (rows named "<...>") are not flagged one by one: garbage awaiting
+     * the next GC grows between collections too. Their growth over the whole series instead: */
+    double untyped_per_second;
 } snap_trend;
 
-/* Needs at least two snapshots; items rising in every interval, fastest first. */
+/* Needs at least two snapshots; items rising in every interval, fastest first (types: only rows
+ * with a known type). */
 int snapshot_trend(const snapshot *snaps, size_t n, snap_trend *t, hs_err *err);
 void snap_trend_free(snap_trend *t);
 

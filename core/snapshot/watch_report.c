@@ -7,6 +7,7 @@
 
 #include "../output/json_util.h"
 #include "../util/human.h"
+#include "snapshot_diff.h"
 
 void watch_series_init(watch_series *w) { memset(w, 0, sizeof *w); }
 
@@ -65,7 +66,7 @@ void watch_render_step(const watch_series *w, strbuf *out)
         int64_t db = (int64_t)(s->heap_bytes - p->heap_bytes);
         hs_format_bytes((uint64_t)(db < 0 ? -db : db), d, sizeof d);
         sb_printf(out, " (%c%s, %+lld goroutines in %.1f s)", db < 0 ? '-' : '+', d,
-                  (long long)(s->goroutines - p->goroutines), s->taken_at - p->taken_at);
+                  (long long)(s->goroutines - p->goroutines), snapshot_elapsed(p, s));
     }
     sb_printf(out, "; paused %.0f ms\n", w->pauses[w->n - 1] * 1000);
 }
@@ -104,13 +105,21 @@ static void items_text(const char *title, const trend_item *v, size_t n, int gro
 void watch_render_summary(const watch_series *w, strbuf *out)
 {
     const snap_trend *t = &w->trend;
-    double total = w->snaps[w->n - 1].taken_at - w->snaps[0].taken_at;
+    double total = snapshot_elapsed(&w->snaps[0], &w->snaps[w->n - 1]);
     sb_printf(out, "\nrose in every one of the %zu intervals (%.1f s in all):\n", w->n - 1, total);
     items_text("types", t->types, t->ntypes, 0, out);
     items_text("allocation sites", t->sites, t->nsites, 0, out);
     items_text("goroutine groups", t->groups, t->ngroups, 1, out);
     if (!t->ntypes && !t->nsites && !t->ngroups)
         sb_puts(out, "  nothing: no type, site or goroutine group grew in every interval\n");
+    if (t->untyped_per_second != 0) {
+        char rate[48];
+        double r = t->untyped_per_second;
+        hs_format_bytes((uint64_t)(r < 0 ? -r : r), rate, sizeof rate);
+        sb_printf(out, "objects of unknown type %s by %s/s over the series (garbage awaiting the "
+                  "next GC, or objects no typed pointer reaches; see snapshot-diff)\n",
+                  r < 0 ? "shrank" : "grew", rate);
+    }
 }
 
 static cJSON *items_json(const trend_item *v, size_t n, int groups)
@@ -150,5 +159,6 @@ void watch_render_json(const watch_series *w, strbuf *out)
     cJSON_AddItemToObject(r, "types", items_json(w->trend.types, w->trend.ntypes, 0));
     cJSON_AddItemToObject(r, "sites", items_json(w->trend.sites, w->trend.nsites, 0));
     cJSON_AddItemToObject(r, "goroutines", items_json(w->trend.groups, w->trend.ngroups, 1));
+    cJSON_AddNumberToObject(o, "untyped_bytes_per_second", w->trend.untyped_per_second);
     json_emit(o, out);
 }

@@ -118,7 +118,8 @@ static int parse_chunk(hs_core_target *c, Elf_Data *d, size_t *cap)
     while ((next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
         const uint8_t *desc = (const uint8_t *)d->d_buf + desc_off;
         const char *name = (const char *)d->d_buf + name_off;
-        int core = nh.n_namesz == 5 && memcmp(name, "CORE", 5) == 0;
+        /* the kernel and gdb name these notes "CORE"; Delve's `dump` leaves the name empty */
+        int core = (nh.n_namesz == 5 && memcmp(name, "CORE", 5) == 0) || nh.n_namesz == 0;
         int rc = 0;
         if (core && nh.n_type == NT_PRSTATUS)
             rc = add_thread(c, desc, nh.n_descsz, cap);

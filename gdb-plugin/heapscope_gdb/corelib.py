@@ -32,9 +32,8 @@ class LoadError(Exception):
 def _needs_absent_asan(path):
     """A library built with AddressSanitizer loads only when the ASan runtime came first
     (LD_PRELOAD); otherwise dlopen would abort gdb, so look before loading."""
-    with open(path, "rb") as f:
-        if b"libasan.so" not in f.read():
-            return False
+    if not _built_with_asan(path):
+        return False
     with open("/proc/self/maps") as f:
         return "libasan.so" not in f.read()
 
@@ -67,6 +66,21 @@ def _text(ptr):
     return C.string_at(ptr).decode("utf-8", "replace") if ptr else ""
 
 
+def _built_with_asan(path):
+    with open(path, "rb") as f:
+        return b"libasan.so" in f.read()
+
+
+def _load_mode(path):
+    """gdb has elfutils' libdw loaded, which exports functions named like libdwarf's (dwarf_child,
+    dwarf_tag, ...) with other signatures: RTLD_DEEPBIND makes the library use its own libdwarf.
+    AddressSanitizer refuses RTLD_DEEPBIND, so a sanitizer build goes without (core then notices
+    the shadowing and does without DWARF)."""
+    if _built_with_asan(path):
+        return C.RTLD_LOCAL
+    return C.RTLD_LOCAL | getattr(os, "RTLD_DEEPBIND", 8)
+
+
 class Library:
     """libheapscope.so, loaded once per gdb."""
 
@@ -77,7 +91,7 @@ class Library:
         if _needs_absent_asan(path):
             raise LoadError(ASAN_HINT % path)
         try:
-            self.lib = C.CDLL(path)
+            self.lib = C.CDLL(path, mode=_load_mode(path))
         except OSError as e:
             raise LoadError("cannot load %s: %s (rebuild it with `cmake --build build`)" % (path, e))
         _declare(self.lib)

@@ -4,6 +4,7 @@ gcore of each, compared with the goroutine dump the runtime printed; the process
 exactly as before (not stopped, not traced) after heapscope detaches."""
 
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -61,6 +62,22 @@ class Live(unittest.TestCase):
                         parked = [g for g in got["groups"]
                                   if any(f["function"] == "main.park" for f in g["frames"])]
                         self.assertEqual([g["state"] for g in parked], ["select (no cases)"])
+
+    def test_delve_dump(self):
+        # a core written by Delve's `dump` command (Delve users' way to a core)
+        dlv = shutil.which("dlv") or os.path.expanduser("~/go/bin/dlv")
+        if not os.access(dlv, os.X_OK):
+            self.skipTest("Delve (dlv) is not installed")
+        v = list(self.versions())[-1]
+        exe, ver = hstest.build_fixture(v, "blocked")
+        with Fixture(exe) as fx, tempfile.TemporaryDirectory() as tmp:
+            core = os.path.join(tmp, "dlv.core")
+            subprocess.run([dlv, "attach", str(fx.pid), "--allow-non-terminal-interactive=true"],
+                           input="dump %s\nquit -c\n" % core, capture_output=True, text=True, timeout=120)
+            if not os.path.exists(core):
+                self.skipTest("dlv wrote no core")
+            got = hstest.run_json(["threads-blocked", "--core", core, "--exe", exe])
+            self.check_groups(got, fx, ver)
 
     def test_kernel_core(self):
         # a core written by the kernel (GOTRACEBACK=crash + SIGQUIT) rather than by gdb

@@ -65,6 +65,10 @@ void hs_session_close_target(hs_session *s);
  * the current and later targets. */
 void hs_session_set_interrupt(hs_session *s, int (*interrupted)(void *ctx), void *ctx);
 
+/* Long commands (watch) hand over what they have printed so far through progress(ctx, text)
+ * as they go, instead of all at the end; without it, everything comes back in hs_result.out. */
+void hs_session_set_progress(hs_session *s, void (*progress)(void *ctx, const char *text), void *ctx);
+
 /* Runs one command; argv[0] is its name ("heap-top", "threads-blocked", ...). */
 hs_result hs_session_run(hs_session *s, int argc, const char *const *argv);
 void hs_result_free(hs_result *r);

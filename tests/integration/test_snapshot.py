@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""snapshot, snapshot-diff and watch against a program that leaks at known rates
+(tests/fixtures/go/leaker: main.LeakedRecord objects and goroutines stuck in main.stuckWorker,
+both following the wall clock) while churning garbage and keeping a flat working set. Two
+snapshots seconds apart, of the live process and of two cores, must show the leaked type first
+with a delta within 10% of rate x elapsed, the stuck goroutine group with the right delta, and
+no other known type growing beyond noise; watch must flag exactly the leak."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import hstest
+from run_fixture import Fixture
+
+RATE, GRATE = 400, 25
+# Runtime structures that grow with every stuck goroutine, and the slice holding the leak.
+FOLLOWERS = {"runtime.g", "runtime.sudog", "[]*main.LeakedRecord"}
+
+
+def group_is_stuck(frames):
+    return any(f["function"] == "main.stuckWorker" for f in frames)
+
+
+class Snapshots(unittest.TestCase):
+    def setUp(self):
+        tcs = hstest.toolchains()
+        if not tcs:
+            self.skipTest("no Go toolchains")
+        self.versions = sorted({list(tcs)[0], list(tcs)[-1]})
+        self.tmp = tempfile.mkdtemp(prefix="hs-snap-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def snap(self, name, target):
+        path = os.path.join(self.tmp, name)
+        status, out, err = hstest.run(["snapshot", "-o", path] + target)
+        self.assertEqual(status, 0, err)
+        with open(path) as f:
+            obj = json.load(f)
+        self.assertEqual(obj["format"], "heapscope-snapshot")
+        return path
+
+    def check_diff(self, a, b, label):
+        d = hstest.run_json(["snapshot-diff", a, b])
+        self.assertEqual(d["command"], "snapshot-diff")
+        dt = d["elapsed_seconds"]
+        self.assertGreater(dt, 1.0, label)
+        top = d["heap"][0]
+        self.assertEqual(top["name"], "main.LeakedRecord", "%s: %s" % (label, d["heap"][:3]))
+        want = RATE * dt
+        self.assertLess(abs(top["inuse_objects_delta"] - want), 0.1 * want,
+                        "%s: %d records in %.2f s, want %.0f" % (label, top["inuse_objects_delta"], dt, want))
+        stuck = [g for g in d["goroutines"] if group_is_stuck(g["frames"])]
+        self.assertEqual(len(stuck), 1, "%s: %s" % (label, d["goroutines"]))
+        self.assertEqual(stuck[0]["state"], "chan receive")
+        gwant = GRATE * dt
+        self.assertLess(abs(stuck[0]["count_delta"] - gwant), 0.1 * gwant + 1,
+                        "%s: %d goroutines in %.2f s, want %.0f" % (label, stuck[0]["count_delta"], dt, gwant))
+        others = [g for g in d["goroutines"] if not group_is_stuck(g["frames"]) and g["count_delta"] > 1]
+        self.assertEqual(others, [], label)
+        for row in d["heap"][1:]:
+            if row["name"].startswith("<") or row["name"] in FOLLOWERS:
+                continue  # unknown types: garbage awaiting GC; followers grow with the leak
+            self.assertLess(row["inuse_bytes_delta"], 0.1 * top["inuse_bytes_delta"],
+                            "%s: %s grew too" % (label, row))
+        return d
+
+    def test_live_and_cores(self):
+        for v in self.versions:
+            with self.subTest(go=v):
+                exe, _ = hstest.build_fixture(v, "leaker")
+                with Fixture(exe, args=[str(RATE), str(GRATE)], quiet=False) as fx:
+                    time.sleep(1)
+                    a = self.snap("live-a.json", ["--pid", str(fx.pid)])
+                    time.sleep(3)
+                    b = self.snap("live-b.json", ["--pid", str(fx.pid)])
+                    self.check_diff(a, b, v + " live")
+                    cores = []
+                    for i in range(2):
+                        prefix = os.path.join(self.tmp, "core%d" % i)
+                        subprocess.run(["gcore", "-o", prefix, str(fx.pid)], check=True,
+                                       capture_output=True, timeout=300)
+                        cores.append("%s.%d" % (prefix, fx.pid))
+                        time.sleep(3 if i == 0 else 0)
+                ca = self.snap("core-a.json", ["--core", cores[0]])
+                cb = self.snap("core-b.json", ["--core", cores[1]])
+                self.check_diff(ca, cb, v + " cores")
+                # a live snapshot compared with a core of the same program
+                d = hstest.run_json(["snapshot-diff", a, cb])
+                self.assertGreater(d["elapsed_seconds"], 0)
+
+    def test_watch(self):
+        v = self.versions[-1]
+        exe, _ = hstest.build_fixture(v, "leaker")
+        with Fixture(exe, args=[str(RATE), str(GRATE)], quiet=False) as fx:
+            time.sleep(1)
+            got = hstest.run_json(["watch", "--pid", str(fx.pid), "--interval", "1.5s", "--count", "4",
+                                   "--dir", os.path.join(self.tmp, "w")], timeout=120)
+            st = open("/proc/%d/status" % fx.pid).read()
+        self.assertIn("TracerPid:\t0", st)
+        self.assertEqual(len(got["snapshots"]), 4)
+        for s in got["snapshots"]:
+            self.assertLess(s["pause_seconds"], 2.0)
+            self.assertTrue(os.path.exists(s["path"]))
+        types = [t["name"] for t in got["rising"]["types"]]
+        self.assertEqual(types[0], "main.LeakedRecord", types)
+        self.assertLessEqual(set(types), {"main.LeakedRecord"} | FOLLOWERS, types)
+        rate = got["rising"]["types"][0]["objects_per_second"]
+        self.assertLess(abs(rate - RATE), 0.1 * RATE, rate)
+        groups = got["rising"]["goroutines"]
+        self.assertEqual(len(groups), 1, groups)
+        self.assertTrue(group_is_stuck(groups[0]["frames"]))
+        self.assertLess(abs(groups[0]["count_per_second"] - GRATE), 0.1 * GRATE + 0.5)
+
+    def test_different_programs_refused(self):
+        cores = hstest.stored_cores("heap")
+        if len(cores) < 2:
+            self.skipTest("no stored heap cores")
+        snaps = []
+        for ver, d in cores[-2:]:
+            snaps.append(self.snap(ver + ".json", ["--core", os.path.join(d, "core"), "--exe", os.path.join(d, "exe")]))
+        status, out, err = hstest.run(["snapshot-diff"] + snaps)
+        self.assertEqual(status, 1, out)
+        self.assertIn("--force", err)
+        status, out, err = hstest.run(["snapshot-diff", "--force"] + snaps)
+        self.assertEqual(status, 0, err)
+
+    def test_bad_snapshot_files(self):
+        good = self.snap("good.json", ["--core"] + self.stored_target())
+        cases = {"empty": "", "notjson": "{{{", "array": "[]", "other": '{"format":"x"}',
+                 "newer": json.dumps({"format": "heapscope-snapshot", "format_version": 99})}
+        with open(good) as f:
+            obj = json.load(f)
+        obj["heap"]["by_type"][0]["inuse_bytes"] = "lots"
+        cases["badrow"] = json.dumps(obj)
+        for name, text in cases.items():
+            path = os.path.join(self.tmp, name + ".json")
+            with open(path, "w") as f:
+                f.write(text)
+            status, out, err = hstest.run(["snapshot-diff", good, path])
+            self.assertEqual(status, 1, name)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertIn(path, err)
+
+    def stored_target(self):
+        cores = hstest.stored_cores("heap")
+        if not cores:
+            self.skipTest("no stored heap cores")
+        d = cores[-1][1]
+        return [os.path.join(d, "core"), "--exe", os.path.join(d, "exe")]
+
+
+if __name__ == "__main__":
+    hstest.main()
