@@ -54,7 +54,7 @@ static int get_num(const cJSON *o, const char *key, double *out, const char *ctx
 
 static int get_u64(const cJSON *o, const char *key, uint64_t *out, const char *ctx, hs_err *err)
 {
-    double d;
+    double d = 0;
     if (get_num(o, key, &d, ctx, err) < 0)
         return -1;
     *out = d >= 1.8e19 ? UINT64_MAX : (uint64_t)d;
@@ -166,8 +166,8 @@ static int load_stats(snapshot *s, const cJSON *m, hs_err *err)
 static int load_target(snapshot *s, hs_err *err)
 {
     const cJSON *t = member(s->root, "target");
-    const char *fmt;
-    double ver, pid = 0;
+    const char *fmt = "";
+    double ver = 0, pid = 0;
     if (get_str(s->root, "format", &fmt, "snapshot", err) < 0 || strcmp(fmt, HS_SNAPSHOT_FORMAT) != 0)
         return hs_errf(err, "not a heapscope snapshot (no \"format\": \"%s\")", HS_SNAPSHOT_FORMAT);
     if (get_num(s->root, "format_version", &ver, "snapshot", err) < 0)
