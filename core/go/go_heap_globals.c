@@ -1,18 +1,7 @@
-/* go_heap_globals.c - runtime globals and the size-class table (see go_heap_globals.h). */
+/* go_heap_globals.c - the size-class table (see go_heap_globals.h). */
 #include "go_heap_globals.h"
 
 #include <string.h>
-
-uint64_t go_global_addr(const go_rt *rt, const char *name)
-{
-    hs_symbol s;
-    if (hs_image_symbol(rt->exe, name, &s) == 0 && s.value)
-        return s.value + rt->bias;
-    uint64_t a;
-    if (rt->dwarf && hs_dwarf_var_addr(rt->dwarf, name, &a) == 0 && a)
-        return a + rt->bias;
-    return 0;
-}
 
 /* runtime/sizeclasses.go (internal/runtime/gc from 1.25): identical in 1.19 .. 1.26. */
 static const uint16_t builtin_sizes[GO_NUM_SIZE_CLASSES] = {
@@ -39,7 +28,7 @@ int go_size_classes(go_rt *rt, uint32_t sizes[GO_NUM_SIZE_CLASSES])
     uint16_t v[GO_NUM_SIZE_CLASSES];
     int from_target = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0] && !from_target; i++) {
-        uint64_t a = go_global_addr(rt, names[i]);
+        uint64_t a = go_rt_global(rt, names[i], NULL);
         from_target = a && hs_read(rt->t, a, v, sizeof v, NULL) == 0 && sane_sizes(v);
     }
     if (!from_target)

@@ -1,6 +1,5 @@
 /* go_heap_globals.h - what the heap walker and the memstats reader need from the runtime beyond
- * go_rt: run-time addresses of runtime globals (runtime.mheap_, runtime.memstats, ...) from
- * .symtab or DWARF, and the size-class table of the release. */
+ * go_rt: the size-class table of the release (runtime globals come from go_rt_global). */
 #ifndef HS_GO_HEAP_GLOBALS_H
 #define HS_GO_HEAP_GLOBALS_H
 
@@ -9,9 +8,6 @@
 #include "go_runtime.h"
 
 enum { GO_NUM_SIZE_CLASSES = 68, GO_PAGE_SIZE = 8192 };
-
-/* Run-time address of a global ("runtime.mheap_"), or 0 when the binary names no such thing. */
-uint64_t go_global_addr(const go_rt *rt, const char *name);
 
 /* The 68 object sizes by size class: the target's own table (runtime.class_to_size through 1.24,
  * internal/runtime/gc.SizeClassToSize from 1.25) when it reads and looks sane, else the table

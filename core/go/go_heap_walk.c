@@ -99,7 +99,7 @@ static int one_span(walk *w, uint64_t addr, hs_err *err)
 static int read_mheap(walk *w, uint64_t *ptr, uint64_t *len, hs_err *err)
 {
     go_rt *rt = w->h->rt;
-    uint64_t mheap = go_global_addr(rt, "runtime.mheap_");
+    uint64_t mheap = go_rt_global(rt, "runtime.mheap_", NULL);
     if (!mheap)
         return hs_errf(err, "%s has no symbol runtime.mheap_: heapscope needs the symbol table to "
                        "find the Go heap (rebuild without -ldflags=-s)", hs_image_path(rt->exe));
@@ -150,7 +150,7 @@ int heap_collect(go_heap *h, heap_cands *out, hs_err *err)
     w.headers = rt->ver.minor >= 23 ||
                 (rt->ver.minor == 22 && !go_version_has_experiment(&rt->ver, "noallocheaders"));
     w.header_min = (uint64_t)go_layout_const_or(rt, "runtime.minSizeForMallocHeader", 512);
-    uint64_t gcphase = go_global_addr(rt, "runtime.gcphase");
+    uint64_t gcphase = go_rt_global(rt, "runtime.gcphase", NULL);
     uint32_t phase;
     if (gcphase && hs_read_u32(rt->t, gcphase, &phase, NULL) == 0 && phase <= 2)
         h->gcphase = (int)phase;

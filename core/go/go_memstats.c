@@ -39,7 +39,7 @@ static void why(go_memstats *m, const char *what, const char *detail)
 /* Reads a struct-sized copy of a runtime global; NULL when absent or unreadable. */
 static uint8_t *copy_global(go_rt *rt, const char *name, int64_t size, hs_err *err)
 {
-    uint64_t a = go_global_addr(rt, name);
+    uint64_t a = go_rt_global(rt, name, NULL);
     if (!a || size <= 0) {
         hs_errf(err, "%s", !a ? "symbol missing" : "layout unknown for this release");
         return NULL;

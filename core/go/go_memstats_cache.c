@@ -55,7 +55,7 @@ static int one_cache(cache_walk *w, uint64_t mc, hs_err *err)
 static int all_caches(cache_walk *w, hs_err *err)
 {
     hs_target *t = w->rt->t;
-    uint64_t allp = go_global_addr(w->rt, "runtime.allp"), hdr[3] = {0};
+    uint64_t allp = go_rt_global(w->rt, "runtime.allp", NULL), hdr[3] = {0};
     if (!allp || hs_read(t, allp, hdr, sizeof hdr, err) < 0)
         return allp ? hs_errctx(err, "reading runtime.allp") : hs_errf(err, "no runtime.allp");
     if (hdr[1] > hdr[2] || hdr[1] > MAX_PROCS)
@@ -71,7 +71,7 @@ static int all_caches(cache_walk *w, hs_err *err)
         if (i == 0 && p)
             first = mc;
     }
-    uint64_t mc0a = go_global_addr(w->rt, "runtime.mcache0"), mc0 = 0;
+    uint64_t mc0a = go_rt_global(w->rt, "runtime.mcache0", NULL), mc0 = 0;
     if (mc0a && hs_read_u64(t, mc0a, &mc0, NULL) == 0 && mc0 && mc0 != first)
         return one_cache(w, mc0, err);
     return 0;
@@ -89,7 +89,7 @@ int ms_add_caches(go_rt *rt, const ms_layout *l, ms_sums *s, hs_err *err)
     if (w.sl.alloc_count_before_cache < 0)
         return hs_errf(err, "runtime.mspan has no allocCountBeforeCache in go1.%d", rt->ver.minor);
     w.nclasses = (int)nspc;
-    w.empty = go_global_addr(rt, "runtime.emptymspan");
+    w.empty = go_rt_global(rt, "runtime.emptymspan", NULL);
     w.span = malloc((size_t)w.sl.size);
     if (!w.span)
         return hs_errf(err, "out of memory");

@@ -41,18 +41,6 @@ typedef struct walk {
 
 static uint64_t rd64(const uint8_t *b, int64_t off) { uint64_t v; memcpy(&v, b + off, 8); return v; }
 
-/* A global's run-time address from .symtab, else DWARF; 0 when absent. */
-static uint64_t rt_sym(const go_rt *rt, const char *name)
-{
-    hs_symbol s;
-    if (hs_image_symbol(rt->exe, name, &s) == 0)
-        return s.value + rt->bias;
-    uint64_t a;
-    if (rt->dwarf && hs_dwarf_var_addr(rt->dwarf, name, &a) == 0)
-        return a + rt->bias;
-    return 0;
-}
-
 static int resolve_layout(const go_rt *rt, layout *l, hs_err *err)
 {
     struct { int64_t *slot; const char *type, *path; } offs[] = {
@@ -227,7 +215,7 @@ static int no_records(const go_mprof *p, int disabled, hs_err *err)
 static int profiling_disabled(go_rt *rt)
 {
     uint8_t disabled = 0;
-    uint64_t a = rt_sym(rt, "runtime.disableMemoryProfiling");
+    uint64_t a = go_rt_global(rt, "runtime.disableMemoryProfiling", NULL);
     if (a && hs_read(rt->t, a, &disabled, 1, NULL) < 0)
         disabled = 0;
     return disabled != 0;
@@ -236,8 +224,8 @@ static int profiling_disabled(go_rt *rt)
 /* Reads the rate and cycle, and the head of the bucket list (0 when empty). */
 static int read_globals(go_rt *rt, go_mprof *p, uint64_t *head, hs_err *err)
 {
-    uint64_t mb = rt_sym(rt, "runtime.mbuckets"), rate = rt_sym(rt, "runtime.MemProfileRate");
-    uint64_t cycle = rt_sym(rt, "runtime.mProfCycle");
+    uint64_t mb = go_rt_global(rt, "runtime.mbuckets", NULL), rate = go_rt_global(rt, "runtime.MemProfileRate", NULL);
+    uint64_t cycle = go_rt_global(rt, "runtime.mProfCycle", NULL);
     if (!mb || !rate || !cycle)
         return hs_errf(err, "%s has no runtime.mbuckets, runtime.MemProfileRate or "
                        "runtime.mProfCycle symbol", hs_image_path(rt->exe));

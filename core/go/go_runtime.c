@@ -8,33 +8,31 @@
 #include "../image/go_buildinfo.h"
 #include "go_tables.h"
 
-/* A global's run-time address from .symtab, else from DWARF; 0 when the binary has neither. */
-static uint64_t sym_addr(go_rt *rt, const char *name, uint64_t *size)
+uint64_t go_rt_global(const go_rt *rt, const char *name, uint64_t *size)
 {
     hs_symbol s;
-    if (hs_image_symbol(rt->exe, name, &s) == 0) {
+    if (size)
+        *size = 0;
+    if (hs_image_symbol(rt->exe, name, &s) == 0 && s.value) {
         if (size)
             *size = s.size;
         return s.value + rt->bias;
     }
     uint64_t a;
-    if (rt->dwarf && hs_dwarf_var_addr(rt->dwarf, name, &a) == 0) {
-        if (size)
-            *size = 0;
+    if (rt->dwarf && hs_dwarf_var_addr(rt->dwarf, name, &a) == 0 && a)
         return a + rt->bias;
-    }
     return 0;
 }
 
 static int find_globals(go_rt *rt, hs_err *err)
 {
-    rt->sym.allgs = sym_addr(rt, "runtime.allgs", NULL);
-    rt->sym.allglen = sym_addr(rt, "runtime.allglen", NULL);
-    rt->sym.allm = sym_addr(rt, "runtime.allm", NULL);
-    rt->sym.sched = sym_addr(rt, "runtime.sched", NULL);
-    rt->sym.build_version = sym_addr(rt, "runtime.buildVersion", NULL);
+    rt->sym.allgs = go_rt_global(rt, "runtime.allgs", NULL);
+    rt->sym.allglen = go_rt_global(rt, "runtime.allglen", NULL);
+    rt->sym.allm = go_rt_global(rt, "runtime.allm", NULL);
+    rt->sym.sched = go_rt_global(rt, "runtime.sched", NULL);
+    rt->sym.build_version = go_rt_global(rt, "runtime.buildVersion", NULL);
     rt->sym.wait_reason_strings =
-        sym_addr(rt, "runtime.waitReasonStrings", &rt->sym.wait_reason_strings_size);
+        go_rt_global(rt, "runtime.waitReasonStrings", &rt->sym.wait_reason_strings_size);
     if (!rt->sym.allgs || !rt->sym.allm)
         return hs_errf(err, "%s has no symbol table (built with -ldflags=-s?): heapscope needs the "
                        "symbols to find the runtime; rebuild without -s (-w alone is fine)",

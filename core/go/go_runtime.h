@@ -39,6 +39,10 @@ typedef struct go_rt {
 int go_rt_open(go_rt **out, hs_target *t, hs_image *exe, hs_err *err);
 void go_rt_close(go_rt *rt);
 
+/* A runtime global's run-time address, from .symtab, else DWARF; 0 when neither has it. size
+ * (may be NULL) gets the symbol's size, 0 when unknown. */
+uint64_t go_rt_global(const go_rt *rt, const char *name, uint64_t *size);
+
 /* Converts a run-time PC to the link-time PC pclntab knows. */
 static inline uint64_t go_rt_linkpc(const go_rt *rt, uint64_t pc) { return pc - rt->bias; }
 

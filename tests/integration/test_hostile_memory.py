@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Corrupted runtime memory: copies of a stored Go 1.26 core (tests/cores/go1.26.10/blocked) with
+"""Corrupted runtime memory: copies of the stored Go 1.26 and 1.19 cores (tests/cores/*/blocked) with
 runtime structures patched in place -- allgs naming one goroutine many times, an allm list
 that loops, zeroed and garbage g structs, pointers outside every mapping, garbage saved SP/PC,
 impossible slice lengths -- and live processes that exit or are killed while heapscope reads
@@ -73,12 +73,14 @@ class Core:
 
 
 class HostileMemory(unittest.TestCase):
+    VERSION = "go1.26"
+
     @classmethod
     def setUpClass(cls):
-        cores = [d for v, d in hstest.stored_cores("blocked") if v.startswith("go1.26")]
+        cores = [d for v, d in hstest.stored_cores("blocked") if v.startswith(cls.VERSION + ".")]
         cls.skip = None
         if not cores:
-            cls.skip = "stored Go 1.26 core missing"
+            cls.skip = "stored %s core missing" % cls.VERSION
             return
         if not shutil.which("gdb"):
             cls.skip = "gdb is needed to read the runtime's layout"
@@ -258,6 +260,11 @@ class HostileMemory(unittest.TestCase):
                     else:
                         c.put64(rnd.choice(self.ms) + self.m_curg, rnd.choice(gs))
             self.analyse(self.patched(chaos))
+
+
+class HostileMemoryOldest(HostileMemory):
+    """The same over the oldest supported release's core (other layouts, no DWARF surprises)."""
+    VERSION = "go1.19"
 
 
 def has_command(name):
