@@ -39,6 +39,21 @@ static int read_options(const hs_args *a, heap_top_options *o, hs_err *err)
     return 0;
 }
 
+/* The walk and the runtime's own count of live objects agree (to 1%, a live runtime may still be
+ * allocating); when they do not, the span metadata is suspect and the user is told. */
+static void check_walk(const go_heap *h, const go_memstats *ms, strbuf *msgs)
+{
+    uint64_t objects = 0, want = ms->v[GO_MS_HEAP_OBJECTS];
+    for (size_t i = 0; i < go_heap_nspans(h); i++)
+        objects += go_heap_span(h, i)->nalloc;
+    uint64_t diff = objects > want ? objects - want : want - objects;
+    if (ms->have[GO_MS_HEAP_OBJECTS] && diff > 16 && diff * 100 > want)
+        sb_printf(msgs, "warning: the heap walk found %llu objects in %zu in-use spans but "
+                  "runtime.MemStats counts %llu (HeapObjects): the span metadata may be corrupt, "
+                  "and the rows below incomplete\n", (unsigned long long)objects,
+                  go_heap_nspans(h), (unsigned long long)want);
+}
+
 static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_err *err)
 {
     heap_top_options o;
@@ -55,6 +70,8 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     go_heap *h;
     if (go_heap_open(&h, rt, err) < 0)
         return HS_FAIL;
+    if (have_ms)
+        check_walk(h, &ms, msgs);
     heap_top_result res;
     int status = heap_top_collect(s, rt, h, &o, &res, msgs, err);
     if (status == HS_OK) {
