@@ -22,7 +22,8 @@ static int by_base(const void *a, const void *b)
  * (byte-aligned, so every span's bitmap is addressable as bytes). Returns the bytes needed. */
 static uint64_t place(go_heap *h, heap_cands *c)
 {
-    qsort(c->v, c->n, sizeof *c->v, by_base);
+    if (c->n > 1)
+        qsort(c->v, c->n, sizeof *c->v, by_base);
     uint64_t end = 0, nbits = 0;
     for (size_t i = 0; i < c->n; i++) {
         go_span *s = &c->v[i].s;

@@ -107,7 +107,8 @@ static int read_files(hs_core_target *c, const uint8_t *d, size_t size)
         }
         t->maps[t->nmaps++] = m;
     }
-    qsort(t->maps, t->nmaps, sizeof *t->maps, mapcmp);
+    if (t->nmaps > 1)
+        qsort(t->maps, t->nmaps, sizeof *t->maps, mapcmp);
     return 0;
 }
 

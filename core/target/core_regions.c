@@ -125,7 +125,8 @@ static hs_core_region *blocked_ranges(const hs_core_target *c, size_t *nout)
         if ((s->flags & PF_W) && s->avail < s->filesz)
             b[n++] = (hs_core_region){s->vaddr + s->avail, s->vaddr + s->filesz, NULL, 0};
     }
-    qsort(b, n, sizeof *b, regcmp);
+    if (n > 1)
+        qsort(b, n, sizeof *b, regcmp);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (k > 0 && b[i].start <= b[k - 1].end) {
@@ -175,7 +176,8 @@ int hs_core_add_fill(hs_core_target *c, const hs_core_region *pieces, size_t n, 
     for (size_t i = 0; i < n; i++)
         subtract(blk, nblk, pieces[i], all, &m);
     free(blk);
-    qsort(all, m, sizeof *all, regcmp);
+    if (m > 1)
+        qsort(all, m, sizeof *all, regcmp);
     size_t k = 0;
     for (size_t i = 0; i < m; i++)
         push_region(all, &k, all[i]);

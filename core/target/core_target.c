@@ -151,7 +151,8 @@ static int load_segments(hs_core_target *c, hs_err *err)
         else if (ph.p_type == PT_NOTE)
             add_note(c, &ph);
     }
-    qsort(c->segs, c->nsegs, sizeof *c->segs, segcmp);
+    if (c->nsegs > 1)
+        qsort(c->segs, c->nsegs, sizeof *c->segs, segcmp);
     return 0;
 }
 

@@ -108,10 +108,12 @@ int hs_site_rows_build(const hs_alloc_sites *s, int keep_freed, hs_site_rows *ou
     }
     for (size_t i = 0; i < s->n; i++)
         order[i] = &s->v[i];
-    qsort(order, s->n, sizeof *order, site_ptr_cmp);
+    if (s->n > 1)
+        qsort(order, s->n, sizeof *order, site_ptr_cmp);
     merge(s, order, keep_freed, out);
     free(order);
-    qsort(out->v, out->n, sizeof *out->v, row_cmp);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, row_cmp);
     return 0;
 }
 

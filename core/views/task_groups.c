@@ -112,7 +112,8 @@ int hs_task_groups_build(const hs_task *tasks, size_t n, const hs_group_filter *
     for (size_t i = 0; i < n; i++)
         if (keep(&tasks[i], f))
             items[k++] = (item){&tasks[i], i};
-    qsort(items, k, sizeof *items, item_cmp);
+    if (k > 1)
+        qsort(items, k, sizeof *items, item_cmp);
     int r = 0;
     for (size_t s = 0, e; s < k && r == 0; s = e) {
         for (e = s + 1; e < k && items[e].t->stack_id == items[s].t->stack_id &&
@@ -122,7 +123,8 @@ int hs_task_groups_build(const hs_task *tasks, size_t n, const hs_group_filter *
         r = make_group(out, items, s, e);
     }
     free(items);
-    qsort(out->v, out->n, sizeof *out->v, group_cmp);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, group_cmp);
     if (r < 0)
         hs_task_groups_free(out);
     return r;

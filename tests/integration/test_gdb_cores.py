@@ -48,9 +48,9 @@ class Cores(unittest.TestCase):
         if not cores:
             self.skipTest("no stored heap cores")
         for ver, d in cores[:1] + cores[-1:]:
-            with self.subTest(go=ver):
+            with self.subTest(go=ver), tempfile.TemporaryDirectory() as tmp:
                 exe, core = os.path.join(d, "exe"), os.path.join(d, "core")
-                snap = os.path.join(tempfile.mkdtemp(), "gdb.json")
+                snap = os.path.join(tmp, "gdb.json")
                 b = gdbmi.Batch(["heap-top --json", "heap-top --by size --json",
                                  "snapshot -o " + snap, "info threads"], args=[exe, core])
                 for i, by in ((0, []), (1, ["--by", "size"])):

@@ -101,11 +101,12 @@ class LiveUntouched(unittest.TestCase):
             self.assertEqual(ask(port_of(fx), "signals"), "signals 0")
             return c.replies
 
-    def interrupt(self, pid, sig, rnd):
-        """Starts a read, signals heapscope mid-way; returns True when the signal interrupted it."""
+    def interrupt(self, pid, sig, delay):
+        """Starts a read, signals heapscope after delay seconds; returns True when the signal
+        interrupted it."""
         p = subprocess.Popen([hstest.HEAPSCOPE, "threads-blocked", "--pid", str(pid)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(rnd.uniform(0.02, 0.3))
+        time.sleep(delay)
         p.send_signal(sig)
         out, err = p.communicate(timeout=TIMEOUT)
         if p.returncode == 0:  # finished before the signal arrived
@@ -117,22 +118,25 @@ class LiveUntouched(unittest.TestCase):
     def observe(self, fx, rnd):
         """What heapscope does to the running program: reads, and reads cut short."""
         pid = fx.pid
+        took = []
         for _ in range(3):
+            start = time.monotonic()
             code, out, err = hstest.run(["threads-blocked", "--pid", str(pid)], timeout=TIMEOUT)
+            took.append(time.monotonic() - start)
             self.assertEqual(code, 0, err)
             self.assertIn("goroutines", out)
         if has_heap_top():
             code, _, err = hstest.run(["heap-top", "--pid", str(pid)], timeout=TIMEOUT)
             self.assertEqual(code, 0, err)
         hits = {signal.SIGINT: 0, signal.SIGTERM: 0}
-        for sig in [signal.SIGINT, signal.SIGTERM] * 3:
-            hits[sig] += self.interrupt(pid, sig, rnd)
+        for sig in [signal.SIGINT, signal.SIGTERM] * 3:  # somewhere inside a read
+            hits[sig] += self.interrupt(pid, sig, rnd.uniform(0.1, 0.7) * min(took))
         for sig, n in hits.items():
             self.assertGreater(n, 0, "no %s landed during a read" % signal.Signals(sig).name)
         # SIGKILL cannot be caught: the kernel detaches heapscope's tracees as it dies
         p = subprocess.Popen([hstest.HEAPSCOPE, "threads-blocked", "--pid", str(pid)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.05, 0.3))
+        time.sleep(rnd.uniform(0.1, 0.7) * min(took))
         p.kill()
         p.wait(TIMEOUT)
         return sum(hits.values())

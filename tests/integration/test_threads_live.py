@@ -41,15 +41,12 @@ class Live(unittest.TestCase):
     def test_running_goroutines(self):
         # spinners never park: their stacks come from the registers of the threads running them
         for v in self.versions():
-            with self.subTest(go=v):
+            with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
                 exe, ver = hstest.build_fixture(v, "spinning")
                 with Fixture(exe, args=["2"], quiet=False) as fx:
-                    for target in (["--pid", str(fx.pid)], None):
-                        if target is None:
-                            tmp = tempfile.mkdtemp()
-                            subprocess.run(["gcore", "-o", tmp + "/core", str(fx.pid)], check=True,
-                                           capture_output=True, timeout=300)
-                            target = ["--core", "%s/core.%d" % (tmp, fx.pid)]
+                    subprocess.run(["gcore", "-o", tmp + "/core", str(fx.pid)], check=True,
+                                   capture_output=True, timeout=300)
+                    for target in (["--pid", str(fx.pid)], ["--core", "%s/core.%d" % (tmp, fx.pid)]):
                         got = hstest.run_json(["threads-blocked", "--all"] + target)
                         spinning = [g for g in got["groups"]
                                     if any(f["function"] == "main.spin" for f in g["frames"])]
