@@ -4,6 +4,7 @@
 set -euo pipefail
 src=$1 dest=$2
 mkdir -p "$dest"
+dest=$(cd "$dest" && pwd) # the loop below runs inside SRC
 [ -d "$src" ] || exit 0
 cd "$src"
 find . -type f | while read -r f; do

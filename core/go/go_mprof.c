@@ -131,7 +131,8 @@ static int add_record(walk *w, uint64_t b, uint64_t nstk, hs_err *err)
             add(&c, &f);
         add(&all, &f);
     }
-    memcpy(p->pcs + p->npcs, w->buf + l->hdr, 8 * nstk);
+    if (nstk) /* p->pcs is still NULL before the first stack */
+        memcpy(p->pcs + p->npcs, w->buf + l->hdr, 8 * nstk);
     w->pcoff[p->n] = p->npcs;
     w->addr[p->n] = b;
     w->all[p->n] = all;

@@ -343,14 +343,18 @@ static int var_location(const hs_dwarf *d, Dwarf_Die die, uint64_t *addr)
 {
     int ok = -1;
     Dwarf_Attribute a = NULL;
+    Dwarf_Error e = NULL; /* with NULL, libdwarf keeps each failed form's error until dwarf_finish */
     if (dwarf_attr(die, DW_AT_location, &a, NULL) != DW_DLV_OK)
         return -1;
     Dwarf_Unsigned len = 0;
     Dwarf_Ptr data = NULL;
     Dwarf_Block *blk = NULL;
-    if (dwarf_formexprloc(a, &len, &data, NULL) != DW_DLV_OK) {
+    if (dwarf_formexprloc(a, &len, &data, &e) != DW_DLV_OK) {
         data = NULL;
-        if (dwarf_formblock(a, &blk, NULL) == DW_DLV_OK) {
+        if (e)
+            dwarf_dealloc_error(d->dbg, e);
+        e = NULL;
+        if (dwarf_formblock(a, &blk, &e) == DW_DLV_OK) {
             len = blk->bl_len;
             data = blk->bl_data;
         }
@@ -362,6 +366,8 @@ static int var_location(const hs_dwarf *d, Dwarf_Die die, uint64_t *addr)
     if (blk)
         dwarf_dealloc(d->dbg, blk, DW_DLA_BLOCK);
     dwarf_dealloc_attribute(a);
+    if (e)
+        dwarf_dealloc_error(d->dbg, e);
     return ok;
 }
 

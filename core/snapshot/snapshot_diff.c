@@ -128,8 +128,10 @@ static int diff_stats(const snapshot *a, const snapshot *b, snap_diff *d)
         return -1;
     for (size_t i = 0; i < b->nstats; i++)
         for (size_t k = 0; k < a->nstats; k++)
-            if (strcmp(a->stats[k].key, b->stats[i].key) == 0)
+            if (strcmp(a->stats[k].key, b->stats[i].key) == 0) { /* the first, if a repeats it */
                 d->stats[d->nstats++] = (diff_stat){b->stats[i].key, a->stats[k].value, b->stats[i].value};
+                break;
+            }
     return 0;
 }
 

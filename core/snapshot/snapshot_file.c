@@ -172,9 +172,9 @@ static int load_target(snapshot *s, hs_err *err)
         return hs_errf(err, "not a heapscope snapshot (no \"format\": \"%s\")", HS_SNAPSHOT_FORMAT);
     if (get_num(s->root, "format_version", &ver, "snapshot", err) < 0)
         return -1;
-    if ((int)ver != HS_SNAPSHOT_VERSION)
-        return hs_errf(err, "snapshot format version %d; this heapscope reads version %d (take the "
-                       "snapshot again with this heapscope)", (int)ver, HS_SNAPSHOT_VERSION);
+    if (ver != HS_SNAPSHOT_VERSION)
+        return hs_errf(err, "snapshot format version %g; this heapscope reads version %d (take the "
+                       "snapshot again with this heapscope)", ver, HS_SNAPSHOT_VERSION);
     if (!cJSON_IsObject(t))
         return hs_errf(err, "target is missing or not an object");
     if (get_str(t, "description", &s->description, "target", err) < 0 ||
@@ -187,7 +187,7 @@ static int load_target(snapshot *s, hs_err *err)
     get_str(t, "executable", &s->executable, "target", NULL);
     get_str(t, "build_id", &s->build_id, "target", NULL);
     get_num(t, "pid", &pid, "target", NULL);
-    s->pid = (int64_t)pid;
+    s->pid = pid <= INT32_MAX ? (int64_t)pid : 0; /* no such pid: unknown */
     return 0;
 }
 

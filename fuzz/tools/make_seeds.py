@@ -248,6 +248,8 @@ def heap_seeds():
         out("heap", "allspans-len-%d" % core, bytes([core]) + rec(8, 10, 0, 0, struct.pack("<Q", 1 << 33)))
         out("heap", "bucket-cycle-%d" % (core | 4), bytes([core | 4]) + ptr(15, 1, 0, 15, 0, 0))
         out("heap", "gcphase-%d" % core, bytes([core]) + rec(4, 17, 0, 0, struct.pack("<I", 2)))
+        # a first bucket with no frames: once copied its PCs from a NULL array (UBSan)
+        out("heap", "bucket-nstk-0-%d" % (core | 4), bytes([core | 4]) + rec(8, 15, 0, 40, struct.pack("<Q", 0)))
 
 
 def snapshot(taken_at, scale, groups, sites=True):
@@ -277,6 +279,12 @@ def snapshot_seeds():
     out("snapshot", "grown", json.dumps(snapshot(1795350060.0, 4, [("chan receive", 30, "main.worker"),
                                                                    ("select", 2, "main.loop")])).encode())
     out("snapshot", "nosites", json.dumps(snapshot(1795350120.0, 2, [], sites=False), indent=1).encode())
+    # inputs that once crashed the reader or the diff
+    base = json.dumps(snapshot(1795350000.5, 1, [("chan receive", 3, "main.worker")]))
+    out("snapshot", "regress-float-cast-version", base.replace('"format_version": 1,', '"format_version": 1e300,').encode())
+    out("snapshot", "regress-float-cast-pid", base.replace('"pid": 4242', '"pid": 1e300').encode())
+    out("snapshot", "regress-dup-memstats-key",
+        base.replace('"num_gc": 3}', '"num_gc": 3, "heap_alloc": 7, "heap_alloc": 8, "heap_alloc": 9}').encode())
 
 
 def main():

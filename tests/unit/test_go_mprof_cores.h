@@ -236,8 +236,10 @@ static char *top(const char *go, const char *profile, const char *index, const c
 
 static void compare_tops(const char *go, const release *rel, const char *theirs, const char *ours)
 {
-    static const char *const q[2][2] = {{"alloc_space", "main.allocate"},
-                                        {"inuse_space", "main.build|strings.Repeat"}};
+    /* Anchored: pprof also matches focus against file and mapping paths, and an unanchored
+       "main.build" matches a checkout under .../main/build/. */
+    static const char *const q[2][2] = {{"alloc_space", "^main\\.allocate$"},
+                                        {"inuse_space", "^main\\.build$|^strings\\.Repeat$"}};
     for (int k = 0; k < 2; k++) {
         char *a = top(go, theirs, q[k][0], q[k][1]), *b = top(go, ours, q[k][0], q[k][1]);
         assert_non_null(strstr(a, "main.allocate"));
