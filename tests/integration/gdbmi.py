@@ -88,7 +88,7 @@ def gdb_env(extra=None, plugin=True):
     asan = _asan_runtime() if plugin else None
     if asan:
         env["LD_PRELOAD"] = asan
-        env["ASAN_OPTIONS"] = "detect_leaks=0:" + env.get("ASAN_OPTIONS", "")
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"  # the last one wins
     return env
 
 

@@ -47,7 +47,7 @@ def plugin_env(extra=None):
     pre = [m.group(1) for m in re.finditer(r"^\s*lib(?:asan|ubsan)\.so\S* => (\S+)", out, re.M)]
     if pre:
         env["LD_PRELOAD"] = ":".join(pre + [p for p in env.get("LD_PRELOAD", "").split(":") if p])
-        env["ASAN_OPTIONS"] = "detect_leaks=0:" + env.get("ASAN_OPTIONS", "")
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"  # the last one wins
     return env
 
 
