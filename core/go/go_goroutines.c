@@ -329,15 +329,15 @@ void go_goroutines_free(go_goroutines *gs)
 const char *go_goroutine_state(const go_rt *rt, const go_goroutine *g)
 {
     const go_offsets *o = &rt->off;
-    int waiting = g->status == (uint32_t)o->gwaiting ||
-                  (o->gleaked >= 0 && g->status == (uint32_t)o->gleaked);
-    if (waiting && g->waitreason) {
+    if (o->gleaked >= 0 && g->status == (uint32_t)o->gleaked) {
+        const char *s = go_rt_leaked_state(rt, g->waitreason);
+        return s ? s : "leaked (leaked)";
+    }
+    if (g->status == (uint32_t)o->gwaiting && g->waitreason) {
         const char *r = go_rt_wait_reason(rt, g->waitreason);
         if (r && *r)
             return r;
     }
-    if (o->gleaked >= 0 && g->status == (uint32_t)o->gleaked)
-        return "leaked";
     static const char *const names[] = {"idle", "runnable", "running", "syscall", "waiting",
                                         "moribund", "dead", "enqueue", "copystack", "preempted"};
     return g->status < sizeof names / sizeof names[0] ? names[g->status] : "???";

@@ -99,6 +99,21 @@ static void load_wait_reasons(go_rt *rt)
     }
 }
 
+/* traceback.go goroutineheader: a leaked goroutine shows its wait reason (gStatusStrings'
+ * "leaked" for reason 0), then " (leaked)". */
+static void load_leaked_states(go_rt *rt)
+{
+    if (rt->off.gleaked < 0 || rt->nwait_reasons == 0)
+        return;
+    char **v = calloc(rt->nwait_reasons, sizeof *v);
+    for (size_t i = 0; v && i < rt->nwait_reasons; i++) {
+        const char *r = i && rt->wait_reasons[i] && *rt->wait_reasons[i] ? rt->wait_reasons[i] : "leaked";
+        if (asprintf(&v[i], "%s (leaked)", r) < 0)
+            v[i] = NULL;
+    }
+    rt->leaked_states = v;
+}
+
 static int compute_bias(go_rt *rt, hs_err *err)
 {
     if (!hs_image_is_pie(rt->exe))
@@ -131,6 +146,7 @@ static int open_model(go_rt *rt, hs_err *err)
     if (find_globals(rt, err) < 0 || check_memory_matches(rt, err) < 0)
         return -1;
     load_wait_reasons(rt);
+    load_leaked_states(rt);
     return 0;
 }
 
@@ -159,6 +175,9 @@ void go_rt_close(go_rt *rt)
             free(rt->wait_reasons[i]);
         free(rt->wait_reasons);
     }
+    for (size_t i = 0; rt->leaked_states && i < rt->nwait_reasons; i++)
+        free(rt->leaked_states[i]);
+    free(rt->leaked_states);
     if (rt->pcln)
         go_pcln_close(rt->pcln);
     free(rt->warning);
@@ -169,4 +188,9 @@ void go_rt_close(go_rt *rt)
 const char *go_rt_wait_reason(const go_rt *rt, unsigned reason)
 {
     return reason < rt->nwait_reasons ? rt->wait_reasons[reason] : NULL;
+}
+
+const char *go_rt_leaked_state(const go_rt *rt, unsigned reason)
+{
+    return rt->leaked_states && reason < rt->nwait_reasons ? rt->leaked_states[reason] : NULL;
 }

@@ -32,6 +32,7 @@ typedef struct go_rt {
     char **wait_reasons; /* index = waitReason value */
     size_t nwait_reasons;
     int wait_reasons_owned;
+    char **leaked_states; /* "<reason> (leaked)" per wait reason; NULL without _Gleaked (1.26+) */
 } go_rt;
 
 /* Recognises a Go program and its release, and prepares the model. Fails with a one-line
@@ -48,5 +49,9 @@ static inline uint64_t go_rt_linkpc(const go_rt *rt, uint64_t pc) { return pc - 
 
 /* The runtime's words for a wait reason ("chan receive"), or NULL if unknown. */
 const char *go_rt_wait_reason(const go_rt *rt, unsigned reason);
+
+/* How the runtime prints a _Gleaked goroutine's state ("chan receive (leaked)"; "leaked
+ * (leaked)" for reason 0), or NULL if unknown. */
+const char *go_rt_leaked_state(const go_rt *rt, unsigned reason);
 
 #endif

@@ -56,14 +56,19 @@ def toolchains():
     return dict(sorted(found.items(), key=lambda kv: int(kv[0].split(".")[1])))
 
 
-def build_fixture(version, program, ldflags=""):
+def build_fixture(version, program, ldflags="", experiment=""):
     """Builds tests/fixtures/go/PROGRAM with Go VERSION (cached per build tree), optionally
-    with linker flags ("-w", "-s -w"); returns (exe path, exact go version)."""
+    with linker flags ("-w", "-s -w") or a GOEXPERIMENT; returns (exe path, exact go version)."""
     variant = program + ("-" + ldflags.replace(" ", "").replace("-", "") if ldflags else "")
+    variant += "-" + experiment if experiment else ""
     outdir = os.path.join(BUILD_DIR, "test-fixtures", version, variant)
     script = os.path.join(SOURCE_DIR, "tests", "tools", "build_fixture.sh")
+    env = dict(os.environ, GO_LDFLAGS=ldflags)
+    env.pop("GOEXPERIMENT", None)
+    if experiment:
+        env["GOEXPERIMENT"] = experiment
     p = subprocess.run([script, version, program, outdir], capture_output=True, text=True,
-                       timeout=600, env=dict(os.environ, GO_LDFLAGS=ldflags))
+                       timeout=600, env=env)
     if p.returncode != 0:
         raise AssertionError("building %s with Go %s failed:\n%s" % (program, version, p.stderr))
     return os.path.join(outdir, "exe"), p.stdout.strip()

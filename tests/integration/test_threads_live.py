@@ -12,7 +12,8 @@ import unittest
 
 import hstest
 import make_core
-from groups import assert_same_groups, blocked_fixture_groups, groups_from_heapscope_json
+from groups import (assert_same_groups, blocked_fixture_groups, groups_from_dump,
+                    groups_from_heapscope_json)
 from run_fixture import Fixture
 
 
@@ -95,6 +96,29 @@ class Live(unittest.TestCase):
                 with Fixture(exe) as fx:
                     got = hstest.run_json(["threads-blocked", "--pid", str(fx.pid)])
                     self.check_groups(got, fx, ver)
+
+    def test_leaked_goroutines(self):
+        # 1.26's leak-detecting GC (GOEXPERIMENT=goroutineleakprofile) moves goroutines blocked
+        # on unreachable channels to _Gleaked; the runtime prints "[chan receive (leaked)]"
+        versions = [v for v in self.versions() if tuple(map(int, v.split("."))) >= (1, 26)]
+        if not versions:
+            self.skipTest("needs Go 1.26 (scripts/setup.sh --all-go)")
+        for v in versions:
+            with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
+                exe, ver = hstest.build_fixture(v, "leakprofile", experiment="goroutineleakprofile")
+                with Fixture(exe, args=["3"]) as fx:
+                    for g in fx.goroutines:
+                        g.state += " (leaked)" if g.leaked else ""
+                    main = fx.info["main_goid"]
+                    want = groups_from_dump(fx.goroutines, skip_ids={main})
+                    self.assertEqual(sum(n for k, n in want.items() if k[0].endswith("(leaked)")),
+                                     fx.info["leaked"], fx.dump_text)
+                    subprocess.run(["gcore", "-o", tmp + "/core", str(fx.pid)], check=True,
+                                   capture_output=True, timeout=300)
+                    for target in (["--pid", str(fx.pid)], ["--core", "%s/core.%d" % (tmp, fx.pid)]):
+                        got = hstest.run_json(["threads-blocked"] + target)
+                        got["groups"] = [g for g in got["groups"] if main not in g["goroutine_ids"]]
+                        assert_same_groups(want, groups_from_heapscope_json(got, ver))
 
     def test_live_and_gcore(self):
         for v in self.versions():
