@@ -16,7 +16,7 @@
 #define MAX_WARNINGS 20u    /* lines listed; a corrupt allgs could otherwise yield millions */
 
 typedef struct thread_of_m {
-    uint64_t curg;
+    uint64_t m, curg;
     int32_t tid;
     const hs_thread *thread;
 } thread_of_m;
@@ -88,7 +88,7 @@ static void read_ms(walk *w)
             break;
         w->ms = v;
         const hs_thread *th = thread_by_tid(rt->t, (int32_t)procid);
-        w->ms[w->nms++] = (thread_of_m){curg, (int32_t)procid, th};
+        w->ms[w->nms++] = (thread_of_m){m, curg, (int32_t)procid, th};
         m = next;
     }
     hs_addrset_free(&seen);
@@ -131,8 +131,26 @@ static int runs_user_code(const go_rt *rt, const uint64_t *pcs, uint32_t n)
     return 0;
 }
 
+/* A thread in the runtime's signal handler (on m.gsignal's stack, as in a GOTRACEBACK=crash
+ * core): the PC and SP the signal interrupted. */
+static int interrupted_regs(const walk *w, const thread_of_m *tm, uint64_t *pc, uint64_t *sp)
+{
+    const go_offsets *o = &w->rt->off;
+    uint64_t gs, lo, hi;
+    hs_target *t = w->rt->t;
+    if (hs_read_u64(t, tm->m + (uint64_t)o->m_gsignal, &gs, NULL) < 0 || !gs ||
+        hs_read_u64(t, gs + (uint64_t)o->g_stack_lo, &lo, NULL) < 0 ||
+        hs_read_u64(t, gs + (uint64_t)o->g_stack_hi, &hi, NULL) < 0)
+        return -1;
+    go_unwind_start st = {tm->thread->regs[HS_RIP], tm->thread->regs[HS_RSP], 1, lo, hi};
+    if (st.sp < lo || st.sp >= hi)
+        return -1;
+    return go_unwind_signal_regs(w->unw, &st, pc, sp);
+}
+
 /* Where the stack walk starts: the thread's registers when it runs on this goroutine's stack,
- * the syscall state when in a syscall, else the state saved when the goroutine was parked. */
+ * or those a signal interrupted when the thread is in the signal handler; the syscall state
+ * when in a syscall; else the state saved when the goroutine was last switched out. */
 static go_unwind_start start_of(const walk *w, const uint8_t *gb, go_goroutine *g)
 {
     const go_offsets *o = &w->rt->off;
@@ -141,9 +159,16 @@ static go_unwind_start start_of(const walk *w, const uint8_t *gb, go_goroutine *
     const thread_of_m *tm = g->status == (uint32_t)o->grunning ? m_running(w, g->g) : NULL;
     if (tm) {
         g->tid = tm->tid;
+        uint64_t pc = 0, sp = 0;
         if (tm->thread && tm->thread->regs[HS_RSP] >= st.lo && tm->thread->regs[HS_RSP] < st.hi) {
-            st.pc = tm->thread->regs[HS_RIP];
-            st.sp = tm->thread->regs[HS_RSP];
+            pc = tm->thread->regs[HS_RIP];
+            sp = tm->thread->regs[HS_RSP];
+        } else if (tm->thread && (interrupted_regs(w, tm, &pc, &sp) < 0 || sp < st.lo || sp >= st.hi)) {
+            pc = sp = 0;
+        }
+        if (sp) {
+            st.pc = pc;
+            st.sp = sp;
             st.exact = 1;
             return st;
         }

@@ -7,7 +7,12 @@
 #include <uthash.h>
 
 enum { FUNCFLAG_TOPFRAME = 1, FUNCFLAG_SPWRITE = 2 };
-enum { KIND_NORMAL, KIND_GOEXIT, KIND_SIGPANIC };
+enum { KIND_NORMAL, KIND_GOEXIT, KIND_INJECTED, KIND_SIGTRAMP };
+
+/* The kernel's x86-64 signal frame (struct rt_sigframe) that runtime.sigtramp returns into:
+ * pretcode, then struct ucontext (uc_flags, uc_link, uc_stack: 40 bytes) whose uc_mcontext is
+ * struct sigcontext (r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, ...). */
+enum { SIGFRAME_SIGCONTEXT = 8 + 40, SIGCONTEXT_RSP = 15 * 8, SIGCONTEXT_RIP = 16 * 8 };
 
 typedef struct pcinfo {
     UT_hash_handle hh;
@@ -43,7 +48,16 @@ void go_unwinder_free(go_unwinder *u)
     free(u);
 }
 
-static void fill_info(const go_pcln *p, pcinfo *e)
+/* Calls the runtime injects into a goroutine: the return address they leave is the interrupted
+ * PC itself, not a call's. Before 1.21 the runtime printed only sigpanic's caller that way. */
+static int injected(const go_rt *rt, const char *name)
+{
+    return strcmp(name, "runtime.sigpanic") == 0 ||
+           (rt->ver.minor >= 21 &&
+            (strcmp(name, "runtime.asyncPreempt") == 0 || strcmp(name, "runtime.debugCallV2") == 0));
+}
+
+static void fill_info(const go_rt *rt, const go_pcln *p, pcinfo *e)
 {
     go_func f;
     if (go_pcln_find(p, e->pc, &f) < 0)
@@ -54,8 +68,10 @@ static void fill_info(const go_pcln *p, pcinfo *e)
     const char *name = go_pcln_name(p, &f);
     if (name && strcmp(name, "runtime.goexit") == 0)
         e->kind = KIND_GOEXIT;
-    else if (name && strcmp(name, "runtime.sigpanic") == 0)
-        e->kind = KIND_SIGPANIC;
+    else if (name && injected(rt, name))
+        e->kind = KIND_INJECTED;
+    else if (name && strcmp(name, "runtime.sigtramp") == 0)
+        e->kind = KIND_SIGTRAMP;
     e->spvalid = go_pcln_spdelta(p, &f, e->pc, &e->spdelta) == 0;
 }
 
@@ -69,10 +85,50 @@ static const pcinfo *lookup(go_unwinder *u, uint64_t pc)
     if (!e)
         return NULL;
     e->pc = pc;
-    fill_info(u->rt->pcln, e);
+    fill_info(u->rt, u->rt->pcln, e);
     HASH_ADD(hh, u->cache, pc, sizeof e->pc, e);
     u->ncache++;
     return e;
+}
+
+/* The frame above e's at *sp: sets *fp to the caller's SP and *ret to the return address. */
+static int caller(go_unwinder *u, const go_unwind_start *st, const pcinfo *e, uint64_t sp,
+                  uint64_t *fp, uint64_t *ret)
+{
+    *fp = sp + (uint64_t)(int64_t)e->spdelta + 8;
+    return sp < st->lo || *fp > st->hi || *fp <= sp || hs_read_u64(u->rt->t, *fp - 8, ret, NULL) < 0
+               ? -1
+               : 0;
+}
+
+int go_unwind_signal_regs(go_unwinder *u, const go_unwind_start *st, uint64_t *pc, uint64_t *sp)
+{
+    uint64_t p = st->pc, s = st->sp, fp, ret;
+    for (uint32_t n = 0; n < GO_MAX_FRAMES; n++) {
+        const pcinfo *e = lookup(u, go_rt_linkpc(u->rt, p));
+        if (!e || !e->found || !e->spvalid || caller(u, st, e, s, &fp, &ret) < 0)
+            return -1;
+        if (e->kind == KIND_SIGTRAMP) { /* fp - 8 holds the frame's pretcode (sigreturn) */
+            uint64_t sc = fp - 8 + SIGFRAME_SIGCONTEXT;
+            if (hs_read_u64(u->rt->t, sc + SIGCONTEXT_RSP, &ret, NULL) < 0 ||
+                hs_read_u64(u->rt->t, sc + SIGCONTEXT_RIP, &p, NULL) < 0)
+                return -1;
+            if (ret < st->lo || ret >= st->hi) { /* off the signal stack: the interrupted code */
+                *pc = p;
+                *sp = ret;
+                return 0;
+            }
+            if (ret <= s)
+                return -1;
+            s = ret; /* a signal that interrupted the handler of another (a crash's SIGABRT) */
+            continue;
+        }
+        if ((e->flag & FUNCFLAG_TOPFRAME) || e->kind == KIND_GOEXIT || ret == 0)
+            return -1;
+        p = ret;
+        s = fp;
+    }
+    return -1;
 }
 
 uint32_t go_unwind(go_unwinder *u, const go_unwind_start *st, uint64_t *pcs, uint32_t max,
@@ -96,15 +152,14 @@ uint32_t go_unwind(go_unwinder *u, const go_unwind_start *st, uint64_t *pcs, uin
             *truncated = 1;
             return n;
         }
-        uint64_t fp = sp + (uint64_t)(int64_t)e->spdelta + 8, ret;
-        if (sp < st->lo || fp > st->hi || fp <= sp ||
-            hs_read_u64(u->rt->t, fp - 8, &ret, NULL) < 0) {
+        uint64_t fp, ret;
+        if (caller(u, st, e, sp, &fp, &ret) < 0) {
             *truncated = 1;
             return n;
         }
         if (ret == 0)
             return n;
-        is_call = e->kind != KIND_SIGPANIC;
+        is_call = e->kind != KIND_INJECTED;
         pc = ret;
         sp = fp;
     }

@@ -27,4 +27,9 @@ void go_unwinder_free(go_unwinder *u);
 uint32_t go_unwind(go_unwinder *u, const go_unwind_start *st, uint64_t *pcs, uint32_t max,
                    int *truncated);
 
+/* For a thread stopped inside the runtime's signal handler (st: its registers, and m.gsignal's
+ * stack bounds): the PC and SP the signal interrupted, from the kernel's signal frame above
+ * runtime.sigtramp. Returns -1 when the walk finds no such frame. */
+int go_unwind_signal_regs(go_unwinder *u, const go_unwind_start *st, uint64_t *pc, uint64_t *sp);
+
 #endif

@@ -6,12 +6,14 @@ exactly as before (not stopped, not traced) after heapscope detaches."""
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
 import hstest
 import make_core
+import rtdump
 from groups import (assert_same_groups, blocked_fixture_groups, groups_from_dump,
                     groups_from_heapscope_json)
 from run_fixture import Fixture
@@ -60,6 +62,28 @@ class Live(unittest.TestCase):
                         parked = [g for g in got["groups"]
                                   if any(f["function"] == "main.park" for f in g["frames"])]
                         self.assertEqual([g["state"] for g in parked], ["select (no cases)"])
+
+    def test_crash_core_every_frame(self):
+        # GOTRACEBACK=crash prints every goroutine, runtime frames and wrappers included, just
+        # before the kernel writes the core; spinners caught running are preempted first
+        for v in self.versions():
+            with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
+                exe, ver = hstest.build_fixture(v, "spinning")
+                core, fx, text = make_core.capture_kernel(exe, tmp, args=["2"], quiet=False)
+                if core is None:
+                    self.skipTest(fx)
+                want = {g.id: (g.state, [(f.function, f.line) for f in g.frames])
+                        for g in rtdump.parse(text) if g.id != 0}
+                got = hstest.run_json(["threads-blocked", "--all", "--core", core])
+                have = {i: (g["state"], [(f["function"], f["line"]) for f in g["frames"]])
+                        for g in got["groups"] for i in g["goroutine_ids"]}
+                self.assertGreaterEqual(len(want), 8, text[-3000:])
+                self.assertEqual(sum(1 for s, fr in want.values() if ("main.spin" in dict(fr))), 2)
+                for gid in sorted(want):
+                    self.assertEqual(have.get(gid), want[gid], "goroutine %d" % gid)
+                running = sum(1 for s, _ in want.values() if s == "running")
+                print("go%s: %d goroutines equal the crash dump, %d of them running (their stacks "
+                      "from the signal frame)" % (v, len(want), running), file=sys.stderr)
 
     def test_delve_dump(self):
         # a core written by Delve's `dump` command (Delve users' way to a core)

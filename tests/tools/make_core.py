@@ -167,11 +167,12 @@ def kernel_core_path(cwd, pid, comm):
     return os.path.join(cwd, path), None
 
 
-def capture_kernel(exe, workdir, args=(), timeout=120):
-    """Run exe with GOTRACEBACK=crash in workdir, SIGQUIT it once READY, and return
-    (core path, fixture, crash traceback text) or (None, None, reason)."""
+def capture_kernel(exe, workdir, args=(), timeout=120, quiet=True):
+    """Run exe with GOTRACEBACK=crash in workdir, SIGQUIT it once READY (and, with quiet, once
+    every thread sleeps), and return (core path, fixture, crash traceback text) or
+    (None, None, reason)."""
     fx = run_fixture.Fixture(exe, args, env={"GOTRACEBACK": "crash"}, cwd=workdir, core_limit=True,
-                             timeout=timeout)
+                             timeout=timeout, quiet=quiet)
     fx.start()
     try:
         comm = open("/proc/%d/comm" % fx.pid).read().strip()
