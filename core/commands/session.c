@@ -180,7 +180,7 @@ hs_result hs_session_run(hs_session *s, int argc, const char *const *argv)
         return result(HS_USAGE, &out, &msgs);
     }
     int status = c->run(s, &a, &out, &msgs, &e);
-    if (s->target_warning)
+    if (s->target_warning && status == HS_OK) /* warnings qualify results; a failure is one line */
         sb_printf(&msgs, "warning: %s\n", s->target_warning);
     if (status != HS_OK && e.msg[0])
         sb_printf(&msgs, "%s: %s\n", c->name, e.msg);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../image/go_buildinfo.h"
+#include "../target/core_target.h"
 #include "go_tables.h"
 
 uint64_t go_rt_global(const go_rt *rt, const char *name, uint64_t *size)
@@ -59,10 +60,13 @@ static int check_memory_matches(go_rt *rt, hs_err *err)
     if (!rt->sym.build_version)
         return 0;
     char mem[128];
-    if (read_gostring(rt->t, rt->sym.build_version, mem, sizeof mem, err) < 0)
+    if (read_gostring(rt->t, rt->sym.build_version, mem, sizeof mem, err) < 0) {
+        if (hs_core_target_warning(rt->t)) /* a truncated core: err says what was lost */
+            return hs_errctx(err, "reading runtime.buildVersion of %s", rt->t->description);
         return hs_errctx(err, "reading runtime.buildVersion of %s (is %s the program that %s?)",
                          rt->t->description, hs_image_path(rt->exe),
                          rt->t->live ? "runs there" : "wrote this core");
+    }
     if (strncmp(mem, rt->ver.full, strlen(mem)) != 0)
         return hs_errf(err, "%s runs %s but %s was built with %s; pass the matching executable "
                        "with --exe", rt->t->description, mem, hs_image_path(rt->exe), rt->ver.full);

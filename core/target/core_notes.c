@@ -155,9 +155,10 @@ int hs_core_parse_notes(hs_core_target *c, hs_err *err)
         if (d && parse_chunk(c, d, &cap) < 0)
             return hs_errf(err, "out of memory reading the notes of core %s", c->path);
     }
-    if (c->base.nthreads == 0 && (clipped || c->nincomplete))
-        return hs_errf(err, "core %s is truncated so badly that its notes (threads, registers) "
-                       "are gone; it cannot be analysed (was the disk full?)", c->path);
+    if (c->base.nthreads == 0 && (clipped || c->nincomplete)) {
+        c->notes_lost = 1; /* what memory is left can still be read; the warning says what is not */
+        return 0;
+    }
     if (c->base.nthreads == 0)
         return hs_errf(err, "core %s holds no thread state (NT_PRSTATUS notes); it is not a "
                        "process core dump", c->path);

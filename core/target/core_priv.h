@@ -42,6 +42,7 @@ typedef struct hs_core_target {
     Elf *elf;
     hs_core_seg *segs; /* sorted by vaddr */
     size_t nsegs, nincomplete;
+    int notes_lost; /* truncation took the notes (gcore writes them last): no threads, no maps */
     hs_core_region *core_regions; /* from the core alone, sorted, disjoint */
     size_t ncore_regions;
     hs_core_region *regions; /* core + executable, sorted, disjoint */

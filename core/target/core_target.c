@@ -133,7 +133,8 @@ static int load_segments(hs_core_target *c, hs_err *err)
 {
     size_t n;
     if (elf_getphdrnum(c->elf, &n) != 0)
-        return hs_errf(err, "core %s: unreadable program headers (%s)", c->path, elf_errmsg(-1));
+        return hs_errf(err, "core %s: unreadable program headers (%s); it is truncated or corrupt",
+                       c->path, elf_errmsg(-1));
     if (n == 0 || n > c->size / sizeof(Elf64_Phdr))
         return hs_errf(err, "core %s has %zu program headers; it is truncated or corrupt",
                        c->path, n);
@@ -168,11 +169,15 @@ static int set_strings(hs_core_target *c, const char *path)
 
 static void make_warning(hs_core_target *c)
 {
-    if (c->nincomplete == 0)
+    if (c->nincomplete == 0 && !c->notes_lost)
         return;
-    if (asprintf(&c->warning, "core %s is truncated: %zu of %zu segments are incomplete (was "
-                 "the disk full?); missing memory reads as errors", c->path, c->nincomplete,
-                 c->nsegs) < 0)
+    char segs[128] = "its end is missing (was the disk full?)";
+    if (c->nincomplete)
+        snprintf(segs, sizeof segs, "%zu of %zu segments are incomplete (was the disk full?); "
+                 "missing memory reads as errors", c->nincomplete, c->nsegs);
+    if (asprintf(&c->warning, "core %s is truncated: %s%s", c->path, segs,
+                 c->notes_lost ? "; its notes (threads, registers, mappings) are gone, so "
+                 "goroutines that were running show where they last stopped" : "") < 0)
         c->warning = NULL;
 }
 

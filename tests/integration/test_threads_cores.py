@@ -4,6 +4,7 @@ with the goroutine dump the runtime itself printed just before the core was take
 
 import json
 import os
+import tempfile
 import unittest
 
 import hstest
@@ -75,6 +76,28 @@ class StoredCores(unittest.TestCase):
                         if f["function"].startswith("main.")]
                 self.assertEqual(user[:2], [(info["reporter_park"]["function"], info["reporter_park"]["line"]),
                                             (info["reporter_caller"]["function"], info["reporter_caller"]["line"])])
+
+    def test_gcore_cut_before_its_notes(self):
+        # gcore writes the notes (threads, registers, mappings) last: a core cut in half by a
+        # full disk has none, but the goroutines' memory is still there and is read, with a
+        # warning; the stored cores are gcores with their empty segments dropped
+        for ver, d in self.cores():
+            with self.subTest(go=ver), tempfile.TemporaryDirectory() as tmp:
+                parsed, info = load(d)
+                cut = os.path.join(tmp, "core")
+                with open(os.path.join(d, "core"), "rb") as f, open(cut, "wb") as g:
+                    g.write(f.read(os.path.getsize(f.name) // 2))
+                status, out, err = hstest.run(["threads-blocked", "--json", "--core", cut, "--exe",
+                                               os.path.join(d, "exe")], check_status=0)
+                self.assertIn("truncated", err)
+                self.assertIn("notes (threads, registers, mappings) are gone", err)
+                got = json.loads(out)
+                self.assertEqual(got["total"], info["num_goroutine"])
+                assert_same_groups(blocked_fixture_groups(parsed, info),
+                                   groups_from_heapscope_json(got, ver))
+                status, _, err = hstest.run(["threads-blocked", "--core", cut])
+                self.assertEqual(status, 1)
+                self.assertIn("pass it with --exe", err)
 
     def test_options(self):
         ver, d = self.cores()[-1]
