@@ -160,13 +160,13 @@ static go_unwind_start start_of(const walk *w, const uint8_t *gb, go_goroutine *
     if (tm) {
         g->tid = tm->tid;
         uint64_t pc = 0, sp = 0;
-        if (tm->thread && tm->thread->regs[HS_RSP] >= st.lo && tm->thread->regs[HS_RSP] < st.hi) {
+        if (tm->thread) {
             pc = tm->thread->regs[HS_RIP];
             sp = tm->thread->regs[HS_RSP];
-        } else if (tm->thread && (interrupted_regs(w, tm, &pc, &sp) < 0 || sp < st.lo || sp >= st.hi)) {
-            pc = sp = 0;
+            if ((sp < st.lo || sp >= st.hi) && interrupted_regs(w, tm, &pc, &sp) < 0)
+                sp = 0;
         }
-        if (sp) {
+        if (sp && sp >= st.lo && sp < st.hi) {
             st.pc = pc;
             st.sp = sp;
             st.exact = 1;
