@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../image/go_window.h" /* go_le32, go_le64 */
 #include "../util/addrset.h"
 #include "go_unwind.h"
 
@@ -35,8 +36,6 @@ typedef struct walk {
     size_t ndup;
 } walk;
 
-static uint64_t rd64(const uint8_t *b, int64_t off) { uint64_t v; memcpy(&v, b + off, 8); return v; }
-static uint32_t rd32(const uint8_t *b, int64_t off) { uint32_t v; memcpy(&v, b + off, 4); return v; }
 
 static void warn(walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(walk *w, const char *fmt, ...)
@@ -154,8 +153,8 @@ static int interrupted_regs(const walk *w, const thread_of_m *tm, uint64_t *pc, 
 static go_unwind_start start_of(const walk *w, const uint8_t *gb, go_goroutine *g)
 {
     const go_offsets *o = &w->rt->off;
-    go_unwind_start st = {rd64(gb, o->g_sched_pc), rd64(gb, o->g_sched_sp), 0,
-                          rd64(gb, o->g_stack_lo), rd64(gb, o->g_stack_hi)};
+    go_unwind_start st = {go_le64(gb + o->g_sched_pc), go_le64(gb + o->g_sched_sp), 0,
+                          go_le64(gb + o->g_stack_lo), go_le64(gb + o->g_stack_hi)};
     const thread_of_m *tm = g->status == (uint32_t)o->grunning ? m_running(w, g->g) : NULL;
     if (tm) {
         g->tid = tm->tid;
@@ -173,9 +172,9 @@ static go_unwind_start start_of(const walk *w, const uint8_t *gb, go_goroutine *
             return st;
         }
     }
-    uint64_t scsp = rd64(gb, o->g_syscallsp);
+    uint64_t scsp = go_le64(gb + o->g_syscallsp);
     if (scsp) {
-        st.pc = rd64(gb, o->g_syscallpc);
+        st.pc = go_le64(gb + o->g_syscallpc);
         st.sp = scsp;
     }
     return st;
@@ -216,7 +215,7 @@ static void read_one(walk *w, uint64_t gaddr)
         return;
     }
     const uint8_t *gb = w->gbuf;
-    uint32_t status = rd32(gb, o->g_atomicstatus) & ~(uint32_t)o->gscan;
+    uint32_t status = go_le32(gb + o->g_atomicstatus) & ~(uint32_t)o->gscan;
     if (status == (uint32_t)o->gdead || (o->gdeadextra >= 0 && status == (uint32_t)o->gdeadextra)) {
         w->out->ndead++;
         return;
@@ -225,13 +224,13 @@ static void read_one(walk *w, uint64_t gaddr)
     memset(g, 0, sizeof *g);
     g->g = gaddr;
     g->status = status;
-    g->goid = rd64(gb, o->g_goid);
-    g->waitsince = (int64_t)rd64(gb, o->g_waitsince);
+    g->goid = go_le64(gb + o->g_goid);
+    g->waitsince = (int64_t)go_le64(gb + o->g_waitsince);
     g->waitreason = gb[o->g_waitreason];
-    g->gopc = rd64(gb, o->g_gopc);
-    g->startpc = rd64(gb, o->g_startpc);
-    g->waiting = rd64(gb, o->g_waiting);
-    g->parent_goid = o->g_parent_goid >= 0 ? rd64(gb, o->g_parent_goid) : 0;
+    g->gopc = go_le64(gb + o->g_gopc);
+    g->startpc = go_le64(gb + o->g_startpc);
+    g->waiting = go_le64(gb + o->g_waiting);
+    g->parent_goid = o->g_parent_goid >= 0 ? go_le64(gb + o->g_parent_goid) : 0;
     int special;
     g->system = (uint8_t)is_system_start(rt, g->startpc, &special);
     unwind_goroutine(w, gb, g, special);

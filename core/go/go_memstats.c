@@ -62,18 +62,18 @@ static void sum_shards(const ms_layout *l, const uint8_t *ms, ms_sums *s)
         return;
     for (int k = 0; k < 3; k++) {
         const uint8_t *d = ms + l->heap_stats + k * l->delta_size;
-        s->in_stacks += ms_u64(d, l->in_stacks);
-        s->in_work_bufs += ms_u64(d, l->in_work_bufs);
+        s->in_stacks += go_le64(d + l->in_stacks);
+        s->in_work_bufs += go_le64(d + l->in_work_bufs);
         if (l->in_ptr_scalar_bits >= 0) /* through 1.24 */
-            s->in_ptr_scalar_bits += ms_u64(d, l->in_ptr_scalar_bits);
-        s->tiny += ms_u64(d, l->tiny_alloc_count);
-        s->large_alloc += ms_u64(d, l->large_alloc);
-        s->large_alloc_count += ms_u64(d, l->large_alloc_count);
-        s->large_free += ms_u64(d, l->large_free);
-        s->large_free_count += ms_u64(d, l->large_free_count);
+            s->in_ptr_scalar_bits += go_le64(d + l->in_ptr_scalar_bits);
+        s->tiny += go_le64(d + l->tiny_alloc_count);
+        s->large_alloc += go_le64(d + l->large_alloc);
+        s->large_alloc_count += go_le64(d + l->large_alloc_count);
+        s->large_free += go_le64(d + l->large_free);
+        s->large_free_count += go_le64(d + l->large_free_count);
         for (int i = 0; i < GO_NUM_SIZE_CLASSES; i++) {
-            s->small_alloc[i] += ms_u64(d, l->small_alloc_count + 8 * i);
-            s->small_free[i] += ms_u64(d, l->small_free_count + 8 * i);
+            s->small_alloc[i] += go_le64(d + l->small_alloc_count + 8 * i);
+            s->small_free[i] += go_le64(d + l->small_free_count + 8 * i);
         }
     }
     s->have_delta = 1;
@@ -107,8 +107,8 @@ static void heap_fields(const ms_layout *l, const uint8_t *gc, const uint8_t *ms
 {
     if (!gc || l->heap_in_use < 0 || l->heap_free < 0 || l->heap_released < 0)
         return;
-    uint64_t in_use = ms_u64(gc, l->heap_in_use), free_ = ms_u64(gc, l->heap_free);
-    uint64_t released = ms_u64(gc, l->heap_released);
+    uint64_t in_use = go_le64(gc + l->heap_in_use), free_ = go_le64(gc + l->heap_free);
+    uint64_t released = go_le64(gc + l->heap_released);
     set(m, GO_MS_HEAP_SYS, in_use + free_ + released);
     set(m, GO_MS_HEAP_INUSE, in_use);
     set(m, GO_MS_HEAP_IDLE, free_ + released);
@@ -119,7 +119,7 @@ static void heap_fields(const ms_layout *l, const uint8_t *gc, const uint8_t *ms
     for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++) {
         if (!ms || sys[i] < 0)
             return;
-        total += ms_u64(ms, sys[i]);
+        total += go_le64(ms + sys[i]);
     }
     if (s->have_delta)
         set(m, GO_MS_SYS, total + s->in_stacks + s->in_work_bufs + s->in_ptr_scalar_bits);
@@ -130,11 +130,11 @@ static void gc_fields(const ms_layout *l, const uint8_t *ms, go_memstats *m)
     if (!ms)
         return;
     if (l->numgc >= 0)
-        set(m, GO_MS_NUM_GC, ms_u32(ms, l->numgc));
+        set(m, GO_MS_NUM_GC, go_le32(ms + l->numgc));
     if (l->last_gc_unix >= 0)
-        set(m, GO_MS_LAST_GC, ms_u64(ms, l->last_gc_unix));
+        set(m, GO_MS_LAST_GC, go_le64(ms + l->last_gc_unix));
     if (l->pause_total_ns >= 0)
-        set(m, GO_MS_PAUSE_TOTAL_NS, ms_u64(ms, l->pause_total_ns));
+        set(m, GO_MS_PAUSE_TOTAL_NS, go_le64(ms + l->pause_total_ns));
 }
 
 static void combine(go_rt *rt, const ms_layout *l, const uint8_t *ms, const uint8_t *gc,

@@ -66,12 +66,13 @@ int ms_heap_goal(const go_rt *rt, const ms_layout *l, const uint8_t *gc, uint64_
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
         if (need[i] < 0)
             return -1;
-    pacer p = {ms_u64(gc, l->heap_free),
-               ms_u64(gc, l->total_alloc) + extra_alloc - ms_u64(gc, l->total_free),
-               ms_u64(gc, l->mapped_ready), ms_u64(gc, l->memory_limit), ms_u64(gc, l->heap_marked)};
+    pacer p = {go_le64(gc + l->heap_free),
+               go_le64(gc + l->total_alloc) + extra_alloc - go_le64(gc + l->total_free),
+               go_le64(gc + l->mapped_ready), go_le64(gc + l->memory_limit),
+               go_le64(gc + l->heap_marked)};
     headroom hr[2];
     int nrules = headroom_rules(rt, hr);
-    uint64_t g = ms_u64(gc, l->gc_percent_heap_goal);
+    uint64_t g = go_le64(gc + l->gc_percent_heap_goal);
     uint64_t lg = limit_goal(&p, &hr[0]);
     if (nrules == 2 && (lg < g) != (limit_goal(&p, &hr[1]) < g))
         return -1; /* the two possible rules disagree about which goal wins */
@@ -81,10 +82,10 @@ int ms_heap_goal(const go_rt *rt, const ms_layout *l, const uint8_t *gc, uint64_
         *goal = lg;
         return 0;
     }
-    uint64_t sweep_dist = ms_u64(gc, l->sweep_dist_min_trigger);
+    uint64_t sweep_dist = go_le64(gc + l->sweep_dist_min_trigger);
     if (sweep_dist > g)
         g = sweep_dist;
-    uint64_t triggered = ms_u64(gc, l->triggered);
+    uint64_t triggered = go_le64(gc + l->triggered);
     const uint64_t min_runway = 64 << 10;
     if (triggered != ~0ull && g < triggered + min_runway)
         g = triggered + min_runway;

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "../image/go_window.h" /* go_le32, go_le64 */
 #include "go_heap_globals.h"
 #include "go_memstats.h"
 
@@ -48,20 +49,5 @@ int ms_add_caches(go_rt *rt, const ms_layout *l, ms_sums *s, hs_err *err);
  * the release's rule or a needed member is unknown. */
 int ms_heap_goal(const go_rt *rt, const ms_layout *l, const uint8_t *gc, uint64_t extra_alloc,
                  uint64_t *goal);
-
-/* Little-endian read of 8 bytes at off in a copy of a struct; off must be >= 0. */
-static inline uint64_t ms_u64(const uint8_t *b, int64_t off)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | b[off + i];
-    return v;
-}
-
-static inline uint32_t ms_u32(const uint8_t *b, int64_t off)
-{
-    return (uint32_t)b[off] | (uint32_t)b[off + 1] << 8 | (uint32_t)b[off + 2] << 16 |
-           (uint32_t)b[off + 3] << 24;
-}
 
 #endif

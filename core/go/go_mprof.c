@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../image/go_window.h" /* go_le64 */
+
 #define MAX_BUCKETS (1u << 24) /* more means a corrupt list */
 #define MAX_STACK_OLD 32       /* runtime.maxStack before Go 1.23 */
 #define MAX_STACK 1024         /* runtime.maxProfStackDepth from Go 1.23 */
@@ -39,7 +41,6 @@ typedef struct walk {
     uint64_t *addr; /* per record: the bucket's address */
 } walk;
 
-static uint64_t rd64(const uint8_t *b, int64_t off) { uint64_t v; memcpy(&v, b + off, 8); return v; }
 
 static int resolve_layout(const go_rt *rt, layout *l, hs_err *err)
 {
@@ -71,8 +72,9 @@ static int resolve_layout(const go_rt *rt, layout *l, hs_err *err)
 
 static cyc read_cyc(const layout *l, const uint8_t *rec, int64_t off)
 {
-    return (cyc){rd64(rec, off + l->allocs), rd64(rec, off + l->frees), rd64(rec, off + l->abytes),
-                 rd64(rec, off + l->fbytes)};
+    const uint8_t *c = rec + off;
+    return (cyc){go_le64(c + l->allocs), go_le64(c + l->frees), go_le64(c + l->abytes),
+                 go_le64(c + l->fbytes)};
 }
 
 static void add(cyc *a, const cyc *b)
@@ -149,13 +151,13 @@ static int read_bucket(walk *w, uint64_t b, uint64_t *next, hs_err *err)
         return hs_errf(err, "misaligned bucket address 0x%llx", (unsigned long long)b);
     if (hs_read(w->rt->t, b, w->buf, (size_t)l->hdr, err) < 0)
         return hs_errctx(err, "reading the bucket at 0x%llx", (unsigned long long)b);
-    uint64_t typ = rd64(w->buf, l->typ), nstk = rd64(w->buf, l->nstk);
+    uint64_t typ = go_le64(w->buf + l->typ), nstk = go_le64(w->buf + l->nstk);
     if (typ != MEM_PROFILE || nstk > w->maxstk)
         return hs_errf(err, "the bucket at 0x%llx is corrupt (type %llu, %llu PCs)",
                        (unsigned long long)b, (unsigned long long)typ, (unsigned long long)nstk);
     if (hs_read(w->rt->t, b + (uint64_t)l->hdr, w->buf + l->hdr, 8 * nstk + (size_t)l->rec, err) < 0)
         return hs_errctx(err, "reading the bucket at 0x%llx", (unsigned long long)b);
-    *next = rd64(w->buf, l->allnext);
+    *next = go_le64(w->buf + l->allnext);
     return add_record(w, b, nstk, err);
 }
 

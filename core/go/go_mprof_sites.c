@@ -18,6 +18,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "../image/go_window.h" /* go_le32 */
 #include "go_stacks.h"
 
 #define MAX_LEVELS 64 /* inlining depth followed at one PC */
@@ -62,7 +63,6 @@ typedef struct level {
     int funcid, inlined;
 } level;
 
-static int32_t le32(const uint8_t *b) { int32_t v; memcpy(&v, b, 4); return v; }
 
 /* The logical levels at link-time pc in f, innermost first, through the inline tree
  * (Go 1.20+ entries {funcID u8, _[3], nameOff, parentPc, startLine i32}; 1.18-1.19
@@ -78,8 +78,8 @@ static int inline_levels(const go_pcln *p, const go_func *f, uint64_t pc, level 
     int n = 0;
     while (n < max && ix >= 0 && ((uint64_t)ix + 1) * esz <= avail) {
         const uint8_t *e = tree + (size_t)ix * esz;
-        out[n++] = (level){pc, v120 ? le32(e + 12) : 0, v120 ? e[0] : e[2], 1};
-        int32_t parent = le32(e + (v120 ? 8 : 16));
+        out[n++] = (level){pc, v120 ? (int32_t)go_le32(e + 12) : 0, v120 ? e[0] : e[2], 1};
+        int32_t parent = (int32_t)go_le32(e + (v120 ? 8 : 16));
         ix = -1;
         if (parent < 0 || (uint64_t)parent >= f->end - f->entry)
             break;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../image/go_window.h" /* go_le64 */
 #include "go_typeinfer_priv.h"
 
 #define CHUNK_BYTES 65536
@@ -31,19 +32,19 @@ static void layouts(ti *t)
         t->hchan_size = rt->ver.minor >= 25 ? 112 : rt->ver.minor >= 23 ? 104 : 96;
 }
 
-static uint64_t rd(const uint8_t *b) { uint64_t v; memcpy(&v, b, 8); return v; }
-
 static void apply(ti *t, const go_scan_entry *e, const uint8_t *w, uint64_t addr)
 {
     switch (e->kind) {
-    case GO_SCAN_PTR: ti_target(t, rd(w), e->type); break;
-    case GO_SCAN_SLICE: ti_target(t, rd(w), e->type); break;
-    case GO_SCAN_STRING: if (rd(w + 8)) ti_target_string(t, rd(w)); break;
-    case GO_SCAN_EFACE: ti_target_iface(t, rd(w), rd(w + 8)); break;
-    case GO_SCAN_IFACE: ti_target_iface(t, go_types_itab_type(t->ts, rd(w)), rd(w + 8)); break;
-    case GO_SCAN_MAP: ti_target_map(t, rd(w), e->type); break;
-    case GO_SCAN_CHAN: ti_target_chan(t, rd(w), e->type); break;
-    case GO_SCAN_FUNC: ti_target_closure(t, rd(w)); break;
+    case GO_SCAN_PTR: ti_target(t, go_le64(w), e->type); break;
+    case GO_SCAN_SLICE: ti_target(t, go_le64(w), e->type); break;
+    case GO_SCAN_STRING: if (go_le64(w + 8)) ti_target_string(t, go_le64(w)); break;
+    case GO_SCAN_EFACE: ti_target_iface(t, go_le64(w), go_le64(w + 8)); break;
+    case GO_SCAN_IFACE:
+        ti_target_iface(t, go_types_itab_type(t->ts, go_le64(w)), go_le64(w + 8));
+        break;
+    case GO_SCAN_MAP: ti_target_map(t, go_le64(w), e->type); break;
+    case GO_SCAN_CHAN: ti_target_chan(t, go_le64(w), e->type); break;
+    case GO_SCAN_FUNC: ti_target_closure(t, go_le64(w)); break;
     case GO_SCAN_ARRAY:
         if (e->type)
             ti_push(t, addr, go_scanplan_get(t->plans, e->type->addr), e->count);

@@ -48,11 +48,11 @@ static int decode_header(go_types *ts, uint64_t addr, go_type *t, int32_t *str)
         return -1;
     uint8_t kind_raw = h[L->kind];
     t->addr = addr;
-    t->size = gt_u64(h, L->size);
-    t->ptrdata = gt_u64(h, L->ptrdata);
+    t->size = go_le64(h + L->size);
+    t->ptrdata = go_le64(h + L->ptrdata);
     t->tflag = h[L->tflag];
     t->kind = kind_raw & 0x1f;
-    *str = (int32_t)gt_u32(h, L->str);
+    *str = (int32_t)go_le32(h + L->str);
     if (!flags_known(L, t->tflag, kind_raw) || t->kind == 0 || t->kind > GO_KIND_UNSAFEPTR ||
         t->size >= GT_MAX_TYPE_SIZE || t->ptrdata > t->size || (t->ptrdata & 7))
         return -1;
@@ -109,9 +109,9 @@ static int decode_struct(go_types *ts, go_type *t)
     for (size_t i = 0; f && i < n; i++) {
         const uint8_t *r = raw + i * fsz;
         uint8_t flags = 0;
-        f[i].offset = gt_u64(r, L->field_off);
-        f[i].type = gt_u64(r, L->field_typ);
-        f[i].name = gt_name_at(ts, gt_u64(r, L->field_name), m ? m->etypes : 0, &flags);
+        f[i].offset = go_le64(r + L->field_off);
+        f[i].type = go_le64(r + L->field_typ);
+        f[i].name = gt_name_at(ts, go_le64(r + L->field_name), m ? m->etypes : 0, &flags);
         f[i].embedded = (flags & NAME_EMBEDDED) != 0;
         if (!f[i].name || !valid_ptr(f[i].type) || f[i].offset > t->size || f[i].offset < prev)
             f = NULL;

@@ -9,6 +9,7 @@
 
 #include <uthash.h>
 
+#include "../image/go_window.h" /* go_le32, go_le64 */
 #include "go_types.h"
 
 /* Bounds on what a descriptor may claim (larger means corrupt or not a descriptor). */
@@ -100,20 +101,5 @@ const char *gt_type_name(go_types *ts, uint64_t addr, int32_t str, uint8_t tflag
 
 /* go_types_decode.c: decodes the descriptor at addr into *t; 0, or -1 when implausible. */
 int gt_decode(go_types *ts, uint64_t addr, go_type *t);
-
-/* Little-endian loads from a buffer the caller has bounds-checked. */
-static inline uint64_t gt_u64(const uint8_t *p, int64_t off)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[off + i];
-    return v;
-}
-
-static inline uint32_t gt_u32(const uint8_t *p, int64_t off)
-{
-    return (uint32_t)p[off] | (uint32_t)p[off + 1] << 8 | (uint32_t)p[off + 2] << 16 |
-           (uint32_t)p[off + 3] << 24;
-}
 
 #endif

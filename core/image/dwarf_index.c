@@ -64,6 +64,18 @@ out:
         dwarf_dealloc_error(d->dbg, e);
 }
 
+/* The DIE after die among its siblings, or NULL at the end or on an error; frees die. */
+static Dwarf_Die next_sibling(const hs_dwarf *d, Dwarf_Die die)
+{
+    Dwarf_Die next = NULL;
+    Dwarf_Error e = NULL;
+    int r = dwarf_siblingof_b(d->dbg, die, 1, &next, &e);
+    dwarf_dealloc_die(die);
+    if (e)
+        dwarf_dealloc_error(d->dbg, e);
+    return r == DW_DLV_OK ? next : NULL;
+}
+
 static void index_cu(hs_dwarf *d, Dwarf_Die cu)
 {
     Dwarf_Error e = NULL;
@@ -72,10 +84,7 @@ static void index_cu(hs_dwarf *d, Dwarf_Die cu)
         goto out;
     for (unsigned i = 0; child && i < MAX_DIES_PER_CU; i++) {
         index_die(d, child);
-        Dwarf_Die next = NULL;
-        int r = dwarf_siblingof_b(d->dbg, child, 1, &next, &e);
-        dwarf_dealloc_die(child);
-        child = r == DW_DLV_OK ? next : NULL;
+        child = next_sibling(d, child);
     }
     if (child)
         dwarf_dealloc_die(child);
@@ -277,10 +286,7 @@ static int find_member(const hs_dwarf *d, Dwarf_Off off, const char *name, size_
                 found = attr_ref(d, child, DW_AT_type, mtype) == 0 ? 0 : (*mtype = 0, 0);
                 break;
             }
-            Dwarf_Die next = NULL;
-            int r = dwarf_siblingof_b(d->dbg, child, 1, &next, NULL);
-            dwarf_dealloc_die(child);
-            child = r == DW_DLV_OK ? next : NULL;
+            child = next_sibling(d, child);
         }
     }
     if (child)
@@ -610,10 +616,7 @@ long hs_dwarf_members(hs_dwarf *d, uint64_t off, hs_dwarf_member *out, size_t ma
             if (attr_int(d, child, DW_AT_data_member_location, &moff) == 0 &&
                 attr_ref(d, child, DW_AT_type, &type) == 0 && moff >= 0)
                 out[n++] = (hs_dwarf_member){die_name(d, child), (uint64_t)moff, type};
-            Dwarf_Die next = NULL;
-            int r = dwarf_siblingof_b(d->dbg, child, 1, &next, NULL);
-            dwarf_dealloc_die(child);
-            child = r == DW_DLV_OK ? next : NULL;
+            child = next_sibling(d, child);
         }
         if (child)
             dwarf_dealloc_die(child);
