@@ -56,6 +56,14 @@ def toolchains():
     return dict(sorted(found.items(), key=lambda kv: int(kv[0].split(".")[1])))
 
 
+def toolchains_or_skip(test):
+    """The Go releases unpacked on this machine, oldest first; skips test when there are none."""
+    tcs = list(toolchains())
+    if not tcs:
+        test.skipTest("no Go toolchains under %s (scripts/setup.sh --all-go)" % TOOLCHAINS)
+    return tcs
+
+
 def build_fixture(version, program, ldflags="", experiment=""):
     """Builds tests/fixtures/go/PROGRAM with Go VERSION (cached per build tree), optionally
     with linker flags ("-w", "-s -w") or a GOEXPERIMENT; returns (exe path, exact go version)."""

@@ -142,9 +142,7 @@ class BadInput(unittest.TestCase):
             p.wait()
 
     def test_stripped_binary(self):
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchain")
+        tcs = hstest.toolchains_or_skip(self)
         exe, _ = hstest.build_fixture(list(tcs)[-1], "blocked", ldflags="-s -w")
         with Fixture(exe) as fx:
             self.fails(["--pid", str(fx.pid)], "-s")

@@ -100,9 +100,7 @@ class Cores(unittest.TestCase):
         self.assertEqual(got.strip("\n"), text.strip("\n"), p.stderr[-2000:])
 
     def test_fresh_gcore(self):
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchains under %s" % hstest.TOOLCHAINS)
+        tcs = hstest.toolchains_or_skip(self)
         v = list(tcs)[-1]
         exe, ver = hstest.build_fixture(v, "blocked")
         with Fixture(exe) as fx, tempfile.TemporaryDirectory() as tmp:

@@ -220,9 +220,7 @@ class CtrlC(unittest.TestCase):
         why = gdbmi.missing() or (None if gdbmi.GDBSERVER else "gdbserver is not installed")
         if why:
             self.skipTest(why)
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchains under %s" % hstest.TOOLCHAINS)
+        tcs = hstest.toolchains_or_skip(self)
         self.exe, self.ver = hstest.build_fixture(list(tcs)[-1], "manyblocked")
 
     def interrupt(self, mi, delays):

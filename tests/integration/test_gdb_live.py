@@ -24,9 +24,7 @@ class Live(unittest.TestCase):
         why = gdbmi.missing()
         if why:
             self.skipTest(why)
-        self.tcs = hstest.toolchains()
-        if not self.tcs:
-            self.skipTest("no Go toolchains under %s" % hstest.TOOLCHAINS)
+        self.tcs = hstest.toolchains_or_skip(self)
 
     def test_attach_every_release(self):
         for v in self.tcs:

@@ -76,9 +76,7 @@ class Cppdbg(unittest.TestCase):
     def test_attach_template(self):
         conf = template("attach", "processId")
         self.assertEqual(conf["processId"], "${command:pickProcess}")
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchains under %s" % hstest.TOOLCHAINS)
+        tcs = hstest.toolchains_or_skip(self)
         exe, ver = hstest.build_fixture(list(tcs)[-1], "blocked")
         with Fixture(exe) as fx, gdbmi.MI() as mi:
             self.setup(mi, conf, exe)

@@ -40,9 +40,7 @@ class NoPython(unittest.TestCase):
         return b
 
     def fixture(self):
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchains under %s" % hstest.TOOLCHAINS)
+        tcs = hstest.toolchains_or_skip(self)
         return hstest.build_fixture(list(tcs)[-1], "blocked")
 
     def test_live(self):

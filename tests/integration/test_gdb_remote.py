@@ -18,9 +18,7 @@ class Remote(unittest.TestCase):
         why = gdbmi.missing() or (None if gdbmi.GDBSERVER else "gdbserver is not installed")
         if why:
             self.skipTest(why)
-        self.tcs = hstest.toolchains()
-        if not self.tcs:
-            self.skipTest("no Go toolchains under %s" % hstest.TOOLCHAINS)
+        self.tcs = hstest.toolchains_or_skip(self)
 
     def test_gdbserver_every_release(self):
         for v in self.tcs:

@@ -93,9 +93,7 @@ class HeapTop(unittest.TestCase):
                 self.assertEqual(got["totals"]["inuse_objects"], ms["HeapObjects"], ver)
 
     def test_live_and_gcore(self):
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchains")
+        tcs = hstest.toolchains_or_skip(self)
         for v in tcs:
             with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
                 exe, ver = hstest.build_fixture(v, "heap")

@@ -87,9 +87,7 @@ def has_heap_top():
 
 class LiveUntouched(unittest.TestCase):
     def versions(self):
-        tcs = list(hstest.toolchains())
-        if not tcs:
-            self.skipTest("no Go toolchain")
+        tcs = hstest.toolchains_or_skip(self)
         return sorted({tcs[-1], tcs[0]}, key=lambda v: int(v.split(".")[1]))
 
     def unobserved(self, exe):

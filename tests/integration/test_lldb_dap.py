@@ -83,9 +83,7 @@ class LldbDap(unittest.TestCase):
         self.server = dap.find_server()
         if not self.server:
             self.skipTest("no lldb-dap / lldb-vscode (apt install lldb-14)")
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchains under %s" % hstest.TOOLCHAINS)
+        tcs = hstest.toolchains_or_skip(self)
         self.goversion = list(tcs)[-1]
 
     def client(self):
@@ -202,9 +200,7 @@ class CodeLldbTemplates(unittest.TestCase):
         self.assertEqual(without_target(got[0]), without_target(cli))
 
     def test_attach_template_commands(self):
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchains")
+        tcs = hstest.toolchains_or_skip(self)
         exe, ver = hstest.build_fixture(list(tcs)[-1], "blocked")
         with Fixture(exe) as fx:
             conf = template("launch.codelldb.json", "attach", {"${command:pickProcess}": fx.pid})

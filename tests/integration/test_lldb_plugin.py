@@ -144,10 +144,7 @@ class LldbCase(unittest.TestCase):
         skip_unless_lldb(self)
 
     def versions(self):
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchains under %s" % hstest.TOOLCHAINS)
-        return tcs
+        return hstest.toolchains_or_skip(self)
 
     def check_live_groups(self, got, fx, ver):
         self.assertEqual(got["version"], fx.info["go_version"])

@@ -28,9 +28,7 @@ def group_is_stuck(frames):
 
 class Snapshots(unittest.TestCase):
     def setUp(self):
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchains")
+        tcs = hstest.toolchains_or_skip(self)
         self.versions = sorted({list(tcs)[0], list(tcs)[-1]})
         self.tmp = tempfile.mkdtemp(prefix="hs-snap-")
 

@@ -30,10 +30,7 @@ def proc_status(pid):
 
 class Live(unittest.TestCase):
     def versions(self):
-        tcs = hstest.toolchains()
-        if not tcs:
-            self.skipTest("no Go toolchains under %s (scripts/setup.sh --all-go)" % hstest.TOOLCHAINS)
-        return tcs
+        return hstest.toolchains_or_skip(self)
 
     def check_groups(self, got, fx, ver):
         self.assertEqual(got["version"], fx.info["go_version"])
