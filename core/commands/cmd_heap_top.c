@@ -10,13 +10,15 @@
 #include "heap_top.h"
 #include "session.h"
 
-enum { O_BY, O_LIMIT, O_JSON, O_PPROF };
+enum { O_BY, O_LIMIT, O_JSON, O_PPROF, O_LIVE, O_UNREACHABLE };
 
 static const hs_opt opts[] = {
     [O_BY] = {"by", 0, 1, "type (default), site or size"},
     [O_LIMIT] = {"limit", 'n', 1, "show at most N rows (text default 20; 0 = all)"},
     [O_JSON] = {"json", 0, 0, "one JSON object instead of text"},
     [O_PPROF] = {"pprof", 0, 1, "also write a gzipped profile.proto for go tool pprof"},
+    [O_LIVE] = {"live", 0, 0, "only objects reachable from the program's roots"},
+    [O_UNREACHABLE] = {"unreachable", 0, 0, "only garbage the collector has not freed yet"},
     {0, 0, 0, 0},
 };
 
@@ -36,6 +38,14 @@ static int read_options(const hs_args *a, heap_top_options *o, hs_err *err)
         return hs_errf(err, "--by wants type, site or size, not \"%s\"", by);
     if (by)
         o->by = by[1] == 'y' ? HEAP_BY_TYPE : by[1] == 'i' && by[2] == 't' ? HEAP_BY_SITE : HEAP_BY_SIZE;
+    if (a->v[O_LIVE].present && a->v[O_UNREACHABLE].present)
+        return hs_errf(err, "--live and --unreachable exclude each other");
+    o->reach = a->v[O_LIVE].present ? HS_REACH_LIVE : a->v[O_UNREACHABLE].present ? HS_REACH_UNREACHABLE
+                                                                              : HS_REACH_ALL;
+    if (o->reach != HS_REACH_ALL && o->by == HEAP_BY_SITE)
+        return hs_errf(err, "--%s applies to --by type and --by size: --by site counts the "
+                       "runtime's profile records, which are as of the last GC",
+                       o->reach == HS_REACH_LIVE ? "live" : "unreachable");
     return 0;
 }
 
@@ -67,18 +77,21 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     int have_ms = go_memstats_read(rt, &ms, &merr) == 0;
     if (!have_ms)
         sb_printf(msgs, "warning: runtime statistics unavailable: %s\n", merr.msg);
-    go_heap *h;
-    if (go_heap_open(&h, rt, err) < 0)
+    heap_analysis an;
+    if (heap_analysis_open(&an, rt, o.reach != HS_REACH_ALL, err) < 0)
         return HS_FAIL;
     if (have_ms)
-        check_walk(h, &ms, msgs);
+        check_walk(an.h, &ms, msgs);
     heap_top_result res;
-    int status = heap_top_collect(s, rt, h, &o, &res, msgs, err);
+    strbuf warnings;
+    sb_init(&warnings);
+    int status = heap_top_collect(&an, &o, &res, msgs, err);
     if (status == HS_OK) {
         heap_report r = {"go", rt->ver.full, o.by, s->target, have_ms ? &ms : NULL,
                          res.objects, res.bytes, res.rows_objects, res.rows_bytes,
                          res.typed_bytes, o.by == HEAP_BY_TYPE, res.rows, res.nrows, o.limit,
-                         sb_str(&res.notes), go_heap_warnings(h)};
+                         sb_str(&res.notes), heap_analysis_warnings(&an, &warnings), o.reach,
+                         an.have_graph ? &an.reach : NULL};
         (o.json ? heap_render_json : heap_render_text)(&r, out);
         if (!o.json && *r.warnings)
             sb_puts(msgs, r.warnings);
@@ -87,19 +100,24 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
             sb_printf(msgs, "wrote %s (go tool pprof %s)\n", o.pprof, o.pprof);
     }
     heap_top_result_free(&res);
-    go_heap_close(h);
+    sb_free(&warnings);
+    heap_analysis_close(&an);
     return status;
 }
 
 const hs_command hs_cmd_heap_top = {
     "heap-top",
-    "heap-top [--by type|site|size] [-n N] [--json] [--pprof FILE]",
-    "heap-top [--by type|site|size] [-n N] [--json] [--pprof FILE]\n"
-    "  What fills the heap: live objects and bytes per type (default), per allocation site (when\n"
-    "  the program keeps heap-profile records: it links runtime/pprof), or per size class, under\n"
-    "  the runtime's own statistics (runtime.MemStats).\n"
+    "heap-top [--by type|site|size] [--live|--unreachable] [-n N] [--json] [--pprof FILE]",
+    "heap-top [--by type|site|size] [--live|--unreachable] [-n N] [--json] [--pprof FILE]\n"
+    "  What fills the heap: allocated objects and bytes per type (default), per allocation site\n"
+    "  (when the program keeps heap-profile records: it links runtime/pprof), or per size class,\n"
+    "  under the runtime's own statistics (runtime.MemStats), and how much of it is reachable:\n"
+    "  heapscope marks the heap from every root the collector uses (globals, every goroutine's\n"
+    "  stack by its stack maps, finalizers) and counts the rest as garbage not yet collected.\n"
+    "  --live           only reachable objects; --unreachable: only the garbage\n"
     "  --by type        types from the runtime's allocation headers and by following typed\n"
-    "                   pointers from typed globals; the rest is shown by size class, untyped\n"
+    "                   pointers from typed globals and stack frames; the rest is shown by size\n"
+    "                   class, untyped\n"
     "  --by site        in-use objects and bytes per allocation stack, scaled as pprof scales them\n"
     "  --by size        per size class\n"
     "  -n, --limit N    show at most N rows (text default 20; 0 = all)\n"

@@ -1,10 +1,15 @@
-/* heap_top.h - the parts of heap-top that build rows from a walked heap (by type, by site, by
- * size) and write them as a pprof profile; cmd_heap_top.c parses options and renders. */
+/* heap_top.h - the parts of heap-top that analyse a heap once (spans, the object graph and its
+ * mark from every root, types) and build rows from it (by type, by site, by size; all objects,
+ * reachable ones or unreachable ones), and write them as a pprof profile; cmd_heap_top.c parses
+ * options and renders, snapshot_take.c stores rows. */
 #ifndef HS_HEAP_TOP_H
 #define HS_HEAP_TOP_H
 
 #include "../go/go_heap.h"
+#include "../go/go_heapgraph.h"
+#include "../go/go_typeinfer.h"
 #include "../output/heap_report.h"
+#include "../views/graph_rows.h"
 #include "session.h"
 
 typedef struct heap_top_options {
@@ -12,12 +17,32 @@ typedef struct heap_top_options {
     long limit;
     int json;
     const char *pprof;
+    enum hs_reach reach;
 } heap_top_options;
+
+/* One target's heap, analysed once for every set of rows asked of it. */
+typedef struct heap_analysis {
+    go_rt *rt;
+    go_heap *h;
+    go_heapgraph hg;
+    int have_graph;   /* the mark ran: reachability is known */
+    char *graph_error; /* why it is not (when it is not) */
+    int typed;        /* types are inferred into hg.g */
+    go_typeinfer_stats tst;
+    heap_reach reach;
+} heap_analysis;
+
+/* Reads the heap; builds the graph and marks when need_graph, else tries to and keeps the reason
+ * it could not (reachability then unknown). */
+int heap_analysis_open(heap_analysis *a, go_rt *rt, int need_graph, hs_err *err);
+void heap_analysis_close(heap_analysis *a);
+/* Warnings of the walk and the mark, one per line (owned by a until close). */
+const char *heap_analysis_warnings(heap_analysis *a, strbuf *buf);
 
 typedef struct heap_top_result {
     heap_row *rows;
     size_t nrows;
-    uint64_t objects, bytes, typed_bytes; /* the heap walk */
+    uint64_t objects, bytes, typed_bytes; /* the objects selected (all, live or unreachable) */
     uint64_t rows_objects, rows_bytes;    /* what the rows add up to (sites: sampled records) */
     const struct hs_alloc_sites *sites;   /* by site: the records, for --pprof */
     strbuf notes;
@@ -25,9 +50,9 @@ typedef struct heap_top_result {
     void (*free_owned)(void *);
 } heap_top_result;
 
-/* Fills res; returns HS_OK or HS_FAIL (err says why). */
-int heap_top_collect(hs_session *s, go_rt *rt, go_heap *h, const heap_top_options *o,
-                     heap_top_result *res, strbuf *msgs, hs_err *err);
+/* Fills res; returns HS_OK, HS_FAIL or HS_USAGE (err says why). */
+int heap_top_collect(heap_analysis *a, const heap_top_options *o, heap_top_result *res,
+                     strbuf *msgs, hs_err *err);
 int heap_top_write_pprof(const heap_top_options *o, const heap_top_result *res, hs_err *err);
 void heap_top_result_free(heap_top_result *res);
 

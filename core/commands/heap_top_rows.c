@@ -1,30 +1,109 @@
-/* heap_top_rows.c - heap-top's rows: by type (type inference over the walked heap), by size
- * class (straight from the spans), by allocation site (the runtime's heap-profile records). */
+/* heap_top_rows.c - heap-top's analysis and rows: the heap read and marked once, then rows by
+ * type (types inferred into the object graph), by size class (straight from the spans), by
+ * allocation site (the runtime's heap-profile records), over all objects, reachable ones or
+ * unreachable ones. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../go/go_mprof.h"
-#include "../go/go_typeinfer.h"
 #include "../output/pprof_heap.h"
 #include "../output/pprof_rows.h"
 #include "../views/site_rows.h"
 #include "heap_top.h"
 
+/* ---- the analysis ---- */
+
+static void fill_reach(heap_analysis *a)
+{
+    const go_heapgraph *hg = &a->hg;
+    heap_reach *r = &a->reach;
+    r->known = 1;
+    r->live_objects = hg->live_objects;
+    r->live_bytes = hg->live_bytes;
+    r->unreachable_objects = hg->objects - hg->live_objects;
+    r->unreachable_bytes = hg->bytes - hg->live_bytes;
+    r->conservative_bytes = hg->st.conservative_bytes;
+    r->roots = hs_graph_nroots(hg->g);
+    r->goroutines = hg->st.goroutines;
+    r->frames = hg->st.frames;
+    r->frames_precise = hg->st.frames_precise;
+    r->edges_data = hg->st.roots_data;
+    r->edges_stack = hg->st.roots_stack;
+    r->edges_special = hg->st.roots_special;
+}
+
+int heap_analysis_open(heap_analysis *a, go_rt *rt, int need_graph, hs_err *err)
+{
+    memset(a, 0, sizeof *a);
+    a->rt = rt;
+    if (go_heap_open(&a->h, rt, err) < 0)
+        return -1;
+    hs_err gerr;
+    if (go_heapgraph_build(rt, a->h, 0, &a->hg, &gerr) < 0) {
+        if (need_graph || strcmp(gerr.msg, "interrupted") == 0 ||
+            go_heapgraph_objects(a->h, &a->hg, err) < 0) { /* rows by type still need objects */
+            if (need_graph)
+                *err = gerr;
+            heap_analysis_close(a);
+            return -1;
+        }
+        a->graph_error = strdup(gerr.msg);
+        return 0;
+    }
+    a->have_graph = 1;
+    fill_reach(a);
+    return 0;
+}
+
+void heap_analysis_close(heap_analysis *a)
+{
+    go_heapgraph_free(&a->hg);
+    go_heap_close(a->h);
+    free(a->graph_error);
+    memset(a, 0, sizeof *a);
+}
+
+const char *heap_analysis_warnings(heap_analysis *a, strbuf *buf)
+{
+    sb_puts(buf, go_heap_warnings(a->h));
+    if (a->have_graph)
+        sb_puts(buf, sb_str(&a->hg.warnings));
+    else if (a->graph_error)
+        sb_printf(buf, "reachability unknown: %s\n", a->graph_error);
+    return sb_str(buf);
+}
+
+static int ensure_types(heap_analysis *a, hs_err *err)
+{
+    if (a->typed)
+        return 0;
+    go_types *ts;
+    if (go_types_open(&ts, a->rt, err) < 0)
+        return -1;
+    int r = go_typeinfer_run(a->rt, a->h, ts, &a->hg, &a->tst, err);
+    go_types_close(ts);
+    a->typed = r == 0;
+    return r;
+}
+
+static const uint8_t *marks(const heap_analysis *a)
+{
+    return a->have_graph ? hs_mark_bits(a->hg.live) : NULL;
+}
+
+/* ---- rows ---- */
+
 static void free_type_rows(void *p) { hs_type_rows_free(p); }
 
-static int by_type(go_rt *rt, go_heap *h, heap_top_result *res, hs_err *err)
+static int by_type(heap_analysis *a, const heap_top_options *o, heap_top_result *res, hs_err *err)
 {
-    go_types *ts;
-    if (go_types_open(&ts, rt, err) < 0)
+    if (ensure_types(a, err) < 0)
         return HS_FAIL;
     hs_type_rows *rows = hs_type_rows_new();
-    go_typeinfer_stats st;
-    int r = rows ? go_typeinfer_run(rt, h, ts, rows, &st, err) : hs_errf(err, "out of memory");
-    go_types_close(ts);
-    if (r < 0) {
+    if (!rows || hs_graph_type_rows(a->hg.g, marks(a), o->reach, rows) < 0) {
         hs_type_rows_free(rows);
-        return HS_FAIL;
+        return hs_errf(err, "out of memory"), HS_FAIL;
     }
     size_t n;
     const hs_type_row *sorted = hs_type_rows_sorted(rows, &n);
@@ -37,15 +116,16 @@ static int by_type(go_rt *rt, go_heap *h, heap_top_result *res, hs_err *err)
         res->rows[i] = (heap_row){sorted[i].name, sorted[i].objects, sorted[i].bytes,
                                   sorted[i].typed, 0, 0, NULL, 0, -1, 0, 0};
     res->nrows = n;
-    res->objects = res->rows_objects = st.objects;
-    res->bytes = res->rows_bytes = st.bytes;
-    res->typed_bytes = st.typed_bytes;
+    uint64_t typed_objects;
+    hs_type_rows_totals(rows, &res->objects, &res->bytes, &typed_objects, &res->typed_bytes);
+    res->rows_objects = res->objects;
+    res->rows_bytes = res->bytes;
     res->owned = rows;
     res->free_owned = free_type_rows;
     sb_printf(&res->notes, "(%llu objects typed by the runtime's own records, the rest by following "
               "typed pointers from %llu global variables; objects of unknown type are listed by size "
-              "as <noscan|scan SIZE>)\n", (unsigned long long)st.from_headers,
-              (unsigned long long)(st.roots + st.dwarf_roots));
+              "as <noscan|scan SIZE>)\n", (unsigned long long)a->tst.from_headers,
+              (unsigned long long)(a->tst.roots + a->tst.dwarf_roots));
     return HS_OK;
 }
 
@@ -61,7 +141,7 @@ typedef struct size_names {
     char names[256][24];
 } size_names;
 
-static int by_size(go_heap *h, heap_top_result *res, hs_err *err)
+static int by_size(heap_analysis *a, const heap_top_options *o, heap_top_result *res, hs_err *err)
 {
     size_names *nm = calloc(1, sizeof *nm);
     res->rows = calloc(256, sizeof *res->rows);
@@ -69,8 +149,11 @@ static int by_size(go_heap *h, heap_top_result *res, hs_err *err)
         free(nm);
         return hs_errf(err, "out of memory"), HS_FAIL;
     }
-    for (size_t i = 0; i < go_heap_nspans(h); i++) {
-        const go_span *s = go_heap_span(h, i);
+    for (size_t i = 0; i < go_heap_nspans(a->h); i++) {
+        const go_span *s = go_heap_span(a->h, i);
+        uint64_t n = o->reach == HS_REACH_ALL
+                         ? s->nalloc
+                         : hs_graph_count(a->hg.g, marks(a), o->reach, (hs_oid)s->bit0, s->nelems);
         heap_row *row = &res->rows[s->sizeclass];
         if (!row->name) {
             if (s->sizeclass == 0)
@@ -81,15 +164,15 @@ static int by_size(go_heap *h, heap_top_result *res, hs_err *err)
             *row = (heap_row){nm->names[s->sizeclass], 0, 0, 0, 0, 0, NULL, 0, s->sizeclass,
                               s->sizeclass ? s->elemsize : 0, 0};
         }
-        row->objects += s->nalloc;
-        row->bytes += (uint64_t)s->nalloc * s->elemsize;
+        row->objects += n;
+        row->bytes += n * s->elemsize;
         row->spans++;
-        res->objects += s->nalloc;
-        res->bytes += (uint64_t)s->nalloc * s->elemsize;
+        res->objects += n;
+        res->bytes += n * s->elemsize;
     }
     size_t n = 0;
     for (size_t i = 0; i < 256; i++)
-        if (res->rows[i].name)
+        if (res->rows[i].name && (res->rows[i].objects || o->reach == HS_REACH_ALL))
             res->rows[n++] = res->rows[i];
     qsort(res->rows, n, sizeof *res->rows, size_cmp);
     res->nrows = n;
@@ -113,7 +196,7 @@ static void free_sites(void *p)
     free(o);
 }
 
-static int by_site(go_rt *rt, go_heap *h, heap_top_result *res, strbuf *msgs, hs_err *err)
+static int by_site(heap_analysis *a, heap_top_result *res, strbuf *msgs, hs_err *err)
 {
     site_owned *o = calloc(1, sizeof *o);
     const hs_alloc_sites *sites;
@@ -121,7 +204,7 @@ static int by_site(go_rt *rt, go_heap *h, heap_top_result *res, strbuf *msgs, hs
         return hs_errf(err, "out of memory"), HS_FAIL;
     res->owned = o;
     res->free_owned = free_sites;
-    if (go_mprof_read(rt, &o->mp, err) < 0 || go_mprof_sites(o->mp, &sites, err) < 0 ||
+    if (go_mprof_read(a->rt, &o->mp, err) < 0 || go_mprof_sites(o->mp, &sites, err) < 0 ||
         hs_site_rows_build(sites, 0, &o->rows, err) < 0)
         return HS_FAIL;
     sb_puts(msgs, go_mprof_warnings(o->mp));
@@ -136,11 +219,7 @@ static int by_site(go_rt *rt, go_heap *h, heap_top_result *res, strbuf *msgs, hs
     }
     res->nrows = o->rows.n;
     res->sites = sites;
-    for (size_t i = 0; i < go_heap_nspans(h); i++) {
-        const go_span *sp = go_heap_span(h, i);
-        res->objects += sp->nalloc;
-        res->bytes += (uint64_t)sp->nalloc * sp->elemsize;
-    }
+    go_heap_totals(a->h, &res->objects, &res->bytes);
     res->rows_objects = (uint64_t)o->rows.inuse_objects;
     res->rows_bytes = (uint64_t)o->rows.inuse_bytes;
     sb_printf(&res->notes, "(allocation sites from the runtime's heap-profile records, sampled every "
@@ -149,19 +228,24 @@ static int by_site(go_rt *rt, go_heap *h, heap_top_result *res, strbuf *msgs, hs
     return HS_OK;
 }
 
-int heap_top_collect(hs_session *s, go_rt *rt, go_heap *h, const heap_top_options *o,
-                     heap_top_result *res, strbuf *msgs, hs_err *err)
+int heap_top_collect(heap_analysis *a, const heap_top_options *o, heap_top_result *res,
+                     strbuf *msgs, hs_err *err)
 {
-    (void)s;
     memset(res, 0, sizeof *res);
     sb_init(&res->notes);
+    if (o->reach != HS_REACH_ALL && !a->have_graph)
+        return hs_errf(err, "%s", a->graph_error ? a->graph_error : "reachability unknown"), HS_FAIL;
     switch (o->by) {
     case HEAP_BY_TYPE:
-        return by_type(rt, h, res, err);
+        return by_type(a, o, res, err);
     case HEAP_BY_SIZE:
-        return by_size(h, res, err);
+        return by_size(a, o, res, err);
     case HEAP_BY_SITE:
-        return by_site(rt, h, res, msgs, err);
+        if (o->reach != HS_REACH_ALL)
+            return hs_errf(err, "--live and --unreachable select objects by a mark of the heap; "
+                           "--by site counts the runtime's profile records, which are as of the "
+                           "last GC (use --by type or --by size)"), HS_USAGE;
+        return by_site(a, res, msgs, err);
     }
     return hs_errf(err, "unknown --by"), HS_USAGE;
 }

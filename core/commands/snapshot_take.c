@@ -42,14 +42,14 @@ static cJSON *target_json(const hs_session *s)
     return t;
 }
 
-static int add_rows(hs_session *s, go_rt *rt, go_heap *h, enum heap_by by, cJSON *heap,
-                    const char *key, hs_err *err)
+static int add_rows(heap_analysis *an, enum heap_by by, enum hs_reach reach, cJSON *heap,
+                    const char *key, const char *totals, hs_err *err)
 {
-    heap_top_options o = {by, 0, 1, NULL};
+    heap_top_options o = {by, 0, 1, NULL, reach};
     heap_top_result res;
     strbuf ignored;
     sb_init(&ignored);
-    int r = heap_top_collect(s, rt, h, &o, &res, &ignored, err);
+    int r = heap_top_collect(an, &o, &res, &ignored, err);
     sb_free(&ignored);
     if (r != HS_OK) {
         heap_top_result_free(&res);
@@ -58,8 +58,8 @@ static int add_rows(hs_session *s, go_rt *rt, go_heap *h, enum heap_by by, cJSON
     cJSON *rows = cJSON_AddArrayToObject(heap, key);
     for (size_t i = 0; i < res.nrows; i++)
         cJSON_AddItemToArray(rows, heap_row_json(by, &res.rows[i]));
-    if (by == HEAP_BY_TYPE) {
-        cJSON *tot = cJSON_AddObjectToObject(heap, "totals");
+    if (totals) {
+        cJSON *tot = cJSON_AddObjectToObject(heap, totals);
         cJSON_AddNumberToObject(tot, "inuse_objects", (double)res.objects);
         cJSON_AddNumberToObject(tot, "inuse_bytes", (double)res.bytes);
         cJSON_AddNumberToObject(tot, "typed_bytes", (double)res.typed_bytes);
@@ -70,18 +70,27 @@ static int add_rows(hs_session *s, go_rt *rt, go_heap *h, enum heap_by by, cJSON
 
 static int add_heap(hs_session *s, go_rt *rt, cJSON *o, strbuf *msgs, hs_err *err)
 {
-    go_heap *h;
-    if (go_heap_open(&h, rt, err) < 0)
+    (void)s;
+    heap_analysis an;
+    if (heap_analysis_open(&an, rt, 0, err) < 0)
         return -1;
     cJSON *heap = cJSON_AddObjectToObject(o, "heap");
-    int r = add_rows(s, rt, h, HEAP_BY_TYPE, heap, "by_type", err) < 0 ||
-            add_rows(s, rt, h, HEAP_BY_SIZE, heap, "by_size", err) < 0 ? -1 : 0;
+    int r = add_rows(&an, HEAP_BY_TYPE, HS_REACH_ALL, heap, "by_type", "totals", err) < 0 ||
+            add_rows(&an, HEAP_BY_SIZE, HS_REACH_ALL, heap, "by_size", NULL, err) < 0 ? -1 : 0;
+    if (r == 0 && an.have_graph) {
+        r = add_rows(&an, HEAP_BY_TYPE, HS_REACH_LIVE, heap, "live_by_type", "live_totals", err) < 0 ||
+            add_rows(&an, HEAP_BY_SIZE, HS_REACH_LIVE, heap, "live_by_size", NULL, err) < 0 ? -1 : 0;
+        if (r == 0)
+            cJSON_AddItemToObject(heap, "reachability", heap_reach_json(&an.reach));
+    } else if (r == 0) {
+        sb_printf(msgs, "note: no reachable rows in this snapshot: %s\n", an.graph_error);
+    }
     hs_err serr;
-    if (r == 0 && add_rows(s, rt, h, HEAP_BY_SITE, heap, "by_site", &serr) < 0) {
+    if (r == 0 && add_rows(&an, HEAP_BY_SITE, HS_REACH_ALL, heap, "by_site", NULL, &serr) < 0) {
         cJSON_AddStringToObject(heap, "by_site_unavailable", serr.msg);
         sb_printf(msgs, "note: no allocation sites in this snapshot: %s\n", serr.msg);
     }
-    go_heap_close(h);
+    heap_analysis_close(&an);
     return r;
 }
 

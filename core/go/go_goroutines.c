@@ -183,6 +183,14 @@ static go_unwind_start start_of(const walk *w, const uint8_t *gb, go_goroutine *
 static void unwind_goroutine(walk *w, const uint8_t *gb, go_goroutine *g, int special)
 {
     go_unwind_start st = start_of(w, gb, g);
+    g->start_pc = st.pc;
+    g->start_sp = st.sp;
+    g->stack_lo = st.lo;
+    g->stack_hi = st.hi;
+    g->start_exact = (uint8_t)st.exact;
+    g->start_tid = st.exact ? g->tid : 0;
+    const thread_of_m *tm = g->status == (uint32_t)w->rt->off.gsyscall ? m_running(w, g->g) : NULL;
+    g->syscall_tid = tm && tm->thread ? tm->tid : 0;
     if (st.sp && st.lo < st.hi && (st.sp < st.lo || st.sp >= st.hi))
         warn(w, "goroutine %llu: saved SP 0x%llx lies outside its stack [0x%llx, 0x%llx); stack "
              "cut short\n", (unsigned long long)g->goid, (unsigned long long)st.sp,

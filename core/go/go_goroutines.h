@@ -19,6 +19,11 @@ typedef struct go_goroutine {
     int32_t tid;         /* thread running it, 0 when none */
     uint32_t stack;      /* go_stacks id */
     uint32_t created_by; /* go_stacks id of the one-frame stack at gopc, UINT32_MAX if none */
+    /* where its stack walk started (run-time; exact: a running thread's registers, start_tid
+     * that thread), and the thread its m runs when it is in a system call (0: none) */
+    uint64_t start_pc, start_sp, stack_lo, stack_hi;
+    uint8_t start_exact;
+    int32_t start_tid, syscall_tid;
 } go_goroutine;
 
 typedef struct go_goroutines {

@@ -27,6 +27,7 @@ typedef struct go_span {
                              small size class, elemsize > 512) */
     uint8_t unswept;      /* not swept since the last GC: allocated slots may be garbage */
     uint64_t large_type;  /* sizeclass 0, 1.22+: the object's type (span.largeType), else 0 */
+    uint64_t specials;    /* the span's list of specials (finalizers, profile records, ...) */
 } go_span;
 
 typedef struct go_heap go_heap;

@@ -28,6 +28,7 @@ static const member members[] = {
     M(spanclass, "runtime.mspan", "spanclass", 1, 1), M(state, "runtime.mspan", "state", 1, 1),
     M(elemsize, "runtime.mspan", "elemsize", 1, 8), M(limit, "runtime.mspan", "limit", 1, 8),
     M(large_type, "runtime.mspan", "largeType", 0, 8),
+    M(specials, "runtime.mspan", "specials", 0, 8),
     M(mheap_sweepgen, "runtime.mheap", "sweepgen", 1, 0),
     M(mheap_allspans, "runtime.mheap", "allspans", 1, 0),
 };
@@ -99,6 +100,7 @@ void go_span_decode(const go_span_layout *l, const uint8_t *b, go_span_raw *r)
     r->limit = rd(b, l->limit, 8);
     r->alloc_bits = rd(b, l->alloc_bits, 8);
     r->large_type = rd(b, l->large_type, 8);
+    r->specials = rd(b, l->specials, 8);
     r->sweepgen = (uint32_t)rd(b, l->sweepgen, 4);
     r->alloc_count = (uint16_t)rd(b, l->alloc_count, 2);
     r->alloc_count_before_cache = (uint16_t)rd(b, l->alloc_count_before_cache, 2);

@@ -10,7 +10,7 @@
 typedef struct go_span_layout {
     int64_t size; /* sizeof(runtime.mspan) */
     int64_t start_addr, npages, freeindex, nelems, alloc_bits, sweepgen, alloc_count,
-        alloc_count_before_cache, spanclass, state, elemsize, limit, large_type; /* -1: absent */
+        alloc_count_before_cache, spanclass, state, elemsize, limit, large_type, specials; /* -1: absent */
     int idx_size; /* bytes of freeindex and nelems: 8 (uintptr, <= 1.21) or 2 (uint16, 1.22+) */
     int64_t mheap_sweepgen, mheap_allspans;
     int64_t in_use; /* runtime.mSpanInUse */
@@ -18,7 +18,7 @@ typedef struct go_span_layout {
 
 /* The members of one mspan, as stored. */
 typedef struct go_span_raw {
-    uint64_t base, npages, nelems, freeindex, elemsize, limit, alloc_bits, large_type;
+    uint64_t base, npages, nelems, freeindex, elemsize, limit, alloc_bits, large_type, specials;
     uint32_t sweepgen;
     uint16_t alloc_count, alloc_count_before_cache;
     uint8_t spanclass, state;

@@ -52,6 +52,7 @@ static void fill(const walk *w, uint64_t addr, const go_span_raw *r, heap_cand *
     s->header = w->headers && !s->noscan && s->sizeclass != 0 && s->elemsize > w->header_min;
     s->unswept = r->sweepgen == w->heap_sweepgen - 2 || r->sweepgen == w->heap_sweepgen + 1;
     s->large_type = s->sizeclass == 0 ? r->large_type : 0;
+    s->specials = r->specials;
     uint64_t end = r->base + r->npages * GO_PAGE_SIZE;
     s->limit = r->limit;
     if (r->limit <= r->base || r->limit > end) {

@@ -34,6 +34,11 @@ static void layouts(ti *t)
 
 static void apply(ti *t, const go_scan_entry *e, const uint8_t *w, uint64_t addr)
 {
+    static uint64_t dbg = 1;
+    if (dbg == 1)
+        dbg = getenv("HS_DEBUG_WHO") ? strtoull(getenv("HS_DEBUG_WHO"), NULL, 16) : 0;
+    if (dbg && (go_le64(w) == dbg || go_le64(w + 8) == dbg))
+        fprintf(stderr, "ti: word at 0x%llx kind %d -> 0x%llx\n", (unsigned long long)addr, e->kind, (unsigned long long)dbg);
     switch (e->kind) {
     case GO_SCAN_PTR: ti_target(t, go_le64(w), e->type); break;
     case GO_SCAN_SLICE: ti_target(t, go_le64(w), e->type); break;
@@ -117,9 +122,7 @@ static int from_headers(ti *t, uint8_t *buf, hs_err *err)
             if (!type || type->size == 0)
                 continue;
             uint64_t hdr = s->header ? 8 : 0, n = (s->elemsize - hdr) / type->size;
-            uint64_t bit = s->bit0 + k;
-            t->visited[bit >> 3] |= (uint8_t)(1u << (bit & 7));
-            ti_count_add(t, ti_name(t, type, n >= 2), s->elemsize);
+            ti_set(t, go_heapgraph_oid(s, k), ti_name(t, type, n >= 2));
             t->st.from_headers++;
             if (type->ptrdata)
                 ti_push(t, obj + hdr, go_scanplan_get(t->plans, type->addr), n);
@@ -156,39 +159,12 @@ static int from_roots(ti *t, uint8_t *buf, hs_err *err)
     return 0;
 }
 
-/* What no typed path reached, by size class. */
-static int untyped(ti *t, hs_type_rows *rows)
-{
-    for (size_t i = 0; i < go_heap_nspans(t->h); i++) {
-        const go_span *s = go_heap_span(t->h, i);
-        const uint8_t *bits = go_heap_alloc_bits(t->h, i);
-        uint64_t n = 0;
-        for (uint32_t k = 0; k < s->nelems; k++) {
-            uint64_t bit = s->bit0 + k;
-            n += (bits[k >> 3] >> (k & 7) & 1) && !(t->visited[bit >> 3] >> (bit & 7) & 1);
-        }
-        t->st.objects += s->nalloc;
-        t->st.bytes += (uint64_t)s->nalloc * s->elemsize;
-        if (n == 0)
-            continue;
-        char name[64];
-        if (s->sizeclass == 0)
-            snprintf(name, sizeof name, "<%s large>", s->noscan ? "noscan" : "scan");
-        else
-            snprintf(name, sizeof name, "<%s %lluB>", s->noscan ? "noscan" : "scan",
-                     (unsigned long long)s->elemsize);
-        if (hs_type_rows_add(rows, name, 0, n, n * s->elemsize) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int run(ti *t, hs_type_rows *rows, hs_err *err)
+static int run(ti *t, hs_err *err)
 {
     uint8_t *buf = malloc(CHUNK_BYTES);
-    int r = !buf || !t->visited || !t->plans || !t->synth ? hs_errf(err, "out of memory for type inference")
+    int r = !buf || !t->plans || !t->synth ? hs_errf(err, "out of memory for type inference")
             : from_headers(t, buf, err) < 0 || from_roots(t, buf, err) < 0 ? -1
-            : ti_emit(t, rows) < 0 || untyped(t, rows) < 0 ? hs_errf(err, "out of memory for rows")
+            : t->oom ? hs_errf(err, "out of memory for type names")
             : 0;
     free(buf);
     return r;
@@ -196,36 +172,24 @@ static int run(ti *t, hs_type_rows *rows, hs_err *err)
 
 static const go_type *resolve(void *synth, uint64_t addr) { return go_synth_get(synth, addr); }
 
-/* Bits a bitmap over every slot needs in the heap's numbering (go_span.bit0). */
-static uint64_t slot_bits(const go_heap *h)
-{
-    uint64_t n = 0;
-    for (size_t i = 0; i < go_heap_nspans(h); i++) {
-        const go_span *s = go_heap_span(h, i);
-        if (s->bit0 + s->nelems > n)
-            n = s->bit0 + s->nelems;
-    }
-    return n;
-}
-
-int go_typeinfer_run(go_rt *rt, go_heap *h, go_types *ts, hs_type_rows *rows,
+int go_typeinfer_run(go_rt *rt, go_heap *h, go_types *ts, go_heapgraph *hg,
                      go_typeinfer_stats *st, hs_err *err)
 {
     ti t;
     memset(&t, 0, sizeof t);
     t.rt = rt;
     t.h = h;
+    t.hg = hg;
+    t.g = hg->g;
     t.ts = ts;
     t.synth = go_synth_new(rt, ts);
     t.plans = go_scanplans_new(resolve, t.synth);
-    t.visited = calloc((size_t)(slot_bits(h) / 8 + 1), 1);
     layouts(&t);
-    int r = run(&t, rows, err);
+    int r = run(&t, err);
     *st = t.st;
     ti_names_free(&t);
     go_scanplans_free(t.plans);
     go_synth_free(t.synth);
-    free(t.visited);
     free(t.stack);
     return r;
 }

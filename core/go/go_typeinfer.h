@@ -9,20 +9,20 @@
 
 #include <stdint.h>
 
-#include "../views/type_rows.h"
-#include "go_heap.h"
+#include "go_heapgraph.h"
 #include "go_types.h"
 
 typedef struct go_typeinfer_stats {
-    uint64_t objects, bytes;            /* every allocated object */
-    uint64_t typed_objects, typed_bytes;
+    uint64_t typed_objects;             /* objects given a type */
     uint64_t from_headers;              /* objects typed by the runtime itself */
     uint64_t roots;                     /* typed globals followed */
     uint64_t dwarf_roots;               /* globals followed with types pieced from DWARF */
 } go_typeinfer_stats;
 
-/* Adds one row per type (and per untyped size class) to rows. */
-int go_typeinfer_run(go_rt *rt, go_heap *h, go_types *ts, hs_type_rows *rows,
+/* Gives every object of hg's graph whose type can be known its type name (hs_graph_set_type):
+ * "main.Session", "[]main.Session" for a slot holding several, runtime structures by their own
+ * names ("runtime.hmap"), closures as "func literal main.f.func1". */
+int go_typeinfer_run(go_rt *rt, go_heap *h, go_types *ts, go_heapgraph *hg,
                      go_typeinfer_stats *st, hs_err *err);
 
 #endif

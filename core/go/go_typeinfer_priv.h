@@ -16,35 +16,29 @@ typedef struct ti_item { /* `count` consecutive values described by `plan`, at a
     uint64_t count;
 } ti_item;
 
-typedef struct ti_names { /* the two row names of one type descriptor */
+typedef struct ti_names { /* the two row names of one type descriptor (graph name ids) */
     UT_hash_handle hh;
     uint64_t type;
-    char *single, *array;
+    uint32_t single, array;
 } ti_names;
-
-typedef struct ti_count { /* keyed by the name pointer: names are interned */
-    UT_hash_handle hh;
-    const char *name;
-    uint64_t objects, bytes;
-} ti_count;
 
 typedef struct ti_closure { /* row name of closures, by function entry */
     UT_hash_handle hh;
     uint64_t entry;
-    char *name;
+    uint32_t name;
 } ti_closure;
 
 typedef struct ti {
     go_rt *rt;
     go_heap *h;
+    go_heapgraph *hg;
+    hs_graph *g;
     go_types *ts;
     go_scanplans *plans;
     go_synth *synth;
-    uint8_t *visited; /* one bit per heap slot (go_span.bit0 numbering) */
     ti_item *stack;
     size_t nstack, capstack;
     ti_names *names;
-    ti_count *counts;
     ti_closure *closures;
     go_typeinfer_stats st;
     int64_t hmap_buckets, hmap_oldbuckets, hmap_extra;
@@ -53,11 +47,12 @@ typedef struct ti {
     int oom;
 } ti;
 
-/* go_typeinfer_names.c */
-const char *ti_name(ti *t, const go_type *type, int array);
-const char *ti_closure_name(ti *t, uint64_t fn);
-void ti_count_add(ti *t, const char *name, uint64_t bytes);
-int ti_emit(ti *t, hs_type_rows *rows);
+/* go_typeinfer_names.c: name ids in the graph's string table (0 when out of memory) */
+uint32_t ti_name(ti *t, const go_type *type, int array);
+uint32_t ti_closure_name(ti *t, uint64_t fn);
+uint32_t ti_intern(ti *t, const char *name);
+/* Gives object o its type name. */
+void ti_set(ti *t, hs_oid o, uint32_t name);
 void ti_names_free(ti *t);
 
 /* go_typeinfer_targets.c: what a typed word points to */

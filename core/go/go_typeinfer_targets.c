@@ -26,8 +26,8 @@ void ti_push(ti *t, uint64_t addr, const go_scanplan *plan, uint64_t count)
 }
 
 /* The untyped object p points to the start of: its span, or NULL (not heap, interior pointer,
- * free slot, already typed, or typed by the runtime itself). Marks it typed. */
-static const go_span *claim(ti *t, uint64_t p, uint64_t *data, uint64_t *usable)
+ * free slot, already typed, or typed by the runtime itself); *o gets its graph object. */
+static const go_span *claim(ti *t, uint64_t p, uint64_t *data, uint64_t *usable, hs_oid *o)
 {
     uint32_t slot;
     long si = p ? go_heap_find(t->h, p, &slot) : -1;
@@ -35,14 +35,13 @@ static const go_span *claim(ti *t, uint64_t p, uint64_t *data, uint64_t *usable)
         return NULL;
     const go_span *s = go_heap_span(t->h, (size_t)si);
     if (s->header || s->large_type)
-        return NULL; /* the runtime recorded its type: counted from the header */
+        return NULL; /* the runtime recorded its type: typed from the header */
     uint64_t obj = s->base + (uint64_t)slot * s->elemsize;
     if (p != obj)
         return NULL; /* an interior pointer says little about the whole object */
-    uint64_t bit = s->bit0 + slot;
-    if (t->visited[bit >> 3] & (1u << (bit & 7)))
+    *o = go_heapgraph_oid(s, slot);
+    if (hs_graph_type(t->g, *o))
         return NULL;
-    t->visited[bit >> 3] |= (uint8_t)(1u << (bit & 7));
     *data = obj;
     *usable = s->elemsize;
     return s;
@@ -51,15 +50,16 @@ static const go_span *claim(ti *t, uint64_t p, uint64_t *data, uint64_t *usable)
 void ti_target(ti *t, uint64_t p, const go_type *type)
 {
     uint64_t data, usable;
+    hs_oid o;
     if (!type)
         return;
-    const go_span *s = claim(t, p, &data, &usable);
+    const go_span *s = claim(t, p, &data, &usable, &o);
     if (!s)
         return;
     uint64_t n = type->size ? usable / type->size : 1;
     /* several values fit in the slot: a backing array ("[]T"), except in a tiny-allocator block */
     int array = n >= 2 && !(s->noscan && s->elemsize == 16 && type->size < 16);
-    ti_count_add(t, ti_name(t, type, array), s->elemsize);
+    ti_set(t, o, ti_name(t, type, array));
     if (type->ptrdata)
         ti_push(t, data, go_scanplan_get(t->plans, type->addr), n ? n : 1);
 }
@@ -67,9 +67,9 @@ void ti_target(ti *t, uint64_t p, const go_type *type)
 void ti_target_string(ti *t, uint64_t p)
 {
     uint64_t data, usable;
-    const go_span *s = claim(t, p, &data, &usable);
-    if (s)
-        ti_count_add(t, "string", s->elemsize);
+    hs_oid o;
+    if (claim(t, p, &data, &usable, &o))
+        ti_set(t, o, ti_intern(t, "string"));
 }
 
 void ti_target_iface(ti *t, uint64_t type_addr, uint64_t data)
@@ -109,9 +109,20 @@ void ti_target_iface(ti *t, uint64_t type_addr, uint64_t data)
 static int claim_named(ti *t, uint64_t p, const char *name)
 {
     uint64_t data, usable;
-    const go_span *s = claim(t, p, &data, &usable);
+    hs_oid o;
+    const go_span *s = claim(t, p, &data, &usable, &o);
     if (s)
-        ti_count_add(t, name, s->elemsize);
+        ti_set(t, o, ti_intern(t, name));
+    return s != NULL;
+}
+
+static int claim_id(ti *t, uint64_t p, uint32_t name)
+{
+    uint64_t data, usable;
+    hs_oid o;
+    const go_span *s = claim(t, p, &data, &usable, &o);
+    if (s)
+        ti_set(t, o, name);
     return s != NULL;
 }
 
@@ -177,7 +188,7 @@ void ti_target_map(ti *t, uint64_t p, const go_type *maptype)
 
 void ti_target_chan(ti *t, uint64_t p, const go_type *chantype)
 {
-    if (!chantype || !claim_named(t, p, ti_name(t, chantype, 0)))
+    if (!chantype || !claim_id(t, p, ti_name(t, chantype, 0)))
         return;
     uint64_t buf = word(t, p + (uint64_t)t->hchan_buf);
     if (buf && buf != p + (uint64_t)t->hchan_size) /* a pointerful buffer is its own object */
@@ -188,5 +199,5 @@ void ti_target_closure(ti *t, uint64_t p)
 {
     uint64_t fn = p ? word(t, p) : 0;
     if (fn)
-        claim_named(t, p, ti_closure_name(t, fn));
+        claim_id(t, p, ti_closure_name(t, fn));
 }

@@ -131,11 +131,11 @@ int go_unwind_signal_regs(go_unwinder *u, const go_unwind_start *st, uint64_t *p
     return -1;
 }
 
-uint32_t go_unwind(go_unwinder *u, const go_unwind_start *st, uint64_t *pcs, uint32_t max,
-                   int *truncated)
+uint32_t go_unwind_each(go_unwinder *u, const go_unwind_start *st, uint32_t max, go_uframe_fn fn,
+                        void *ctx, int *truncated)
 {
     uint64_t pc = st->pc, sp = st->sp;
-    int is_call = !st->exact;
+    int is_call = !st->exact, callee_injected = 0;
     uint32_t n = 0;
     *truncated = 0;
     while (n < max) {
@@ -145,24 +145,44 @@ uint32_t go_unwind(go_unwinder *u, const go_unwind_start *st, uint64_t *pcs, uin
             *truncated = n > 0; /* a return address outside Go code: the walk went astray */
             return n;
         }
-        pcs[n++] = is_call && lpc > e->entry ? lpc - 1 : lpc;
+        uint64_t fp = 0, ret = 0;
+        int up = e->spvalid && caller(u, st, e, sp, &fp, &ret) == 0;
+        go_uframe f = {pc, is_call && lpc > e->entry ? lpc - 1 : lpc, sp, up ? fp : 0, e->entry,
+                       (uint8_t)!is_call, e->kind == KIND_INJECTED, (uint8_t)callee_injected};
+        n++;
+        if (fn(ctx, &f))
+            return n;
         if ((e->flag & FUNCFLAG_TOPFRAME) || e->kind == KIND_GOEXIT)
             return n;
-        if (!e->spvalid || ((e->flag & FUNCFLAG_SPWRITE) && n > 1)) {
-            *truncated = 1;
-            return n;
-        }
-        uint64_t fp, ret;
-        if (caller(u, st, e, sp, &fp, &ret) < 0) {
+        if (!e->spvalid || ((e->flag & FUNCFLAG_SPWRITE) && n > 1) || !up) {
             *truncated = 1;
             return n;
         }
         if (ret == 0)
             return n;
         is_call = e->kind != KIND_INJECTED;
+        callee_injected = e->kind == KIND_INJECTED;
         pc = ret;
         sp = fp;
     }
     *truncated = 1;
     return n;
+}
+
+typedef struct pcs_out {
+    uint64_t *pcs;
+} pcs_out;
+
+static int put_pc(void *ctx, const go_uframe *f)
+{
+    pcs_out *o = ctx;
+    *o->pcs++ = f->lpc;
+    return 0;
+}
+
+uint32_t go_unwind(go_unwinder *u, const go_unwind_start *st, uint64_t *pcs, uint32_t max,
+                   int *truncated)
+{
+    pcs_out o = {pcs};
+    return go_unwind_each(u, st, max, put_pc, &o, truncated);
 }

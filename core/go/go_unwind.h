@@ -27,6 +27,25 @@ void go_unwinder_free(go_unwinder *u);
 uint32_t go_unwind(go_unwinder *u, const go_unwind_start *st, uint64_t *pcs, uint32_t max,
                    int *truncated);
 
+/* One physical frame of a walk. */
+typedef struct go_uframe {
+    uint64_t pc;     /* run-time: where the frame stopped, or the return address it continues at */
+    uint64_t lpc;    /* lookup PC (link-time; a return address backed up into its call) */
+    uint64_t sp;     /* run-time SP of the frame */
+    uint64_t fp;     /* the caller's SP (amd64: sp + SP delta + 8); 0 when unknown */
+    uint64_t entry;  /* link-time entry of the function */
+    uint8_t exact;   /* pc is where the thread stopped, not a return address */
+    uint8_t injected;        /* the function is one the runtime injects (sigpanic, asyncPreempt,
+                                debugCallV2) */
+    uint8_t callee_injected; /* the frame below is such an injected call */
+} go_uframe;
+
+/* Calls fn for each frame, innermost first, until the walk ends or fn returns nonzero; the same
+ * walk as go_unwind. Returns the number of frames; *truncated as go_unwind. */
+typedef int (*go_uframe_fn)(void *ctx, const go_uframe *f);
+uint32_t go_unwind_each(go_unwinder *u, const go_unwind_start *st, uint32_t max, go_uframe_fn fn,
+                        void *ctx, int *truncated);
+
 /* For a thread stopped inside the runtime's signal handler (st: its registers, and m.gsignal's
  * stack bounds): the PC and SP the signal interrupted, from the kernel's signal frame above
  * runtime.sigtramp. Returns -1 when the walk finds no such frame. */

@@ -268,6 +268,12 @@ const hs_segment *hs_image_segment(const hs_image *img, size_t i)
 
 int hs_image_has_symtab(const hs_image *img) { return img->has_symtab; }
 
+const hs_symbol *hs_image_symbols(const hs_image *img, size_t *n)
+{
+    *n = img->nsymbols;
+    return img->symbols;
+}
+
 int hs_image_symbol(const hs_image *img, const char *name, hs_symbol *sym)
 {
     if (!img->nsymbols)

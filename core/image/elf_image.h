@@ -48,6 +48,8 @@ const hs_segment *hs_image_segment(const hs_image *img, size_t i);
 /* Looks a symbol up in .symtab (or .dynsym); returns 0 and fills *sym, -1 when absent. */
 int hs_image_symbol(const hs_image *img, const char *name, hs_symbol *sym);
 int hs_image_has_symtab(const hs_image *img);
+/* Every symbol, in name order (for walks over address ranges); valid while img is open. */
+const hs_symbol *hs_image_symbols(const hs_image *img, size_t *n);
 
 /* Reads link-time address range from the file's load segments (bytes beyond filesz read as 0). */
 int hs_image_read(const hs_image *img, uint64_t vaddr, void *buf, size_t len, hs_err *err);

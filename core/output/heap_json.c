@@ -32,6 +32,30 @@ cJSON *heap_row_json(enum heap_by by, const heap_row *row)
     return o;
 }
 
+cJSON *heap_reach_json(const heap_reach *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    json_add_u64(o, "live_objects", r->live_objects);
+    json_add_u64(o, "live_bytes", r->live_bytes);
+    json_add_u64(o, "unreachable_objects", r->unreachable_objects);
+    json_add_u64(o, "unreachable_bytes", r->unreachable_bytes);
+    json_add_u64(o, "conservative_bytes", r->conservative_bytes);
+    cJSON *roots = cJSON_AddObjectToObject(o, "roots");
+    json_add_u64(roots, "roots", r->roots);
+    json_add_u64(roots, "goroutines", r->goroutines);
+    json_add_u64(roots, "frames", r->frames);
+    json_add_u64(roots, "frames_precise", r->frames_precise);
+    json_add_u64(roots, "pointers_from_globals", r->edges_data);
+    json_add_u64(roots, "pointers_from_stacks", r->edges_stack);
+    json_add_u64(roots, "pointers_from_finalizers_and_runtime", r->edges_special);
+    return o;
+}
+
+const char *heap_reach_name(enum hs_reach which)
+{
+    return which == HS_REACH_LIVE ? "live" : which == HS_REACH_UNREACHABLE ? "unreachable" : "all";
+}
+
 const char *heap_by_name(enum heap_by by)
 {
     return by == HEAP_BY_SITE ? "site" : by == HEAP_BY_SIZE ? "size" : "type";
@@ -44,6 +68,7 @@ void heap_render_json(const heap_report *r, strbuf *out)
     cJSON_AddStringToObject(o, "runtime", r->runtime);
     cJSON_AddStringToObject(o, "version", r->version);
     cJSON_AddStringToObject(o, "by", heap_by_name(r->by));
+    cJSON_AddStringToObject(o, "objects", heap_reach_name(r->which));
     cJSON_AddItemToObject(o, "target", json_target(r->target));
     cJSON *tot = cJSON_AddObjectToObject(o, "totals");
     cJSON_AddNumberToObject(tot, "inuse_objects", (double)r->objects);
@@ -57,6 +82,7 @@ void heap_render_json(const heap_report *r, strbuf *out)
         cJSON_AddNumberToObject(sites, "inuse_objects", (double)r->rows_objects);
         cJSON_AddNumberToObject(sites, "inuse_bytes", (double)r->rows_bytes);
     }
+    cJSON_AddItemToObject(o, "reachability", r->reach ? heap_reach_json(r->reach) : cJSON_CreateNull());
     cJSON_AddItemToObject(o, "memstats", r->memstats ? memstats_json(r->memstats) : cJSON_CreateObject());
     cJSON *rows = cJSON_AddArrayToObject(o, "rows");
     size_t n = r->limit > 0 && (size_t)r->limit < r->nrows ? (size_t)r->limit : r->nrows;

@@ -10,6 +10,7 @@
 #include "../go/go_memstats.h"
 #include "../target/target.h"
 #include "../util/strbuf.h"
+#include "../views/graph_rows.h"
 #include "../views/records.h"
 
 enum heap_by { HEAP_BY_TYPE, HEAP_BY_SITE, HEAP_BY_SIZE };
@@ -27,6 +28,15 @@ typedef struct heap_row {
     uint64_t elem_size, spans;
 } heap_row;
 
+/* What a mark from every root found: reachable objects and garbage not yet collected. */
+typedef struct heap_reach {
+    int known;
+    uint64_t live_objects, live_bytes, unreachable_objects, unreachable_bytes;
+    uint64_t conservative_bytes;  /* stacks and registers scanned without a map */
+    uint64_t roots, goroutines, frames, frames_precise;
+    uint64_t edges_data, edges_stack, edges_special; /* root edges by origin */
+} heap_reach;
+
 typedef struct heap_report {
     const char *runtime, *version;
     enum heap_by by;
@@ -41,6 +51,8 @@ typedef struct heap_report {
     long limit;                  /* rows to show, 0 = all */
     const char *notes;           /* lines printed under the header (text) / "notes" (JSON) */
     const char *warnings;
+    enum hs_reach which;         /* the objects shown: all, reachable, unreachable */
+    const heap_reach *reach;     /* NULL when the mark could not run */
 } heap_report;
 
 const char *heap_by_name(enum heap_by by); /* "type", "site", "size" */
@@ -48,6 +60,9 @@ const char *heap_by_name(enum heap_by by); /* "type", "site", "size" */
 void heap_render_text(const heap_report *r, strbuf *out);
 /* One row as the JSON object heap-top --json and snapshots hold ("name", "inuse_objects", ...). */
 struct cJSON *heap_row_json(enum heap_by by, const heap_row *row);
+/* {"live_objects": N, "live_bytes": N, "unreachable_objects": N, "unreachable_bytes": N, ...} */
+struct cJSON *heap_reach_json(const heap_reach *r);
+const char *heap_reach_name(enum hs_reach which); /* "all", "live", "unreachable" */
 void heap_render_json(const heap_report *r, strbuf *out);
 
 #endif

@@ -34,14 +34,39 @@ static void memstats_text(const go_memstats *m, strbuf *out)
     sb_putc(out, '\n');
 }
 
+static void reach_text(const heap_report *r, strbuf *out)
+{
+    const heap_reach *x = r->reach;
+    char n[32], b[48];
+    if (!x) {
+        sb_puts(out, "reachability unknown (see the warnings)\n");
+        return;
+    }
+    hs_format_count(x->unreachable_objects, n, sizeof n);
+    hs_format_bytes(x->unreachable_bytes, b, sizeof b);
+    sb_printf(out, "garbage not yet collected: %s objects, %s", n, b);
+    hs_format_count(x->live_objects, n, sizeof n);
+    hs_format_bytes(x->live_bytes, b, sizeof b);
+    sb_printf(out, "; reachable: %s objects, %s\n", n, b);
+    hs_format_bytes(x->conservative_bytes, b, sizeof b);
+    sb_printf(out, "(marked from globals, %llu goroutines' stacks (%llu of %llu frames by their stack "
+              "maps) and finalizers; %s of stacks and registers scanned conservatively)\n",
+              (unsigned long long)x->goroutines, (unsigned long long)x->frames_precise,
+              (unsigned long long)x->frames, b);
+}
+
 static void header_text(const heap_report *r, strbuf *out)
 {
     char b[48];
     hs_format_bytes(r->bytes, b, sizeof b);
-    sb_printf(out, "%s, %s: %s in %llu live objects (heap walk)\n", r->version,
-              r->target->description, b, (unsigned long long)r->objects);
+    static const char *const what[] = {"allocated objects (heap walk)",
+                                       "reachable objects (marked from every root)",
+                                       "unreachable objects (garbage not yet collected)"};
+    sb_printf(out, "%s, %s: %s in %llu %s\n", r->version, r->target->description, b,
+              (unsigned long long)r->objects, what[r->which]);
     if (r->memstats)
         memstats_text(r->memstats, out);
+    reach_text(r, out);
     if (r->have_typed && r->bytes)
         sb_printf(out, "types known for %.1f%% of the bytes\n", 100.0 * (double)r->typed_bytes / (double)r->bytes);
     if (r->notes && *r->notes)

@@ -30,3 +30,16 @@ void hs_format_unix_ns(uint64_t ns, char *buf, size_t cap)
     if (!gmtime_r(&s, &tm) || strftime(buf, cap, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
         snprintf(buf, cap, "%llu", (unsigned long long)ns);
 }
+
+void hs_format_count(uint64_t n, char *buf, size_t cap)
+{
+    char digits[32], out[48];
+    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n), k = 0;
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            out[k++] = ',';
+        out[k++] = digits[i];
+    }
+    out[k] = 0;
+    snprintf(buf, cap, "%s", out);
+}

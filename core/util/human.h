@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 void hs_format_bytes(uint64_t bytes, char *buf, size_t cap);
+/* A count with thousands separators: "1,804". */
+void hs_format_count(uint64_t n, char *buf, size_t cap);
 /* Unix nanoseconds as a UTC date and time; "never" for 0. */
 void hs_format_unix_ns(uint64_t ns, char *buf, size_t cap);
 
