@@ -24,6 +24,7 @@
 typedef struct go_root_frame {
     uint64_t pc;      /* lookup PC (link-time, inside the call when a return address) */
     uint64_t fp;      /* the caller's SP (run-time): DWARF's frame base (CFA) */
+    uint64_t lo, hi;  /* the goroutine's stack */
     uint32_t root;    /* the graph root holding its edges */
     uint32_t live0, nlive; /* its pointer slots the maps say are live: live_slots[live0 ...] */
 } go_root_frame;

@@ -54,6 +54,7 @@ static int flush(hg_build *b, enum hs_root_kind kind, const char *name, uint64_t
     return hg_flush(b, kind, name, 0, addr, aux, 0, err) == UINT32_MAX ? -1 : 0;
 }
 
+/* A root of the nwords words at `at` (the special's own memory; tags are offsets from addr). */
 static int word_root(hg_build *b, uint64_t at, int nwords, enum hs_root_kind kind, const char *name,
                      uint64_t addr, uint64_t aux, hs_err *err)
 {
@@ -88,7 +89,7 @@ static int one_special(hg_build *b, const sp_layout *l, const go_span *s, uint64
     if ((int64_t)kind == l->k_cleanup) {
         st->cleanups++;
         return word_root(b, sp + (uint64_t)l->cln_fn, (int)l->cln_words, HS_ROOT_FINALIZER,
-                         "(cleanup)", obj, 0, err);
+                         "(cleanup)", sp + (uint64_t)l->cln_fn, obj, err);
     }
     if ((int64_t)kind == l->k_weak) {
         st->weak_handles++;

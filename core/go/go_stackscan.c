@@ -201,8 +201,8 @@ static int keep_frame(go_stackscan *s, uint32_t f, uint32_t root, size_t *si)
     while (out->nlive_slots + n > b->caplive)
         if (room((void **)&out->live_slots, &b->caplive, b->caplive, sizeof *out->live_slots) < 0)
             return -1;
-    out->frames[out->nframes++] = (go_root_frame){s->frames[f].lpc, s->frames[f].fp, root,
-                                                  (uint32_t)out->nlive_slots, (uint32_t)n};
+    out->frames[out->nframes++] = (go_root_frame){s->frames[f].lpc, s->frames[f].fp, s->lo, s->hi,
+                                                  root, (uint32_t)out->nlive_slots, (uint32_t)n};
     for (size_t i = first; i < *si; i++)
         out->live_slots[out->nlive_slots++] = s->slots[i].addr;
     return 0;

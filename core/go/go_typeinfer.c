@@ -32,7 +32,7 @@ static void layouts(ti *t)
         t->hchan_size = rt->ver.minor >= 25 ? 112 : rt->ver.minor >= 23 ? 104 : 96;
 }
 
-static void apply(ti *t, const go_scan_entry *e, const uint8_t *w, uint64_t addr)
+void ti_apply(ti *t, const go_scan_entry *e, const uint8_t *w, uint64_t addr)
 {
     static uint64_t dbg = 1;
     if (dbg == 1)
@@ -66,7 +66,7 @@ static void scan_big(ti *t, ti_item it, uint64_t size)
             const go_scan_entry *e = &it.plan->e[x];
             uint64_t a = it.addr + i * size + e->offset;
             if (hs_read(t->rt->t, a, w, sizeof w, NULL) == 0)
-                apply(t, e, w, a);
+                ti_apply(t, e, w, a);
         }
 }
 
@@ -89,12 +89,12 @@ static void scan_item(ti *t, ti_item it, uint8_t *buf)
         for (uint64_t j = 0; j < k; j++)
             for (uint32_t x = 0; x < it.plan->n; x++) {
                 const go_scan_entry *e = &it.plan->e[x];
-                apply(t, e, buf + j * size + e->offset, base + j * size + e->offset);
+                ti_apply(t, e, buf + j * size + e->offset, base + j * size + e->offset);
             }
     }
 }
 
-static int drain(ti *t, uint8_t *buf, hs_err *err)
+int ti_drain(ti *t, uint8_t *buf, hs_err *err)
 {
     for (size_t n = 0; t->nstack > 0; n++) {
         if ((n & 4095) == 0 && hs_interrupted(t->rt->t))
@@ -122,12 +122,14 @@ static int from_headers(ti *t, uint8_t *buf, hs_err *err)
             if (!type || type->size == 0)
                 continue;
             uint64_t hdr = s->header ? 8 : 0, n = (s->elemsize - hdr) / type->size;
+            if (getenv("HS_DEBUG_HDR"))
+                fprintf(stderr, "hdr obj 0x%llx size %llu type %s n %llu\n", (unsigned long long)obj, (unsigned long long)s->elemsize, type->name, (unsigned long long)n);
             ti_set(t, go_heapgraph_oid(s, k), ti_name(t, type, n >= 2));
             t->st.from_headers++;
             if (type->ptrdata)
                 ti_push(t, obj + hdr, go_scanplan_get(t->plans, type->addr), n);
         }
-        if (drain(t, buf, err) < 0)
+        if (ti_drain(t, buf, err) < 0)
             return -1;
     }
     return 0;
@@ -143,7 +145,7 @@ static int from_roots(ti *t, uint8_t *buf, hs_err *err)
     for (size_t i = 0; i < n; i++) {
         ti_push(t, roots[i].addr, go_scanplan_get(t->plans, roots[i].type), 1);
         t->st.roots++;
-        if (drain(t, buf, err) < 0)
+        if (ti_drain(t, buf, err) < 0)
             return -1;
     }
     go_types_untyped_globals(t->ts, &globals, &ng);
@@ -153,7 +155,7 @@ static int from_roots(ti *t, uint8_t *buf, hs_err *err)
             continue;
         ti_push(t, globals[i].addr, go_scanplan_get(t->plans, type->addr), 1);
         t->st.dwarf_roots++;
-        if (drain(t, buf, err) < 0)
+        if (ti_drain(t, buf, err) < 0)
             return -1;
     }
     return 0;
@@ -163,7 +165,9 @@ static int run(ti *t, hs_err *err)
 {
     uint8_t *buf = malloc(CHUNK_BYTES);
     int r = !buf || !t->plans || !t->synth ? hs_errf(err, "out of memory for type inference")
-            : from_headers(t, buf, err) < 0 || from_roots(t, buf, err) < 0 ? -1
+            : from_headers(t, buf, err) < 0 || from_roots(t, buf, err) < 0 ||
+                      (t->hg->live && (ti_from_frames(t, buf, err) < 0 || ti_from_finalizers(t, buf, err) < 0 ||
+                                       ti_from_interfaces(t, buf, err) < 0)) ? -1
             : t->oom ? hs_errf(err, "out of memory for type names")
             : 0;
     free(buf);
@@ -188,6 +192,8 @@ int go_typeinfer_run(go_rt *rt, go_heap *h, go_types *ts, go_heapgraph *hg,
     int r = run(&t, err);
     *st = t.st;
     ti_names_free(&t);
+    ti_frames_free(&t);
+    ti_ifaces_free(&t);
     go_scanplans_free(t.plans);
     go_synth_free(t.synth);
     free(t.stack);

@@ -44,6 +44,9 @@ typedef struct ti {
     int64_t hmap_buckets, hmap_oldbuckets, hmap_extra;
     int64_t smap_dir, smap_dirlen, table_data, table_mask;
     int64_t hchan_dataqsiz, hchan_buf, hchan_size;
+    struct ti_pcvars *pcvars;  /* DWARF variables of frames, by PC (go_typeinfer_frames.c) */
+    struct ti_cvars *cvars;    /* captured variables of closures, by function entry */
+    struct ti_itab *itabs;     /* itab -> dynamic type, for interface words in untyped objects */
     int oom;
 } ti;
 
@@ -54,6 +57,22 @@ uint32_t ti_intern(ti *t, const char *name);
 /* Gives object o its type name. */
 void ti_set(ti *t, hs_oid o, uint32_t name);
 void ti_names_free(ti *t);
+
+/* go_typeinfer.c: follows one scan-plan entry whose words are at w (24 bytes), found at addr */
+void ti_apply(ti *t, const go_scan_entry *e, const uint8_t *w, uint64_t addr);
+/* Follows everything pushed so far. */
+int ti_drain(ti *t, uint8_t *buf, hs_err *err);
+
+/* go_typeinfer_frames.c: typed roots beyond globals */
+int ti_from_frames(ti *t, uint8_t *buf, hs_err *err);     /* stack frames' DWARF variables */
+int ti_from_finalizers(ti *t, uint8_t *buf, hs_err *err); /* a finalizer's object, by its type */
+void ti_closure_vars(ti *t, uint64_t closure, uint64_t fn); /* a closure's captured variables */
+void ti_frames_free(ti *t);
+
+/* go_typeinfer_ifaces.c: interface values (type word, data word) in objects no typed path
+ * reached: the type word says what the data word points to. Repeats until nothing new. */
+int ti_from_interfaces(ti *t, uint8_t *buf, hs_err *err);
+void ti_ifaces_free(ti *t);
 
 /* go_typeinfer_targets.c: what a typed word points to */
 void ti_push(ti *t, uint64_t addr, const go_scanplan *plan, uint64_t count);

@@ -198,6 +198,6 @@ void ti_target_chan(ti *t, uint64_t p, const go_type *chantype)
 void ti_target_closure(ti *t, uint64_t p)
 {
     uint64_t fn = p ? word(t, p) : 0;
-    if (fn)
-        claim_id(t, p, ti_closure_name(t, fn));
+    if (fn && claim_id(t, p, ti_closure_name(t, fn)))
+        ti_closure_vars(t, p, fn);
 }

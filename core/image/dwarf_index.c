@@ -1,5 +1,6 @@
 /* dwarf_index.c - named top-level DWARF entries indexed once, queried by name (see dwarf_index.h). */
 #include "dwarf_index.h"
+#include "dwarf_priv.h"
 
 #include <dlfcn.h>
 #include <dwarf.h>
@@ -40,7 +41,7 @@ static int wanted_tag(Dwarf_Half tag)
     switch (tag) {
     case DW_TAG_structure_type: case DW_TAG_typedef: case DW_TAG_base_type:
     case DW_TAG_pointer_type: case DW_TAG_array_type: case DW_TAG_constant:
-    case DW_TAG_variable: case DW_TAG_subroutine_type:
+    case DW_TAG_variable: case DW_TAG_subroutine_type: case DW_TAG_subprogram:
         return 1;
     default:
         return 0;
@@ -623,4 +624,18 @@ long hs_dwarf_members(hs_dwarf *d, uint64_t off, hs_dwarf_member *out, size_t ma
     }
     dwarf_dealloc_die(st);
     return n;
+}
+
+/* ---- for the other DWARF readers (dwarf_priv.h) ---- */
+
+Dwarf_Debug hs_dwarf_debug(const hs_dwarf *d) { return d->dbg; }
+
+int hs_dwarf_subprogram(const hs_dwarf *d, const char *name, uint64_t *off)
+{
+    static const Dwarf_Half tags[] = {DW_TAG_subprogram, 0};
+    const entry *e = d ? find(d, name, tags) : NULL;
+    if (!e)
+        return -1;
+    *off = e->off;
+    return 0;
 }
