@@ -134,7 +134,7 @@ static int add_blocks(hg_build *b, hs_err *err)
             return hs_errctx(err, "span 0x%llx", (unsigned long long)s->base);
         hs_graph_copy_present(b->g, (hs_oid)s->bit0, go_heap_alloc_bits(b->h, i), s->nelems);
     }
-    return 0;
+    return hs_graph_end_blocks(b->g, err);
 }
 
 /* The edges of one object from its pointer words (all words when conservative). */
@@ -303,8 +303,12 @@ static int mark(hg_build *b, hs_err *err)
     return 0;
 }
 
+#include <time.h>
+static double now_s(void) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); return ts.tv_sec + ts.tv_nsec / 1e9; }
+#define T(label) do { if (getenv("HS_DEBUG_TIME")) fprintf(stderr, "%-12s %.3f\n", label, now_s() - t0); } while (0)
 static int build(hg_build *b, int keep_tags, hs_err *err)
 {
+    double t0 = now_s();
     uint64_t nbits = go_heap_nbits(b->h);
     if (nbits > HS_GRAPH_MAX_SLOTS)
         return hs_errf(err, "the heap has %llu object slots; heapscope's object graph holds at most "
@@ -314,10 +318,18 @@ static int build(hg_build *b, int keep_tags, hs_err *err)
         return hs_errf(err, "out of memory for the object graph of %llu slots", (unsigned long long)nbits);
     if (go_ptrmap_open(&b->pm, b->rt, err) < 0)
         return -1;
-    if (add_blocks(b, err) < 0 || build_edges(b, err) < 0 || hg_roots_data(b, err) < 0 ||
-        hg_roots_stacks(b, err) < 0 || hg_roots_specials(b, err) < 0)
+    if (add_blocks(b, err) < 0)
         return -1;
-    return mark(b, err);
+    T("blocks");
+    if (build_edges(b, err) < 0)
+        return -1;
+    T("edges");
+    if (hg_roots_data(b, err) < 0 || hg_roots_stacks(b, err) < 0 || hg_roots_specials(b, err) < 0)
+        return -1;
+    T("roots");
+    int r = mark(b, err);
+    T("mark");
+    return r;
 }
 
 int go_heapgraph_build(go_rt *rt, go_heap *h, int keep_tags, go_heapgraph *out, hs_err *err)

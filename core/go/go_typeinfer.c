@@ -84,12 +84,15 @@ static void scan_item(ti *t, ti_item it, uint8_t *buf)
     for (uint64_t i = 0; i < it.count; i += per) {
         uint64_t k = it.count - i < per ? it.count - i : per;
         uint64_t base = it.addr + i * size;
-        if (hs_read(t->rt->t, base, buf, k * size, NULL) < 0)
+        const uint8_t *mem = hs_view(t->rt->t, base, (size_t)(k * size));
+        if (!mem && hs_read(t->rt->t, base, buf, k * size, NULL) < 0)
             return; /* unreadable memory: nothing to follow */
+        if (!mem)
+            mem = buf;
         for (uint64_t j = 0; j < k; j++)
             for (uint32_t x = 0; x < it.plan->n; x++) {
                 const go_scan_entry *e = &it.plan->e[x];
-                ti_apply(t, e, buf + j * size + e->offset, base + j * size + e->offset);
+                ti_apply(t, e, mem + j * size + e->offset, base + j * size + e->offset);
             }
     }
 }
@@ -185,6 +188,8 @@ int go_typeinfer_run(go_rt *rt, go_heap *h, go_types *ts, go_heapgraph *hg,
     t.h = h;
     t.hg = hg;
     t.g = hg->g;
+    t.types = hs_graph_types(hg->g);
+    t.present = hs_graph_present_bits(hg->g);
     t.ts = ts;
     t.synth = go_synth_new(rt, ts);
     t.plans = go_scanplans_new(resolve, t.synth);

@@ -47,6 +47,10 @@ typedef struct ti {
     struct ti_pcvars *pcvars;  /* DWARF variables of frames, by PC (go_typeinfer_frames.c) */
     struct ti_cvars *cvars;    /* captured variables of closures, by function entry */
     struct ti_itab *itabs;     /* itab -> dynamic type, for interface words in untyped objects */
+    uint32_t *types;           /* the graph's type names per slot */
+    const uint8_t *present;    /* and its presence bits */
+    size_t hint;               /* hs_graph_block_at_hint */
+    uint32_t id_string;        /* the name "string", once interned */
     int oom;
 } ti;
 

@@ -29,19 +29,13 @@ void ti_push(ti *t, uint64_t addr, const go_scanplan *plan, uint64_t count)
  * free slot, already typed, or typed by the runtime itself); *o gets its graph object. */
 static const go_span *claim(ti *t, uint64_t p, uint64_t *data, uint64_t *usable, hs_oid *o)
 {
-    uint32_t slot;
-    long si = p ? go_heap_find(t->h, p, &slot) : -1;
-    if (si < 0 || !go_heap_allocated(t->h, (size_t)si, slot))
-        return NULL;
-    const go_span *s = go_heap_span(t->h, (size_t)si);
+    uint64_t obj;
+    *o = p ? hs_graph_find_start(t->g, p, &t->hint, &obj) : HS_NO_OBJ;
+    if (*o == HS_NO_OBJ || obj != p || t->types[*o])
+        return NULL; /* not an allocated heap object, an interior pointer, or typed already */
+    const go_span *s = go_heap_span(t->h, t->hint); /* the graph has one block per span */
     if (s->header || s->large_type)
         return NULL; /* the runtime recorded its type: typed from the header */
-    uint64_t obj = s->base + (uint64_t)slot * s->elemsize;
-    if (p != obj)
-        return NULL; /* an interior pointer says little about the whole object */
-    *o = go_heapgraph_oid(s, slot);
-    if (hs_graph_type(t->g, *o))
-        return NULL;
     *data = obj;
     *usable = s->elemsize;
     return s;
@@ -68,8 +62,11 @@ void ti_target_string(ti *t, uint64_t p)
 {
     uint64_t data, usable;
     hs_oid o;
-    if (claim(t, p, &data, &usable, &o))
-        ti_set(t, o, ti_intern(t, "string"));
+    if (!claim(t, p, &data, &usable, &o))
+        return;
+    if (!t->id_string)
+        t->id_string = ti_intern(t, "string");
+    ti_set(t, o, t->id_string);
 }
 
 void ti_target_iface(ti *t, uint64_t type_addr, uint64_t data)

@@ -6,6 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define REGION_SHIFT 26 /* the address index: one table per 64 MiB region */
+#define PAGE_SHIFT 13   /* ... of one entry per 8 KiB page */
+#define REGION_PAGES (1u << (REGION_SHIFT - PAGE_SHIFT))
+#define NO_BLOCK UINT32_MAX
+
+typedef struct region {
+    uint64_t key;    /* addr >> REGION_SHIFT */
+    uint32_t *first; /* per page: the first block that ends above the page's start, or NO_BLOCK */
+} region;
+
 typedef struct u32vec {
     uint32_t *v;
     uint64_t n, cap;
@@ -19,7 +29,10 @@ struct hs_graph {
     uint32_t *type;        /* name id per slot */
     uint8_t *flags;        /* per slot, on demand */
     hs_block *blocks;
+    uint32_t *divmul;      /* per block: slot = (off * divmul) >> 32 when nonzero (exact) */
     size_t nblocks, capblocks;
+    region *regions;       /* the address index, sorted by key */
+    size_t nregions;
     uint32_t *off;         /* nslots + 1 edge offsets */
     uint32_t next_off;     /* first slot whose offset is not written yet */
     u32vec dst, tag;
@@ -59,7 +72,11 @@ void hs_graph_free(hs_graph *g)
     free(g->present);
     free(g->type);
     free(g->flags);
+    for (size_t i = 0; i < g->nregions; i++)
+        free(g->regions[i].first);
+    free(g->regions);
     free(g->blocks);
+    free(g->divmul);
     free(g->off);
     free(g->dst.v);
     free(g->tag.v);
@@ -87,13 +104,141 @@ int hs_graph_add_block(hs_graph *g, const hs_block *b, hs_err *err)
     if (g->nblocks == g->capblocks) {
         size_t cap = g->capblocks ? g->capblocks * 2 : 1024;
         hs_block *v = realloc(g->blocks, cap * sizeof *v);
-        if (!v)
+        uint32_t *d = v ? realloc(g->divmul, cap * sizeof *d) : NULL;
+        if (v)
+            g->blocks = v;
+        if (!d)
             return hs_errf(err, "out of memory for %zu object blocks", cap);
-        g->blocks = v;
+        g->divmul = d;
         g->capblocks = cap;
     }
+    /* (off * ceil(2^32/stride)) >> 32 == off / stride for every off below 2^32/stride (the error
+     * term stays under 1/stride): true for the whole block when count * stride^2 <= 2^32 */
+    uint64_t bytes = b->count * b->stride;
+    g->divmul[g->nblocks] = b->count > 1 && b->stride < (1u << 16) && bytes * b->stride <= (1ull << 32)
+                                ? (uint32_t)(UINT32_MAX / b->stride + 1) : 0;
     g->blocks[g->nblocks++] = *b;
     return 0;
+}
+
+/* The last block whose base is at or below addr, or nblocks when none. */
+static size_t block_at(const hs_graph *g, uint64_t addr)
+{
+    size_t lo = 0, hi = g->nblocks; /* first block with base > addr */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->blocks[mid].base <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? lo - 1 : g->nblocks;
+}
+
+static hs_oid in_block(const hs_graph *g, const hs_block *b, uint64_t addr)
+{
+    if (addr < b->base)
+        return HS_NO_OBJ;
+    uint64_t off = addr - b->base, k;
+    uint32_t mul = g->divmul[b - g->blocks];
+    if (b->count == 1)
+        k = off < b->stride ? 0 : 1;
+    else if (mul && off < b->count * b->stride)
+        k = (off * mul) >> 32;
+    else
+        k = off / b->stride;
+    if (k >= b->count)
+        return HS_NO_OBJ;
+    hs_oid o = b->first + (uint32_t)k;
+    return hs_graph_present(g, o) ? o : HS_NO_OBJ;
+}
+
+static region *region_of(hs_graph *g, uint64_t key, hs_err *err)
+{
+    if (g->nregions && g->regions[g->nregions - 1].key == key)
+        return &g->regions[g->nregions - 1];
+    region *v = realloc(g->regions, (g->nregions + 1) * sizeof *v);
+    uint32_t *first = v ? malloc(REGION_PAGES * sizeof *first) : NULL;
+    if (v)
+        g->regions = v;
+    if (!first) {
+        hs_errf(err, "out of memory for the address index");
+        return NULL;
+    }
+    for (uint32_t i = 0; i < REGION_PAGES; i++)
+        first[i] = NO_BLOCK;
+    g->regions[g->nregions] = (region){key, first};
+    return &g->regions[g->nregions++];
+}
+
+int hs_graph_end_blocks(hs_graph *g, hs_err *err)
+{
+    if (g->nregions || g->nblocks > NO_BLOCK)
+        return 0;
+    for (size_t i = 0; i < g->nblocks; i++) {
+        const hs_block *b = &g->blocks[i];
+        uint64_t end = b->base + b->count * b->stride;
+        for (uint64_t page = b->base >> PAGE_SHIFT; page <= (end - 1) >> PAGE_SHIFT; page++) {
+            region *r = region_of(g, page >> (REGION_SHIFT - PAGE_SHIFT), err);
+            if (!r)
+                return -1;
+            uint32_t *e = &r->first[page & (REGION_PAGES - 1)];
+            if (*e == NO_BLOCK)
+                *e = (uint32_t)i;
+        }
+    }
+    return 0;
+}
+
+size_t hs_graph_block_at(const hs_graph *g, uint64_t addr)
+{
+    if (!g->nregions) {
+        size_t i = block_at(g, addr);
+        if (i < g->nblocks && addr - g->blocks[i].base < g->blocks[i].count * g->blocks[i].stride)
+            return i;
+        return SIZE_MAX;
+    }
+    uint64_t key = addr >> REGION_SHIFT;
+    size_t lo = 0, hi = g->nregions;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->regions[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == g->nregions || g->regions[lo].key != key)
+        return SIZE_MAX;
+    uint32_t i = g->regions[lo].first[(addr >> PAGE_SHIFT) & (REGION_PAGES - 1)];
+    for (; i != NO_BLOCK && i < g->nblocks && g->blocks[i].base <= addr; i++) {
+        const hs_block *b = &g->blocks[i];
+        if (addr - b->base < b->count * b->stride)
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+hs_oid hs_graph_find_start(const hs_graph *g, uint64_t addr, size_t *hint, uint64_t *start)
+{
+    hs_oid o = hs_graph_find_hint(g, addr, hint);
+    if (o != HS_NO_OBJ) {
+        const hs_block *b = &g->blocks[*hint];
+        *start = b->base + (uint64_t)(o - b->first) * b->stride;
+    }
+    return o;
+}
+
+size_t hs_graph_block_at_hint(const hs_graph *g, uint64_t addr, size_t *hint)
+{
+    if (*hint < g->nblocks) {
+        const hs_block *b = &g->blocks[*hint];
+        if (addr >= b->base && addr - b->base < b->count * b->stride)
+            return *hint;
+    }
+    size_t i = hs_graph_block_at(g, addr);
+    if (i != SIZE_MAX)
+        *hint = i;
+    return i;
 }
 
 size_t hs_graph_nblocks(const hs_graph *g) { return g->nblocks; }
@@ -142,34 +287,9 @@ int hs_graph_present(const hs_graph *g, hs_oid o)
 
 const uint8_t *hs_graph_present_bits(const hs_graph *g) { return g->present; }
 
-/* The last block whose base is at or below addr, or nblocks when none. */
-static size_t block_at(const hs_graph *g, uint64_t addr)
-{
-    size_t lo = 0, hi = g->nblocks; /* first block with base > addr */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g->blocks[mid].base <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo ? lo - 1 : g->nblocks;
-}
-
-static hs_oid in_block(const hs_graph *g, const hs_block *b, uint64_t addr)
-{
-    if (addr < b->base)
-        return HS_NO_OBJ;
-    uint64_t k = (addr - b->base) / b->stride;
-    if (k >= b->count)
-        return HS_NO_OBJ;
-    hs_oid o = b->first + (uint32_t)k;
-    return hs_graph_present(g, o) ? o : HS_NO_OBJ;
-}
-
 hs_oid hs_graph_find(const hs_graph *g, uint64_t addr)
 {
-    size_t i = block_at(g, addr);
+    size_t i = hs_graph_block_at(g, addr);
     return i < g->nblocks ? in_block(g, &g->blocks[i], addr) : HS_NO_OBJ;
 }
 
@@ -180,7 +300,7 @@ hs_oid hs_graph_find_hint(const hs_graph *g, uint64_t addr, size_t *hint)
         if (addr >= b->base && addr - b->base < b->count * b->stride)
             return in_block(g, b, addr);
     }
-    size_t i = block_at(g, addr);
+    size_t i = hs_graph_block_at(g, addr);
     if (i >= g->nblocks)
         return HS_NO_OBJ;
     *hint = i;
@@ -206,6 +326,8 @@ void hs_graph_set_type(hs_graph *g, hs_oid o, uint32_t name)
     if (o < g->nslots)
         g->type[o] = name;
 }
+
+uint32_t *hs_graph_types(hs_graph *g) { return g->type; }
 
 uint8_t *hs_graph_flags(hs_graph *g)
 {
@@ -345,5 +467,6 @@ size_t hs_graph_memory(const hs_graph *g)
 {
     size_t n = (size_t)g->nslots / 8 + (size_t)g->nslots * 8 + (g->flags ? g->nslots : 0);
     n += g->capblocks * sizeof(hs_block) + (g->dst.cap + g->tag.cap + g->root_dst.cap + g->root_tag.cap) * 4;
+    n += g->nregions * (sizeof(region) + REGION_PAGES * 4);
     return n + (size_t)g->caproots * (sizeof(hs_root) + 4);
 }

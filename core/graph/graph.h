@@ -64,6 +64,10 @@ hs_strtab *hs_graph_names(const hs_graph *g);
 
 /* Blocks are added in rising base and rising first, never overlapping in either. */
 int hs_graph_add_block(hs_graph *g, const hs_block *b, hs_err *err);
+/* Closes the block list and builds the address index that makes hs_graph_find fast (a table
+ * per 64 MiB of address space holding blocks: 32 KiB each). Without it finding still works,
+ * by binary search. */
+int hs_graph_end_blocks(hs_graph *g, hs_err *err);
 size_t hs_graph_nblocks(const hs_graph *g);
 const hs_block *hs_graph_block(const hs_graph *g, size_t i);
 /* The block holding slot o, or NULL. */
@@ -80,6 +84,12 @@ hs_oid hs_graph_find(const hs_graph *g, uint64_t addr);
 /* The same, trying block *hint first and leaving there the block it found (start with 0):
  * pointers met one after the other tend to land in the same block. */
 hs_oid hs_graph_find_hint(const hs_graph *g, uint64_t addr, size_t *hint);
+/* hs_graph_find_hint that also gives the object's start address. */
+hs_oid hs_graph_find_start(const hs_graph *g, uint64_t addr, size_t *hint, uint64_t *start);
+/* The index of the block whose slots hold addr (present or not), or SIZE_MAX; the _hint form
+ * tries block *hint first and leaves the block found there. */
+size_t hs_graph_block_at(const hs_graph *g, uint64_t addr);
+size_t hs_graph_block_at_hint(const hs_graph *g, uint64_t addr, size_t *hint);
 uint64_t hs_graph_addr(const hs_graph *g, hs_oid o);
 uint64_t hs_graph_size(const hs_graph *g, hs_oid o);
 
@@ -87,6 +97,8 @@ uint64_t hs_graph_size(const hs_graph *g, hs_oid o);
  * memory). */
 uint32_t hs_graph_type(const hs_graph *g, hs_oid o);
 void hs_graph_set_type(hs_graph *g, hs_oid o, uint32_t name);
+/* The type names of all slots, for hot loops (nslots entries). */
+uint32_t *hs_graph_types(hs_graph *g);
 uint8_t *hs_graph_flags(hs_graph *g);
 
 /* ---- edges ---- */

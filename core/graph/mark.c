@@ -12,7 +12,7 @@ struct hs_mark {
     hs_oid *stack;
     size_t n, cap;
     int oom;
-    uint64_t objects, bytes;
+    uint64_t objects;
 };
 
 hs_mark *hs_mark_new(const hs_graph *g)
@@ -44,7 +44,6 @@ int hs_mark_object(hs_mark *m, hs_oid o)
         return 0;
     m->bits[o >> 3] |= (uint8_t)(1u << (o & 7));
     m->objects++;
-    m->bytes += hs_graph_size(m->g, o);
     if (m->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 4096;
         if (cap > hs_graph_nslots(m->g) + 1u)
@@ -104,6 +103,17 @@ void hs_mark_totals(const hs_mark *m, uint64_t *objects, uint64_t *bytes)
 {
     if (objects)
         *objects = m->objects;
-    if (bytes)
-        *bytes = m->bytes;
+    if (!bytes)
+        return;
+    uint64_t sum = 0; /* block by block: objects of one block share their size */
+    for (size_t i = 0; i < hs_graph_nblocks(m->g); i++) {
+        const hs_block *b = hs_graph_block(m->g, i);
+        uint64_t n = 0;
+        for (uint32_t k = 0; k < b->count; k++) {
+            hs_oid o = b->first + k;
+            n += m->bits[o >> 3] >> (o & 7) & 1;
+        }
+        sum += n * b->stride;
+    }
+    *bytes = sum;
 }
