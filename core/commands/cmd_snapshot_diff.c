@@ -29,6 +29,10 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
         snapshot_free(&old);
         return HS_FAIL;
     }
+    snapshot both[2] = {old, new};
+    snapshot_use_live_all(both, 2); /* reachable rows, when both snapshots have them */
+    old = both[0];
+    new = both[1];
     int status = HS_FAIL;
     snap_diff d;
     if (!snapshot_same_program(&old, &new) && !a->v[O_FORCE].present) {
@@ -51,7 +55,9 @@ const hs_command hs_cmd_snapshot_diff = {
     "snapshot-diff OLD NEW [-n N] [--json] [--force]\n"
     "  What grew or appeared between two snapshots (written by `snapshot -o FILE`): heap rows by\n"
     "  type and by allocation site, largest growth in bytes first, goroutine groups that appeared,\n"
-    "  grew or shrank, and the runtime statistics that changed.\n"
+    "  grew or shrank, and the runtime statistics that changed. When both snapshots hold rows of\n"
+    "  reachable objects (heapscope marks the heap when it takes one), those are compared, so\n"
+    "  garbage not yet collected does not look like growth.\n"
     "  -n, --limit N    show at most N rows per table (text default 15; 0 = all)\n"
     "  --json           one JSON object instead of text\n"
     "  --force          compare snapshots of different executables anyway\n",

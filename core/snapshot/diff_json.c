@@ -65,6 +65,7 @@ void diff_render_json(const snap_diff *d, long limit, strbuf *out)
     cJSON_AddItemToObject(o, "old", side(d->a));
     cJSON_AddItemToObject(o, "new", side(d->b));
     cJSON_AddNumberToObject(o, "elapsed_seconds", d->elapsed);
+    cJSON_AddStringToObject(o, "objects", d->live ? "live" : "all");
     cJSON *t = cJSON_AddObjectToObject(o, "totals");
     cJSON_AddNumberToObject(t, "inuse_objects_delta", (double)d->dheap_objects);
     cJSON_AddNumberToObject(t, "inuse_bytes_delta", (double)d->dheap_bytes);

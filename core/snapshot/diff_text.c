@@ -88,8 +88,11 @@ void diff_render_text(const snap_diff *d, long limit, strbuf *out)
     signed_bytes(d->dheap_bytes, db, sizeof db);
     sb_printf(out, "%s (%s) -> %s (%s), %.1f s apart\n", d->a->path, d->a->description, d->b->path,
               d->b->description, d->elapsed);
-    sb_printf(out, "heap %s (%+lld objects), goroutines %+lld\n", db, (long long)d->dheap_objects,
-              (long long)d->dgoroutines);
+    sb_printf(out, "%s %s (%+lld objects), goroutines %+lld\n", d->live ? "reachable heap" : "heap", db,
+              (long long)d->dheap_objects, (long long)d->dgoroutines);
+    if (d->live)
+        sb_puts(out, "(reachable objects only, as marked from every root: garbage not yet collected "
+                "is left out)\n");
     stats_text(d, out);
     rows_text("by type", &d->types, limit, out);
     rows_text("by allocation site", &d->sites, limit, out);

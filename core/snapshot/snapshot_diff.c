@@ -156,6 +156,7 @@ int snapshot_diff(const snapshot *a, const snapshot *b, snap_diff *d, hs_err *er
     d->a = a;
     d->b = b;
     d->elapsed = snapshot_elapsed(a, b);
+    d->live = a->live && b->live;
     d->dheap_objects = (int64_t)(b->heap_objects - a->heap_objects);
     d->dheap_bytes = (int64_t)(b->heap_bytes - a->heap_bytes);
     d->dgoroutines = (int64_t)(b->goroutines - a->goroutines);

@@ -35,6 +35,7 @@ typedef struct diff_stat {
 typedef struct snap_diff {
     const snapshot *a, *b;
     double elapsed; /* seconds from a to b */
+    int live;       /* rows and totals count reachable objects (both snapshots were marked) */
     int64_t dheap_objects, dheap_bytes, dgoroutines;
     diff_rows types, sites, sizes;
     diff_group *groups;

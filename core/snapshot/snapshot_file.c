@@ -172,9 +172,9 @@ static int load_target(snapshot *s, hs_err *err)
         return hs_errf(err, "not a heapscope snapshot (no \"format\": \"%s\")", HS_SNAPSHOT_FORMAT);
     if (get_num(s->root, "format_version", &ver, "snapshot", err) < 0)
         return -1;
-    if (ver != HS_SNAPSHOT_VERSION)
-        return hs_errf(err, "snapshot format version %g; this heapscope reads version %d (take the "
-                       "snapshot again with this heapscope)", ver, HS_SNAPSHOT_VERSION);
+    if (ver != 1 && ver != HS_SNAPSHOT_VERSION)
+        return hs_errf(err, "snapshot format version %g; this heapscope reads versions 1 to %d (take "
+                       "the snapshot again with this heapscope)", ver, HS_SNAPSHOT_VERSION);
     if (!cJSON_IsObject(t))
         return hs_errf(err, "target is missing or not an object");
     if (get_str(t, "description", &s->description, "target", err) < 0 ||
@@ -204,8 +204,17 @@ static int load_all(snapshot *s, hs_err *err)
         get_u64(g, "total", &s->goroutines, "goroutines", err) < 0)
         return -1;
     if (load_rows(s, heap, "by_type", &s->types, err) < 0 || load_rows(s, heap, "by_site", &s->sites, err) < 0 ||
-        load_rows(s, heap, "by_size", &s->sizes, err) < 0)
+        load_rows(s, heap, "by_size", &s->sizes, err) < 0 ||
+        load_rows(s, heap, "live_by_type", &s->live_types, err) < 0 ||
+        load_rows(s, heap, "live_by_size", &s->live_sizes, err) < 0)
         return -1;
+    const cJSON *lt = member(heap, "live_totals");
+    if (s->live_types.present && cJSON_IsObject(lt)) {
+        if (get_u64(lt, "inuse_objects", &s->live_objects, "heap.live_totals", err) < 0 ||
+            get_u64(lt, "inuse_bytes", &s->live_bytes, "heap.live_totals", err) < 0)
+            return -1;
+        s->has_live = 1;
+    }
     return load_groups(s, g, err) < 0 || load_stats(s, member(s->root, "memstats"), err) < 0 ? -1 : 0;
 }
 
@@ -247,11 +256,46 @@ int snapshot_load(const char *path, snapshot *s, hs_err *err)
     return r;
 }
 
+#define SWAP(T, x, y) do { T tmp_ = (x); (x) = (y); (y) = tmp_; } while (0)
+
+static void swap_rows(snapshot *s)
+{
+    SWAP(snap_rows, s->types, s->live_types);
+    SWAP(snap_rows, s->sizes, s->live_sizes);
+    SWAP(uint64_t, s->heap_objects, s->live_objects);
+    SWAP(uint64_t, s->heap_bytes, s->live_bytes);
+    s->live = !s->live;
+}
+
+void snapshot_use_live(snapshot *s)
+{
+    if (s->has_live && !s->live)
+        swap_rows(s);
+}
+
+void snapshot_use_all(snapshot *s)
+{
+    if (s->live)
+        swap_rows(s);
+}
+
+int snapshot_use_live_all(snapshot *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!s[i].has_live)
+            return 0;
+    for (size_t i = 0; i < n; i++)
+        snapshot_use_live(&s[i]);
+    return n > 0;
+}
+
 void snapshot_free(snapshot *s)
 {
     free(s->types.v);
     free(s->sites.v);
     free(s->sizes.v);
+    free(s->live_types.v);
+    free(s->live_sizes.v);
     free(s->groups);
     free(s->stats);
     for (size_t i = 0; i < s->nkeys; i++)

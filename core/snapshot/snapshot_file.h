@@ -12,7 +12,9 @@
 #include "../util/err.h"
 
 #define HS_SNAPSHOT_FORMAT "heapscope-snapshot"
-#define HS_SNAPSHOT_VERSION 1
+/* 2: adds heap.live_by_type, live_by_size, live_totals and reachability (rows of reachable
+ * objects); version 1 files still load (without live rows). */
+#define HS_SNAPSHOT_VERSION 2
 
 typedef struct snap_row {
     const char *key;  /* what rows are matched by: the name, or the stack for sites */
@@ -49,6 +51,11 @@ typedef struct snapshot {
     double runtime_clock; /* the process's monotonic clock in seconds, 0 when unknown */
     uint64_t heap_objects, heap_bytes, goroutines;
     snap_rows types, sites, sizes;
+    /* rows and totals of reachable objects (version 2); after snapshot_use_live they trade
+     * places with types, sizes, heap_objects and heap_bytes */
+    snap_rows live_types, live_sizes;
+    uint64_t live_objects, live_bytes;
+    int has_live, live;
     snap_group *groups;
     size_t ngroups;
     snap_stat *stats;
@@ -61,5 +68,12 @@ int snapshot_load(const char *path, snapshot *s, hs_err *err);
 /* Parses a snapshot from memory (for tests and fuzzing); path names it in messages. */
 int snapshot_parse(const char *text, size_t len, const char *path, snapshot *s, hs_err *err);
 void snapshot_free(snapshot *s);
+/* Makes the rows and totals of reachable objects the ones comparisons see (when the snapshot has
+ * them): garbage not yet collected then no longer looks like growth. */
+void snapshot_use_live(snapshot *s);
+/* The reverse: all allocated objects again. */
+void snapshot_use_all(snapshot *s);
+/* Calls snapshot_use_live on each of n snapshots when all of them have live rows; 1 if it did. */
+int snapshot_use_live_all(snapshot *s, size_t n);
 
 #endif

@@ -29,12 +29,18 @@ int watch_series_add(watch_series *w, const char *path, double pause, hs_err *er
         free(copy);
         return -1;
     }
+    snapshot_use_live(&w->snaps[w->n]); /* reachable rows when it has them */
     w->pauses[w->n++] = pause;
     return 0;
 }
 
 int watch_series_trend(watch_series *w, hs_err *err)
 {
+    int all_live = 1;
+    for (size_t i = 0; i < w->n; i++)
+        all_live &= w->snaps[i].live;
+    for (size_t i = 0; !all_live && i < w->n; i++)
+        snapshot_use_all(&w->snaps[i]); /* compare like with like */
     if (snapshot_trend(w->snaps, w->n, &w->trend, err) < 0)
         return -1;
     w->have_trend = 1;
@@ -59,8 +65,9 @@ void watch_render_step(const watch_series *w, strbuf *out)
     const snapshot *s = &w->snaps[w->n - 1];
     char b[48], d[48];
     hs_format_bytes(s->heap_bytes, b, sizeof b);
-    sb_printf(out, "%s: heap %s in %llu objects, %llu goroutines", s->path, b,
-              (unsigned long long)s->heap_objects, (unsigned long long)s->goroutines);
+    sb_printf(out, "%s: %s %s in %llu objects, %llu goroutines", s->path,
+              s->live ? "reachable heap" : "heap", b, (unsigned long long)s->heap_objects,
+              (unsigned long long)s->goroutines);
     if (w->n > 1) {
         const snapshot *p = &w->snaps[w->n - 2];
         int64_t db = (int64_t)(s->heap_bytes - p->heap_bytes);

@@ -111,6 +111,61 @@ class Reachability(unittest.TestCase):
                     self.check(["--core", os.path.join(tmp, "core.%d" % fx.pid)], info, ms,
                                ver + " gcore", exact=False)
 
+    def test_snapshot_live_rows(self):
+        cores = hstest.stored_cores("reach")
+        if not cores:
+            self.skipTest("no stored reach cores")
+        ver, d = cores[-1]
+        with open(os.path.join(d, "dump.txt")) as f:
+            info, ms = program_output(f.read())
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "s.json")
+            hstest.run(["snapshot", "-o", path, "--core", os.path.join(d, "core"), "--exe",
+                        os.path.join(d, "exe")], check_status=0)
+            with open(path) as f:
+                snap = json.load(f)
+            self.assertEqual(snap["format_version"], 2)
+            heap = snap["heap"]
+            self.assertEqual(heap["live_totals"]["inuse_objects"], ms["HeapObjects"] - info["dropped_objects"])
+            self.assertEqual(heap["reachability"]["unreachable_objects"], info["dropped_objects"])
+            rows = {r["name"]: r["inuse_objects"] for r in heap["live_by_type"]}
+            for name, count in info["live_types"].items():
+                self.assertEqual(rows.get(name), count, "snapshot live_by_type: %s" % name)
+            self.assertEqual(sum(r["inuse_objects"] for r in heap["live_by_size"]),
+                             heap["live_totals"]["inuse_objects"])
+            self.check_diff_prefers_live(tmp, snap)
+
+    def check_diff_prefers_live(self, tmp, snap):
+        # a second state of the same program: 500 more objects of a type, all of them garbage (a
+        # growing slice's dead copies): the rows of all objects grow, the reachable ones do not
+        grown = json.loads(json.dumps(snap))
+        heap = grown["heap"]
+        heap["by_type"].append({"name": "main.DeadCopy", "inuse_objects": 500, "inuse_bytes": 32000})
+        heap["totals"]["inuse_objects"] += 500
+        heap["totals"]["inuse_bytes"] += 32000
+        heap["reachability"]["unreachable_objects"] += 500
+        paths = [os.path.join(tmp, n) for n in ("a.json", "b.json")]
+        for p, obj in zip(paths, (snap, grown)):
+            with open(p, "w") as f:
+                json.dump(obj, f)
+        got = hstest.run_json(["snapshot-diff"] + paths)
+        self.assertEqual(got["objects"], "live")
+        self.assertEqual(got["totals"]["inuse_objects_delta"], 0)
+        self.assertNotIn("main.DeadCopy", [r["name"] for r in got["heap"]])
+        _, out, _ = hstest.run(["snapshot-diff"] + paths, check_status=0)
+        self.assertIn("reachable heap", out)
+        # an old snapshot (format 1, no live rows) on one side: all objects are compared
+        old = json.loads(json.dumps(snap))
+        old["format_version"] = 1
+        for k in ("live_by_type", "live_by_size", "live_totals", "reachability"):
+            del old["heap"][k]
+        with open(paths[0], "w") as f:
+            json.dump(old, f)
+        got = hstest.run_json(["snapshot-diff"] + paths)
+        self.assertEqual(got["objects"], "all")
+        self.assertEqual(got["totals"]["inuse_objects_delta"], 500)
+        self.assertIn("main.DeadCopy", [r["name"] for r in got["heap"]])
+
     def test_options(self):
         cores = hstest.stored_cores("reach")
         if not cores:
