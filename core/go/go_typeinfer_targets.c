@@ -31,9 +31,13 @@ static const go_span *claim(ti *t, uint64_t p, uint64_t *data, uint64_t *usable,
 {
     uint64_t obj;
     *o = p ? hs_graph_find_start(t->g, p, &t->hint, &obj) : HS_NO_OBJ;
-    if (*o == HS_NO_OBJ || obj != p || t->types[*o])
-        return NULL; /* not an allocated heap object, an interior pointer, or typed already */
+    if (*o == HS_NO_OBJ || t->types[*o])
+        return NULL; /* not an allocated heap object, or typed already */
     const go_span *s = go_heap_span(t->h, t->hint); /* the graph has one block per span */
+    if (obj != p && !(s->noscan && s->elemsize == 16))
+        return NULL; /* an interior pointer says little about the whole object; but the tiny
+                        allocator packs small noscan values into 16-byte blocks: the block is
+                        named after the first typed value found in it */
     if (s->header || s->large_type)
         return NULL; /* the runtime recorded its type: typed from the header */
     *data = obj;
