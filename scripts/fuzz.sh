@@ -53,7 +53,7 @@ extra_flags() { # per-target libFuzzer flags
     # libdwarf keeps some allocations of every query until the file is closed, so each input
     # looks unbalanced and libFuzzer would run a full leak scan after it (4x slower); leaks
     # are still reported when the process exits
-    heap) echo "-detect_leaks=0" ;;
+    heap|mark) echo "-detect_leaks=0" ;;
   esac
 }
 

@@ -74,21 +74,15 @@ const char *heap_analysis_warnings(heap_analysis *a, strbuf *buf)
     return sb_str(buf);
 }
 
-#include <time.h>
 static int ensure_types(heap_analysis *a, hs_err *err)
 {
     if (a->typed)
         return 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     go_types *ts;
     if (go_types_open(&ts, a->rt, err) < 0)
         return -1;
     int r = go_typeinfer_run(a->rt, a->h, ts, &a->hg, &a->tst, err);
     go_types_close(ts);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (getenv("HS_DEBUG_TIME"))
-        fprintf(stderr, "types        %.3f\n", (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     a->typed = r == 0;
     return r;
 }

@@ -247,28 +247,8 @@ static int build_edges(hg_build *b, hs_err *err)
 
 static int poll(void *t) { return hs_interrupted(t); }
 
-#include <stdlib.h>
-static void debug_roots(hg_build *b)
-{
-    if (!getenv("HS_DEBUG_ROOTS"))
-        return;
-    for (uint32_t r = 0; r < hs_graph_nroots(b->g); r++) {
-        const hs_root *x = hs_graph_root(b->g, r);
-        uint32_t n;
-        const hs_oid *e = hs_graph_root_edges(b->g, r, &n);
-        fprintf(stderr, "root %u kind %d group %u %s addr 0x%llx aux 0x%llx edges %u:", r, x->kind, x->group,
-                hs_strtab_str(hs_graph_names(b->g), x->name), (unsigned long long)x->addr,
-                (unsigned long long)x->aux, n);
-        for (uint32_t i = 0; i < n && i < 8; i++)
-            fprintf(stderr, " 0x%llx(%llu)", (unsigned long long)hs_graph_addr(b->g, e[i]),
-                    (unsigned long long)hs_graph_size(b->g, e[i]));
-        fprintf(stderr, "\n");
-    }
-}
-
 static int mark(hg_build *b, hs_err *err)
 {
-    debug_roots(b);
     go_heapgraph *hg = b->out;
     hg->live = hs_mark_new(b->g);
     if (!hg->live)
@@ -277,38 +257,12 @@ static int mark(hg_build *b, hs_err *err)
     if (hs_mark_run(hg->live, 0, poll, b->rt->t, err) < 0)
         return -1;
     hs_mark_totals(hg->live, &hg->live_objects, &hg->live_bytes);
-    if (getenv("HS_DEBUG_ROOTS")) {
-        const char *who = getenv("HS_DEBUG_WHO");
-        uint64_t target = who ? strtoull(who, NULL, 16) : 0;
-        for (hs_oid o = 0; o < hs_graph_nslots(b->g); o++) {
-            if (hs_graph_present(b->g, o) && !hs_mark_is(hg->live, o))
-                fprintf(stderr, "unreachable 0x%llx size %llu\n", (unsigned long long)hs_graph_addr(b->g, o),
-                        (unsigned long long)hs_graph_size(b->g, o));
-            uint32_t n;
-            const hs_oid *e = hs_graph_edges(b->g, o, &n);
-            for (uint32_t i = 0; target && i < n; i++)
-                if (hs_graph_addr(b->g, e[i]) == target)
-                    fprintf(stderr, "  referrer 0x%llx size %llu live %d\n", (unsigned long long)hs_graph_addr(b->g, o),
-                            (unsigned long long)hs_graph_size(b->g, o), hs_mark_is(hg->live, o));
-        }
-        for (uint32_t r = 0; target && r < hs_graph_nroots(b->g); r++) {
-            uint32_t n;
-            const hs_oid *e = hs_graph_root_edges(b->g, r, &n);
-            for (uint32_t i = 0; i < n; i++)
-                if (hs_graph_addr(b->g, e[i]) == target)
-                    fprintf(stderr, "  root %u %s\n", r, hs_strtab_str(hs_graph_names(b->g), hs_graph_root(b->g, r)->name));
-        }
-    }
     go_heap_totals(b->h, &hg->objects, &hg->bytes);
     return 0;
 }
 
-#include <time.h>
-static double now_s(void) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); return ts.tv_sec + ts.tv_nsec / 1e9; }
-#define T(label) do { if (getenv("HS_DEBUG_TIME")) fprintf(stderr, "%-12s %.3f\n", label, now_s() - t0); } while (0)
 static int build(hg_build *b, int keep_tags, hs_err *err)
 {
-    double t0 = now_s();
     uint64_t nbits = go_heap_nbits(b->h);
     if (nbits > HS_GRAPH_MAX_SLOTS)
         return hs_errf(err, "the heap has %llu object slots; heapscope's object graph holds at most "
@@ -318,18 +272,10 @@ static int build(hg_build *b, int keep_tags, hs_err *err)
         return hs_errf(err, "out of memory for the object graph of %llu slots", (unsigned long long)nbits);
     if (go_ptrmap_open(&b->pm, b->rt, err) < 0)
         return -1;
-    if (add_blocks(b, err) < 0)
+    if (add_blocks(b, err) < 0 || build_edges(b, err) < 0 || hg_roots_data(b, err) < 0 ||
+        hg_roots_stacks(b, err) < 0 || hg_roots_specials(b, err) < 0)
         return -1;
-    T("blocks");
-    if (build_edges(b, err) < 0)
-        return -1;
-    T("edges");
-    if (hg_roots_data(b, err) < 0 || hg_roots_stacks(b, err) < 0 || hg_roots_specials(b, err) < 0)
-        return -1;
-    T("roots");
-    int r = mark(b, err);
-    T("mark");
-    return r;
+    return mark(b, err);
 }
 
 int go_heapgraph_build(go_rt *rt, go_heap *h, int keep_tags, go_heapgraph *out, hs_err *err)

@@ -34,11 +34,6 @@ static void layouts(ti *t)
 
 void ti_apply(ti *t, const go_scan_entry *e, const uint8_t *w, uint64_t addr)
 {
-    static uint64_t dbg = 1;
-    if (dbg == 1)
-        dbg = getenv("HS_DEBUG_WHO") ? strtoull(getenv("HS_DEBUG_WHO"), NULL, 16) : 0;
-    if (dbg && (go_le64(w) == dbg || go_le64(w + 8) == dbg))
-        fprintf(stderr, "ti: word at 0x%llx kind %d -> 0x%llx\n", (unsigned long long)addr, e->kind, (unsigned long long)dbg);
     switch (e->kind) {
     case GO_SCAN_PTR: ti_target(t, go_le64(w), e->type); break;
     case GO_SCAN_SLICE: ti_target(t, go_le64(w), e->type); break;
@@ -125,8 +120,6 @@ static int from_headers(ti *t, uint8_t *buf, hs_err *err)
             if (!type || type->size == 0)
                 continue;
             uint64_t hdr = s->header ? 8 : 0, n = (s->elemsize - hdr) / type->size;
-            if (getenv("HS_DEBUG_HDR"))
-                fprintf(stderr, "hdr obj 0x%llx size %llu type %s n %llu\n", (unsigned long long)obj, (unsigned long long)s->elemsize, type->name, (unsigned long long)n);
             ti_set(t, go_heapgraph_oid(s, k), ti_name(t, type, n >= 2));
             t->st.from_headers++;
             if (type->ptrdata)
