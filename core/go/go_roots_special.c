@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../image/go_window.h"
+#include "../util/addrset.h"
 #include "go_heap_globals.h"
 #include "go_heapgraph_priv.h"
 
@@ -102,7 +103,11 @@ static int span_specials(hg_build *b, const sp_layout *l, const go_span *s, hs_e
 {
     uint64_t sp = s->specials;
     uint8_t buf[24];
-    for (int n = 0; sp && n < MAX_SPECIALS_PER_SPAN; n++) {
+    /* a few specials per object at most (finalizer, profile, weak handle, cleanups): more means
+     * a list that loops */
+    uint64_t max = (uint64_t)s->nelems * 16 + 16 < MAX_SPECIALS_PER_SPAN ? (uint64_t)s->nelems * 16 + 16
+                                                                          : MAX_SPECIALS_PER_SPAN;
+    for (uint64_t n = 0; sp && n < max; n++) {
         if (hs_read(b->rt->t, sp, buf, sizeof buf, NULL) < 0) {
             hg_warn(b, "span 0x%llx: special at 0x%llx unreadable; its other specials are not "
                     "roots", (unsigned long long)s->base, (unsigned long long)sp);
@@ -136,7 +141,8 @@ static int queued_finalizers(hg_build *b, hs_err *err)
     static const int ptr_words[] = {0, 1, 3, 4}; /* fn, arg, fint, ot (finptrmask) */
     if (!allfin || hs_read_u64(rt->t, allfin, &fb, NULL) < 0)
         return 0;
-    for (int n = 0; fb && n < MAX_BLOCKS; n++) {
+    hs_addrset seen = {0};
+    for (int n = 0; fb && n < MAX_BLOCKS && hs_addrset_add(&seen, fb) == 1; n++) {
         uint32_t count = 0;
         uint64_t next = 0;
         if (hs_read_u32(rt->t, fb + (uint64_t)cnt, &count, NULL) < 0 ||
@@ -147,15 +153,20 @@ static int queued_finalizers(hg_build *b, hs_err *err)
             for (size_t k = 0; k < sizeof ptr_words / sizeof ptr_words[0]; k++) {
                 uint64_t v = 0;
                 if (hs_read_u64(rt->t, f + 8 * (uint64_t)ptr_words[k], &v, NULL) == 0 &&
-                    hg_pend_word(b, v, i * (uint64_t)size + 8 * (uint64_t)ptr_words[k], err) < 0)
+                    hg_pend_word(b, v, i * (uint64_t)size + 8 * (uint64_t)ptr_words[k], err) < 0) {
+                    hs_addrset_free(&seen);
                     return -1;
+                }
             }
             b->out->st.queued++;
         }
-        if (flush(b, HS_ROOT_FINALIZER, "(queued finalizers)", fb, 0, err) < 0)
+        if (flush(b, HS_ROOT_FINALIZER, "(queued finalizers)", fb, 0, err) < 0) {
+            hs_addrset_free(&seen);
             return -1;
+        }
         fb = next;
     }
+    hs_addrset_free(&seen);
     return 0;
 }
 
@@ -173,25 +184,28 @@ static int queued_cleanups(hg_build *b, hs_err *err)
     uint64_t per = rt->ver.minor >= 26 ? 24 : 8, words = per / 8;
     if (!q || all < 0 || hs_read_u64(rt->t, q + (uint64_t)all, &cb, NULL) < 0)
         return 0;
-    for (int k = 0; cb && k < MAX_BLOCKS; k++) {
+    hs_addrset seen = {0};
+    int r = 0;
+    for (int k = 0; cb && k < MAX_BLOCKS && r == 0 && hs_addrset_add(&seen, cb) == 1; k++) {
         uint32_t n = 0;
         uint64_t next = 0;
         if (hs_read_u32(rt->t, cb + (uint64_t)n_off, &n, NULL) < 0 ||
             hs_read_u64(rt->t, cb + (uint64_t)alllink, &next, NULL) < 0)
             break;
-        uint64_t cap = (512 - (uint64_t)arr) / per;
-        for (uint64_t i = 0; i < n && i < cap; i++)
-            for (uint64_t w = 0; w < words; w++) {
+        uint64_t cap = (uint64_t)arr < 512 ? (512 - (uint64_t)arr) / per : 0; /* 512-byte blocks */
+        for (uint64_t i = 0; i < n && i < cap && r == 0; i++)
+            for (uint64_t w = 0; w < words && r == 0; w++) {
                 uint64_t v = 0, at = cb + (uint64_t)arr + i * per + 8 * w;
                 if (hs_read_u64(rt->t, at, &v, NULL) == 0 && hg_pend_word(b, v, at - cb, err) < 0)
-                    return -1;
+                    r = -1;
             }
         b->out->st.queued += n;
-        if (flush(b, HS_ROOT_FINALIZER, "(queued cleanups)", cb, 0, err) < 0)
-            return -1;
+        if (r == 0 && flush(b, HS_ROOT_FINALIZER, "(queued cleanups)", cb, 0, err) < 0)
+            r = -1;
         cb = next;
     }
-    return 0;
+    hs_addrset_free(&seen);
+    return r;
 }
 
 /* The tiny-allocation block each P's mcache is filling (gcMarkTinyAllocs). */
