@@ -19,18 +19,8 @@ static rt_world *worlds[2];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint64_t rd(rt_world *w, uint64_t addr)
-{
-    uint64_t v = 0;
-    hs_read_u64(w->core, addr, &v, NULL);
-    return v;
-}
-
-static uint64_t sym(rt_world *w, const char *name)
-{
-    hs_symbol s;
-    return hs_image_symbol(w->exe, name, &s) == 0 ? s.value + w->rt->bias : 0;
-}
+#define rd w_read
+#define sym w_sym
 
 /* Anchors on what the mark reads, at the offsets the model itself resolves (from DWARF). */
 static void mark_anchors(rt_world *w)

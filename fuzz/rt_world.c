@@ -29,12 +29,20 @@ void w_anchor(rt_world *w, const char *what, uint64_t addr)
         k->addr[k->n++] = addr;
 }
 
-static uint64_t rd(rt_world *w, uint64_t addr)
+uint64_t w_read(rt_world *w, uint64_t addr)
 {
     uint64_t v = 0;
     hs_read_u64(w->core, addr, &v, NULL);
     return v;
 }
+
+uint64_t w_sym(rt_world *w, const char *name)
+{
+    hs_symbol s;
+    return hs_image_symbol(w->exe, name, &s) == 0 ? s.value + w->rt->bias : 0;
+}
+
+#define rd w_read
 
 static void goroutine_anchors(rt_world *w)
 {

@@ -36,6 +36,10 @@ void w_anchor(rt_world *w, const char *what, uint64_t addr);
 /* Starts a new kind of anchors; returns its index. */
 size_t w_kind(rt_world *w, const char *what);
 
+/* A word of the (unpatched) core, 0 when unreadable; a symbol's run-time address, 0 when absent. */
+uint64_t w_read(rt_world *w, uint64_t addr);
+uint64_t w_sym(rt_world *w, const char *name);
+
 /* Applies an input as patch records until it runs out (see fuzz_goroutines.c for the format). */
 void w_apply(rt_world *w, fz_cursor *c);
 

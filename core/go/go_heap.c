@@ -8,15 +8,12 @@
 
 void heap_warn(go_heap *h, const char *fmt, ...)
 {
-    if (h->nproblems++ >= GO_HEAP_MAX_LISTED)
-        return;
     char line[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    sb_puts(&h->warnings, line);
-    sb_putc(&h->warnings, '\n');
+    sb_capped_line(&h->warnings, &h->nproblems, GO_HEAP_MAX_LISTED, "%s", line);
 }
 
 void heap_warn_finish(go_heap *h)

@@ -15,15 +15,12 @@
 
 void hg_warn(hg_build *b, const char *fmt, ...)
 {
-    if (b->nwarn++ >= HG_MAX_LISTED)
-        return;
     char line[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    sb_puts(&b->out->warnings, line);
-    sb_putc(&b->out->warnings, '\n');
+    sb_capped_line(&b->out->warnings, &b->nwarn, HG_MAX_LISTED, "%s", line);
 }
 
 static uint8_t *grow(uint8_t **p, size_t *cap, size_t n)

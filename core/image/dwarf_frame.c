@@ -15,6 +15,7 @@
 enum { WALK_FRAME, WALK_CLOSURE, WALK_PARAMS };
 
 typedef struct walk {
+    const hs_dwarf *d;
     Dwarf_Debug dbg;
     uint64_t pc;
     int mode;     /* WALK_FRAME, WALK_CLOSURE, WALK_PARAMS */
@@ -31,50 +32,13 @@ static void drop_err(Dwarf_Debug dbg, Dwarf_Error *e)
     *e = NULL;
 }
 
-static int ref_attr(Dwarf_Debug dbg, Dwarf_Die die, Dwarf_Half at, Dwarf_Off *off)
-{
-    Dwarf_Error e = NULL;
-    Dwarf_Attribute a = NULL;
-    int ok = -1;
-    if (dwarf_attr(die, at, &a, &e) == DW_DLV_OK) {
-        ok = dwarf_global_formref(a, off, &e) == DW_DLV_OK ? 0 : -1;
-        dwarf_dealloc_attribute(a);
-    }
-    drop_err(dbg, &e);
-    return ok;
-}
-
-static int int_attr(Dwarf_Debug dbg, Dwarf_Die die, Dwarf_Half at, int64_t *v)
-{
-    Dwarf_Error e = NULL;
-    Dwarf_Attribute a = NULL;
-    int ok = -1;
-    if (dwarf_attr(die, at, &a, &e) == DW_DLV_OK) {
-        Dwarf_Signed s;
-        Dwarf_Unsigned u;
-        if (dwarf_formsdata(a, &s, &e) == DW_DLV_OK) {
-            *v = s;
-            ok = 0;
-        } else {
-            drop_err(dbg, &e);
-            if (dwarf_formudata(a, &u, &e) == DW_DLV_OK) {
-                *v = (int64_t)u;
-                ok = 0;
-            }
-        }
-        dwarf_dealloc_attribute(a);
-    }
-    drop_err(dbg, &e);
-    return ok;
-}
-
 /* Name and type of a variable entry, from its abstract origin when it has one (inlined calls). */
-static int name_type(Dwarf_Debug dbg, Dwarf_Die die, hs_dwarf_var *v)
+static int name_type(const hs_dwarf *d, Dwarf_Debug dbg, Dwarf_Die die, hs_dwarf_var *v)
 {
-    Dwarf_Off origin, type;
+    uint64_t origin, type;
     Dwarf_Die src = die, od = NULL;
     Dwarf_Error e = NULL;
-    if (ref_attr(dbg, die, DW_AT_abstract_origin, &origin) == 0 &&
+    if (hs_dwarf_attr_ref(d, die, DW_AT_abstract_origin, &origin) == 0 &&
         dwarf_offdie_b(dbg, origin, 1, &od, &e) == DW_DLV_OK)
         src = od;
     drop_err(dbg, &e);
@@ -82,7 +46,7 @@ static int name_type(Dwarf_Debug dbg, Dwarf_Die die, hs_dwarf_var *v)
     if (dwarf_diename(src, &name, &e) != DW_DLV_OK)
         name = NULL;
     drop_err(dbg, &e);
-    int ok = ref_attr(dbg, src, DW_AT_type, &type) == 0;
+    int ok = hs_dwarf_attr_ref(d, src, DW_AT_type, &type) == 0;
     v->name = name ? name : "?";
     v->type = ok ? type : 0;
     if (od)
@@ -172,13 +136,13 @@ static void one_var(walk *w, Dwarf_Die die, Dwarf_Half tag)
     hs_dwarf_var v;
     memset(&v, 0, sizeof v);
     v.closure_off = -1;
-    if ((w->mode == WALK_PARAMS && tag != DW_TAG_formal_parameter) || name_type(w->dbg, die, &v) < 0)
+    if ((w->mode == WALK_PARAMS && tag != DW_TAG_formal_parameter) || name_type(w->d, w->dbg, die, &v) < 0)
         return;
     if (w->mode == WALK_PARAMS) {
         /* its type is all a caller wants */
     } else if (w->mode == WALK_CLOSURE) {
         int64_t off;
-        if (int_attr(w->dbg, die, DW_AT_GO_CLOSURE_OFFSET, &off) < 0 || off < 0)
+        if (hs_dwarf_attr_int(w->d, die, DW_AT_GO_CLOSURE_OFFSET, &off) < 0 || off < 0)
             return;
         v.closure_off = off;
     } else if (location_at(w, die, &v) < 0) {
@@ -223,6 +187,7 @@ static long walk_function(hs_dwarf *d, const char *func, walk *w)
     Dwarf_Error e = NULL;
     if (!d || hs_dwarf_subprogram(d, func, &off) < 0)
         return -1;
+    w->d = d;
     w->dbg = hs_dwarf_debug(d);
     if (dwarf_offdie_b(w->dbg, off, 1, &die, &e) != DW_DLV_OK) {
         drop_err(w->dbg, &e);
@@ -235,18 +200,18 @@ static long walk_function(hs_dwarf *d, const char *func, walk *w)
 
 long hs_dwarf_frame_vars(hs_dwarf *d, const char *func, uint64_t pc, hs_dwarf_var_fn fn, void *ctx)
 {
-    walk w = {NULL, pc, WALK_FRAME, fn, ctx, 0, 0};
+    walk w = {NULL, NULL, pc, WALK_FRAME, fn, ctx, 0, 0};
     return walk_function(d, func, &w);
 }
 
 long hs_dwarf_closure_vars(hs_dwarf *d, const char *func, hs_dwarf_var_fn fn, void *ctx)
 {
-    walk w = {NULL, 0, WALK_CLOSURE, fn, ctx, 0, 0};
+    walk w = {NULL, NULL, 0, WALK_CLOSURE, fn, ctx, 0, 0};
     return walk_function(d, func, &w);
 }
 
 long hs_dwarf_params(hs_dwarf *d, const char *func, hs_dwarf_var_fn fn, void *ctx)
 {
-    walk w = {NULL, 0, WALK_PARAMS, fn, ctx, 0, 0};
+    walk w = {NULL, NULL, 0, WALK_PARAMS, fn, ctx, 0, 0};
     return walk_function(d, func, &w);
 }

@@ -630,6 +630,20 @@ long hs_dwarf_members(hs_dwarf *d, uint64_t off, hs_dwarf_member *out, size_t ma
 
 Dwarf_Debug hs_dwarf_debug(const hs_dwarf *d) { return d->dbg; }
 
+int hs_dwarf_attr_int(const hs_dwarf *d, Dwarf_Die die, Dwarf_Half at, int64_t *v)
+{
+    return attr_int(d, die, at, v);
+}
+
+int hs_dwarf_attr_ref(const hs_dwarf *d, Dwarf_Die die, Dwarf_Half at, uint64_t *off)
+{
+    Dwarf_Off o;
+    if (attr_ref(d, die, at, &o) < 0)
+        return -1;
+    *off = o;
+    return 0;
+}
+
 int hs_dwarf_subprogram(const hs_dwarf *d, const char *name, uint64_t *off)
 {
     static const Dwarf_Half tags[] = {DW_TAG_subprogram, 0};

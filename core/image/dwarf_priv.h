@@ -9,6 +9,9 @@
 #include "dwarf_index.h"
 
 Dwarf_Debug hs_dwarf_debug(const hs_dwarf *d);
+/* An attribute of die as a signed or unsigned constant / as a reference to another entry. */
+int hs_dwarf_attr_int(const hs_dwarf *d, Dwarf_Die die, Dwarf_Half at, int64_t *v);
+int hs_dwarf_attr_ref(const hs_dwarf *d, Dwarf_Die die, Dwarf_Half at, uint64_t *off);
 /* The DW_TAG_subprogram entry named name (a Go function's name as pclntab spells it). */
 int hs_dwarf_subprogram(const hs_dwarf *d, const char *name, uint64_t *off);
 

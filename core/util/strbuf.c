@@ -74,3 +74,16 @@ char *sb_detach(strbuf *b)
 }
 
 const char *sb_str(const strbuf *b) { return b->s ? b->s : ""; }
+
+void sb_capped_line(strbuf *b, size_t *count, size_t max, const char *fmt, ...)
+{
+    if ((*count)++ >= max)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    sb_puts(b, line);
+    sb_putc(b, '\n');
+}

@@ -16,19 +16,13 @@ JSON, --by size and snapshots."""
 
 import json
 import os
-import re
 import subprocess
 import tempfile
 import unittest
 
 import hstest
 from run_fixture import Fixture
-
-
-def program_output(text):
-    info = json.loads(re.search(r"^HEAPSCOPE-INFO (.*)$", text, re.M).group(1))
-    ms = json.loads(re.search(r"^HEAPSCOPE-MEMSTATS (.*)$", text, re.M).group(1))
-    return info, ms
+from test_heap_top import program_output
 
 
 def minor(version):
