@@ -34,6 +34,8 @@ typedef struct walk {
     size_t nwarn;    /* warnings so far (only MAX_WARNINGS are listed) */
     hs_addrset seen; /* g addresses read: a corrupt allgs may name one g many times */
     size_t ndup;
+    int no_stacks;   /* go_goroutines_list: start states only */
+    int64_t off_ctxt, off_defer, off_panic;
 } walk;
 
 
@@ -191,6 +193,13 @@ static void unwind_goroutine(walk *w, const uint8_t *gb, go_goroutine *g, int sp
     g->start_tid = st.exact ? g->tid : 0;
     const thread_of_m *tm = g->status == (uint32_t)w->rt->off.gsyscall ? m_running(w, g->g) : NULL;
     g->syscall_tid = tm && tm->thread ? tm->tid : 0;
+    g->sched_ctxt = w->off_ctxt >= 0 ? go_le64(gb + w->off_ctxt) : 0;
+    g->defer = w->off_defer >= 0 ? go_le64(gb + w->off_defer) : 0;
+    g->panic = w->off_panic >= 0 ? go_le64(gb + w->off_panic) : 0;
+    if (w->no_stacks) {
+        g->stack = g->created_by = UINT32_MAX;
+        return;
+    }
     if (st.sp && st.lo < st.hi && (st.sp < st.lo || st.sp >= st.hi))
         warn(w, "goroutine %llu: saved SP 0x%llx lies outside its stack [0x%llx, 0x%llx); stack "
              "cut short\n", (unsigned long long)g->goid, (unsigned long long)st.sp,
@@ -329,12 +338,20 @@ static int walk_all(walk *w, hs_err *err)
     return 0;
 }
 
-int go_goroutines_read(go_rt *rt, go_goroutines *out, hs_err *err)
+static int read_all(go_rt *rt, go_goroutines *out, int no_stacks, hs_err *err)
 {
     memset(out, 0, sizeof *out);
     sb_init(&out->warnings);
     walk w = {rt, out, go_unwinder_new(rt), NULL, 0, malloc(GO_MAX_FRAMES * sizeof(uint64_t)),
-              malloc((size_t)rt->off.g_size), 0, 0, {0}, 0};
+              malloc((size_t)rt->off.g_size), 0, 0, {0}, 0, no_stacks, -1, -1, -1};
+    int64_t sched, ctxt;
+    if (go_layout_off(&rt->src, "runtime.g", "sched", &sched) == 0 &&
+        go_layout_off(&rt->src, "runtime.gobuf", "ctxt", &ctxt) == 0 && sched + ctxt + 8 <= rt->off.g_size)
+        w.off_ctxt = sched + ctxt;
+    if (go_layout_off(&rt->src, "runtime.g", "_defer", &w.off_defer) < 0 || w.off_defer + 8 > rt->off.g_size)
+        w.off_defer = -1;
+    if (go_layout_off(&rt->src, "runtime.g", "_panic", &w.off_panic) < 0 || w.off_panic + 8 > rt->off.g_size)
+        w.off_panic = -1;
     out->stacks = go_stacks_new();
     if (out->stacks)
         go_stacks_set_wrapper_funcid(out->stacks, (int)rt->off.funcid_wrapper);
@@ -348,6 +365,16 @@ int go_goroutines_read(go_rt *rt, go_goroutines *out, hs_err *err)
     if (r < 0)
         go_goroutines_free(out);
     return r;
+}
+
+int go_goroutines_read(go_rt *rt, go_goroutines *out, hs_err *err)
+{
+    return read_all(rt, out, 0, err);
+}
+
+int go_goroutines_list(go_rt *rt, go_goroutines *out, hs_err *err)
+{
+    return read_all(rt, out, 1, err);
 }
 
 void go_goroutines_free(go_goroutines *gs)

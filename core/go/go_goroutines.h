@@ -24,6 +24,7 @@ typedef struct go_goroutine {
     uint64_t start_pc, start_sp, stack_lo, stack_hi;
     uint8_t start_exact;
     int32_t start_tid, syscall_tid;
+    uint64_t sched_ctxt, defer, panic; /* g.sched.ctxt, g._defer, g._panic (0 when unknown) */
 } go_goroutine;
 
 typedef struct go_goroutines {
@@ -37,6 +38,9 @@ typedef struct go_goroutines {
 } go_goroutines;
 
 int go_goroutines_read(go_rt *rt, go_goroutines *out, hs_err *err);
+/* The same without walking the stacks (stack and created_by are UINT32_MAX, system is decided
+ * by the start function alone): for readers that walk each stack themselves. */
+int go_goroutines_list(go_rt *rt, go_goroutines *out, hs_err *err);
 void go_goroutines_free(go_goroutines *gs);
 
 /* The runtime's words for a goroutine's state: its wait reason when waiting ("chan receive"),

@@ -323,6 +323,7 @@ void go_heapgraph_free(go_heapgraph *hg)
     hs_graph_free(hg->g);
     free(hg->frames);
     free(hg->live_slots);
+    free(hg->live_vals);
     free(hg->group_goid);
     if (hg->warnings.s)
         sb_free(&hg->warnings);

@@ -26,7 +26,8 @@ typedef struct go_root_frame {
     uint64_t fp;      /* the caller's SP (run-time): DWARF's frame base (CFA) */
     uint64_t lo, hi;  /* the goroutine's stack */
     uint32_t root;    /* the graph root holding its edges */
-    uint32_t live0, nlive; /* its pointer slots the maps say are live: live_slots[live0 ...] */
+    uint32_t live0, nlive; /* its pointer slots the maps say are live: live_slots[live0 ...],
+                              their values at live_vals[live0 ...] */
 } go_root_frame;
 
 typedef struct go_heapgraph_stats {
@@ -45,6 +46,7 @@ typedef struct go_heapgraph {
     go_root_frame *frames;  /* frames with a root, in root order */
     size_t nframes;
     uint64_t *live_slots;   /* stack addresses of live pointer slots, per frame (sorted) */
+    uint64_t *live_vals;    /* what each holds */
     size_t nlive_slots;
     uint64_t *group_goid;   /* root group -> goroutine id (groups 1 .. ngroups-1) */
     size_t ngroups;

@@ -35,7 +35,7 @@ typedef struct stk_walk {
     go_stackscan ss;
     go_unwinder *u;
     fninfo *fns;
-    int64_t off_ctxt, off_defer, off_panic, d_heap, d_fn, d_link;
+    int64_t d_heap, d_fn, d_link;
     uint32_t state_name, regs_name;
     int cons_next;       /* scan the next frame conservatively (asyncPreempt interrupted it) */
     uint8_t prev_kind;   /* kind of the frame just scanned (its callee) */
@@ -180,14 +180,10 @@ static void goroutine_state(stk_walk *w, const go_goroutine *g)
     ss_frame st = {0, g->stack_lo, 0, w->state_name, HS_ROOT_FRAME, 0, 0};
     uint32_t fr = ss_frame_add(ss, &st);
     hs_target *t = w->b->rt->t;
-    uint64_t v = 0;
-    if (w->off_ctxt >= 0 && hs_read_u64(t, g->g + (uint64_t)w->off_ctxt, &v, NULL) == 0)
-        ss_value(ss, fr, v, 0, 0);
-    if (w->off_panic >= 0 && hs_read_u64(t, g->g + (uint64_t)w->off_panic, &v, NULL) == 0)
-        ss_value(ss, fr, v, 0, 0);
-    uint64_t d = 0;
-    if (w->off_defer < 0 || w->d_fn < 0 || w->d_link < 0 || w->d_heap < 0 ||
-        hs_read_u64(t, g->g + (uint64_t)w->off_defer, &d, NULL) < 0)
+    ss_value(ss, fr, g->sched_ctxt, 0, 0);
+    ss_value(ss, fr, g->panic, 0, 0);
+    uint64_t d = g->defer;
+    if (w->d_fn < 0 || w->d_link < 0 || w->d_heap < 0)
         return;
     hs_addrset seen = {0};
     for (int i = 0; d && i < MAX_DEFERS && hs_addrset_add(&seen, d) == 1; i++) {
@@ -267,10 +263,6 @@ static int walk_all(stk_walk *w, go_goroutines *gs, hs_err *err)
 static void setup(stk_walk *w)
 {
     go_rt *rt = w->b->rt;
-    int64_t sched = off_or(rt, "runtime.g", "sched"), ctxt = off_or(rt, "runtime.gobuf", "ctxt");
-    w->off_ctxt = sched >= 0 && ctxt >= 0 ? sched + ctxt : -1;
-    w->off_defer = off_or(rt, "runtime.g", "_defer");
-    w->off_panic = off_or(rt, "runtime.g", "_panic");
     w->d_heap = off_or(rt, "runtime._defer", "heap");
     w->d_fn = off_or(rt, "runtime._defer", "fn");
     w->d_link = off_or(rt, "runtime._defer", "link");
@@ -282,7 +274,7 @@ static void setup(stk_walk *w)
 int hg_roots_stacks(hg_build *b, hs_err *err)
 {
     go_goroutines gs;
-    if (go_goroutines_read(b->rt, &gs, err) < 0)
+    if (go_goroutines_list(b->rt, &gs, err) < 0)
         return hs_errctx(err, "reading goroutines for their stacks");
     stk_walk w = {0};
     w.b = b;

@@ -111,12 +111,12 @@ void ss_scan(go_stackscan *s, uint32_t f, uint64_t addr, uint64_t n, const uint8
     for (uint64_t i = 0; i < n; i++) {
         if (mask && !(mask[i / 8] >> (i % 8) & 1))
             continue;
-        uint64_t a = addr + 8 * i;
+        uint64_t a = addr + 8 * i, v = ss_word(s, a);
         if (conservative)
             s->conservative_bytes += 8;
         else if (fr->typed)
-            PUSH(s, slots, nslots, capslots, ((ss_slot){f, a}));
-        ss_value(s, f, ss_word(s, a), a - fr->sp, conservative);
+            PUSH(s, slots, nslots, capslots, ((ss_slot){f, a, v}));
+        ss_value(s, f, v, a - fr->sp, conservative);
     }
 }
 
@@ -198,13 +198,21 @@ static int keep_frame(go_stackscan *s, uint32_t f, uint32_t root, size_t *si)
     if (out->nframes == b->capframes &&
         room((void **)&out->frames, &b->capframes, out->nframes, sizeof *out->frames) < 0)
         return -1;
-    while (out->nlive_slots + n > b->caplive)
-        if (room((void **)&out->live_slots, &b->caplive, b->caplive, sizeof *out->live_slots) < 0)
+    while (out->nlive_slots + n > b->caplive) {
+        size_t cap = b->caplive;
+        if (room((void **)&out->live_slots, &cap, cap, sizeof *out->live_slots) < 0)
             return -1;
+        cap = b->caplive;
+        if (room((void **)&out->live_vals, &cap, cap, sizeof *out->live_vals) < 0)
+            return -1;
+        b->caplive = cap;
+    }
     out->frames[out->nframes++] = (go_root_frame){s->frames[f].lpc, s->frames[f].fp, s->lo, s->hi,
                                                   root, (uint32_t)out->nlive_slots, (uint32_t)n};
-    for (size_t i = first; i < *si; i++)
+    for (size_t i = first; i < *si; i++) {
+        out->live_vals[out->nlive_slots] = s->slots[i].value;
         out->live_slots[out->nlive_slots++] = s->slots[i].addr;
+    }
     return 0;
 }
 

@@ -30,7 +30,7 @@ typedef struct ss_obj {  /* a stack object */
 
 typedef struct ss_slot {
     uint32_t frame;
-    uint64_t addr;
+    uint64_t addr, value;
 } ss_slot;
 
 typedef struct go_stackscan {

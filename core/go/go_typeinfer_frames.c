@@ -91,7 +91,8 @@ static int var_word(const hs_dwarf_var *v, uint64_t cfa, uint64_t o, uint64_t *a
     return -1;
 }
 
-static int live_slot(const uint64_t *slots, uint32_t n, uint64_t addr)
+/* The index of addr among the frame's live pointer slots, or -1. */
+static long live_slot(const uint64_t *slots, uint32_t n, uint64_t addr)
 {
     uint32_t lo = 0, hi = n;
     while (lo < hi) {
@@ -101,7 +102,7 @@ static int live_slot(const uint64_t *slots, uint32_t n, uint64_t addr)
         else
             hi = mid;
     }
-    return lo < n && slots[lo] == addr;
+    return lo < n && slots[lo] == addr ? (long)lo : -1;
 }
 
 /* One plan entry of a frame variable: its words read from the frame when the pointer word is
@@ -117,9 +118,14 @@ static void frame_entry(ti *t, const go_root_frame *f, const hs_dwarf_var *v, ui
         return;
     for (int k = 0; k < words; k++) {
         uint64_t a, val;
-        if (var_word(v, f->fp, base + e->offset + 8 * (uint64_t)k, &a) < 0 ||
-            (k == ptr_word && !live_slot(t->hg->live_slots + f->live0, f->nlive, a)) ||
-            hs_read_u64(t->rt->t, a, &val, NULL) < 0)
+        if (var_word(v, f->fp, base + e->offset + 8 * (uint64_t)k, &a) < 0)
+            return;
+        long slot = live_slot(t->hg->live_slots + f->live0, f->nlive, a);
+        if (k == ptr_word && slot < 0)
+            return; /* a dead slot: whatever it holds may be stale */
+        if (slot >= 0) /* read when the stack was scanned */
+            val = t->hg->live_vals[f->live0 + (uint32_t)slot];
+        else if (hs_read_u64(t->rt->t, a, &val, NULL) < 0)
             return;
         memcpy(w + 8 * k, &val, 8);
         if (k == 0)
