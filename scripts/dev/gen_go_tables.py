@@ -19,6 +19,7 @@ CONSTS = [  # constants the runtime models use when a binary has no DWARF
     "runtime._Gwaiting", "runtime._Gdead", "runtime._Gcopystack", "runtime._Gpreempted",
     "runtime._Gscan", "runtime._Gleaked", "runtime._Gdeadextra",
     "runtime._KindSpecialProfile", "runtime._KindSpecialFinalizer",
+    "runtime._KindSpecialWeakHandle", "runtime._KindSpecialCleanup",
     "runtime.mSpanInUse", "runtime.mSpanManual", "runtime.mSpanDead",
     "runtime._PageSize", "runtime.heapArenaBytes", "runtime.logHeapArenaBytes",
     "runtime.arenaL1Bits", "runtime.arenaL2Bits", "runtime.arenaBaseOffset",
