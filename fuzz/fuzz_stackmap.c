@@ -18,9 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *p = data + 4;
     size_t n = size - 4;
     volatile unsigned sink = 0;
-    for (int32_t k = idx - 1; k <= idx + 1; k++) {
+    for (int64_t k = (int64_t)idx - 1; k <= (int64_t)idx + 1; k++) {
         go_bitvec bv;
-        if (go_stackmap_entry(p, n, k, &bv) == GO_STACKMAP_OK)
+        if (k >= INT32_MIN && k <= INT32_MAX && go_stackmap_entry(p, n, (int32_t)k, &bv) == GO_STACKMAP_OK)
             for (uint32_t i = 0; i < bv.n; i++)
                 sink += bv.bits[i / 8] >> (i % 8) & 1;
     }
