@@ -139,7 +139,9 @@ cJSON *snapshot_take(hs_session *s, strbuf *msgs, hs_err *err)
     cJSON_AddStringToObject(o, "runtime", "go");
     cJSON_AddStringToObject(o, "version", rt->ver.full);
     cJSON_AddItemToObject(o, "memstats", memstats_json(rt));
-    if (add_heap(s, rt, o, msgs, err) < 0 || add_goroutines(s, o, err) < 0) {
+    /* goroutines first: their read takes the process's clock, which should be as close as can
+     * be to the moment the process stopped, before the longer heap analysis */
+    if (add_goroutines(s, o, err) < 0 || add_heap(s, rt, o, msgs, err) < 0) {
         cJSON_Delete(o);
         return NULL;
     }
