@@ -3,8 +3,8 @@
 newest Go here (v2.15.3) and with go1.21 (v2.10.14, the newest release whose go.mod accepts 1.21),
 under bounded loopback load (tests/tools/nats_load.py: pub/sub, queue groups, requests, a
 JetStream stream), then a gcore core. heap-top --live must give a type to at least 95% of the
-reachable bytes; the figure of each release is printed. The builds are cached in the build tree
-(test-fixtures/nats); without the module proxy the test skips."""
+reachable bytes; the figure of each release is printed. The builds are cached for every build
+tree in ~/.cache/heapscope-nats (HS_NATS_CACHE); without the module proxy the test skips."""
 
 import json
 import os
@@ -25,7 +25,8 @@ RELEASES = [("newest", "v2.15.3", 26), ("1.21", "v2.10.14", 21)]  # (toolchain, 
 def build_nats(version, nats_version):
     """nats-server nats_version built with Go `version` (cached); (exe, None) or (None, why)."""
     goroot = hstest.toolchains()[version]
-    outdir = os.path.join(hstest.BUILD_DIR, "test-fixtures", "nats", version, nats_version)
+    cache = os.environ.get("HS_NATS_CACHE", os.path.expanduser("~/.cache/heapscope-nats"))
+    outdir = os.path.join(cache, version, nats_version)
     exe = os.path.join(outdir, "nats-server")
     if os.path.exists(exe):
         return exe, None
