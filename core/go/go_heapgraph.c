@@ -126,7 +126,7 @@ static int add_blocks(hg_build *b, hs_err *err)
         else
             snprintf(name, sizeof name, "<%s %lluB>", s->noscan ? "noscan" : "scan",
                      (unsigned long long)s->elemsize);
-        hs_block bl = {s->base, s->elemsize, (uint32_t)s->bit0, s->nelems, hs_strtab_intern(names, name)};
+        hs_block bl = {s->base, s->elemsize, (uint32_t)s->bit0, s->nelems, hs_strtab_intern(names, name), 0};
         if (bl.untyped == UINT32_MAX || hs_graph_add_block(b->g, &bl, err) < 0)
             return hs_errctx(err, "span 0x%llx", (unsigned long long)s->base);
         hs_graph_copy_present(b->g, (hs_oid)s->bit0, go_heap_alloc_bits(b->h, i), s->nelems);

@@ -29,7 +29,6 @@ struct hs_graph {
     uint32_t *type;        /* name id per slot */
     uint8_t *flags;        /* per slot, on demand */
     hs_block *blocks;
-    uint32_t *divmul;      /* per block: slot = (off * divmul) >> 32 when nonzero (exact) */
     size_t nblocks, capblocks;
     region *regions;       /* the address index, sorted by key */
     size_t nregions;
@@ -76,7 +75,6 @@ void hs_graph_free(hs_graph *g)
         free(g->regions[i].first);
     free(g->regions);
     free(g->blocks);
-    free(g->divmul);
     free(g->off);
     free(g->dst.v);
     free(g->tag.v);
@@ -104,20 +102,18 @@ int hs_graph_add_block(hs_graph *g, const hs_block *b, hs_err *err)
     if (g->nblocks == g->capblocks) {
         size_t cap = g->capblocks ? g->capblocks * 2 : 1024;
         hs_block *v = realloc(g->blocks, cap * sizeof *v);
-        uint32_t *d = v ? realloc(g->divmul, cap * sizeof *d) : NULL;
-        if (v)
-            g->blocks = v;
-        if (!d)
+        if (!v)
             return hs_errf(err, "out of memory for %zu object blocks", cap);
-        g->divmul = d;
+        g->blocks = v;
         g->capblocks = cap;
     }
     /* (off * ceil(2^32/stride)) >> 32 == off / stride for every off below 2^32/stride (the error
      * term stays under 1/stride): true for the whole block when count * stride^2 <= 2^32 */
     uint64_t bytes = b->count * b->stride;
-    g->divmul[g->nblocks] = b->count > 1 && b->stride < (1u << 16) && bytes * b->stride <= (1ull << 32)
-                                ? (uint32_t)(UINT32_MAX / b->stride + 1) : 0;
-    g->blocks[g->nblocks++] = *b;
+    g->blocks[g->nblocks] = *b;
+    g->blocks[g->nblocks++].divmul = b->count > 1 && b->stride < (1u << 16) &&
+                                             bytes * b->stride <= (1ull << 32)
+                                         ? (uint32_t)(UINT32_MAX / b->stride + 1) : 0;
     return 0;
 }
 
@@ -140,7 +136,7 @@ static hs_oid in_block(const hs_graph *g, const hs_block *b, uint64_t addr)
     if (addr < b->base)
         return HS_NO_OBJ;
     uint64_t off = addr - b->base, k;
-    uint32_t mul = g->divmul[b - g->blocks];
+    uint32_t mul = b->divmul;
     if (b->count == 1)
         k = off < b->stride ? 0 : 1;
     else if (mul && off < b->count * b->stride)

@@ -30,6 +30,7 @@ typedef struct hs_block {
     uint64_t base, stride; /* slot first+k lies at base + k*stride, stride bytes long */
     uint32_t first, count; /* the slots [first, first+count) */
     uint32_t untyped;      /* name for its objects of unknown type (e.g. "<noscan 48B>") */
+    uint32_t divmul;       /* set by the graph (exact division by stride), ignored when added */
 } hs_block;
 
 enum hs_root_kind {

@@ -33,7 +33,7 @@ static void test_find_every_size_class(void **state)
     for (size_t i = 0; i < NCLASS; i++) {
         uint64_t pages = (class_size[i] + 8191) / 8192 * (i % 3 + 1);
         blocks[i] = (hs_block){base, class_size[i], (uint32_t)slots,
-                               (uint32_t)(pages * 8192 / class_size[i]), 0};
+                               (uint32_t)(pages * 8192 / class_size[i]), 0, 0};
         slots += blocks[i].count + 7; /* gaps in the numbering, as go_span.bit0 leaves */
         base += pages * 8192 + (i % 2) * (64ull << 20); /* some blocks a region apart */
     }
@@ -74,8 +74,8 @@ static void test_build_refusals(void **state)
     (void)state;
     hs_err err;
     hs_graph *g = hs_graph_new(100, 1);
-    hs_block a = {0x1000, 16, 0, 10, 0}, overlap = {0x1090, 16, 10, 4, 0}, early = {0x2000, 16, 5, 4, 0};
-    hs_block zero = {0x3000, 0, 20, 4, 0}, past = {0x4000, 8, 98, 4, 0};
+    hs_block a = {0x1000, 16, 0, 10, 0, 0}, overlap = {0x1090, 16, 10, 4, 0, 0}, early = {0x2000, 16, 5, 4, 0, 0};
+    hs_block zero = {0x3000, 0, 20, 4, 0, 0}, past = {0x4000, 8, 98, 4, 0, 0};
     assert_int_equal(hs_graph_add_block(g, &a, &err), 0);
     assert_int_equal(hs_graph_add_block(g, &overlap, &err), -1);
     assert_int_equal(hs_graph_add_block(g, &early, &err), -1);
@@ -143,7 +143,7 @@ static void test_mark_against_reference(void **state)
         ref r = {n, calloc((size_t)n * n, 1), calloc(n, 1)};
         hs_graph *g = hs_graph_new(n, round % 2);
         hs_err err;
-        hs_block b = {0x10000, 32, 0, n, 0};
+        hs_block b = {0x10000, 32, 0, n, 0, 0};
         assert_int_equal(hs_graph_add_block(g, &b, &err), 0);
         for (uint32_t o = 0; o < n; o++)
             if (rand() % 10) {
@@ -225,7 +225,7 @@ static void test_mark_interrupt_and_cycle(void **state)
     (void)state;
     hs_err err;
     hs_graph *g = hs_graph_new(4, 0);
-    hs_block b = {0x1000, 8, 0, 4, 0};
+    hs_block b = {0x1000, 8, 0, 4, 0, 0};
     hs_graph_add_block(g, &b, &err);
     for (hs_oid o = 0; o < 4; o++)
         hs_graph_set_present(g, o);
@@ -258,7 +258,7 @@ static void test_names_and_rows(void **state)
     assert_int_equal(hs_strtab_intern(t, ""), 0);
     assert_string_equal(hs_strtab_str(t, a), "main.A");
     assert_string_equal(hs_strtab_str(t, 999), "");
-    hs_block b = {0x1000, 16, 0, 16, untyped};
+    hs_block b = {0x1000, 16, 0, 16, untyped, 0};
     hs_graph_add_block(g, &b, &err);
     for (hs_oid o = 0; o < 10; o++)
         hs_graph_set_present(g, o);
