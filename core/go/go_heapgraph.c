@@ -135,20 +135,38 @@ static int add_blocks(hg_build *b, hs_err *err)
 }
 
 /* The edges of one object from its pointer words (all words when conservative). */
+static int word_edge(hg_build *b, hs_oid src, uint64_t obj, uint64_t size, uint64_t v, uint64_t i,
+                     hs_err *err)
+{
+    if (v - obj < size || v < 4096) /* nil, small integers, pointers into itself */
+        return 0;
+    hs_oid o = hs_graph_find_hint(b->g, v, &b->hint);
+    return o != HS_NO_OBJ &&
+                   hs_graph_add_edge(b->g, src, o, 8 * i > UINT32_MAX ? UINT32_MAX : (uint32_t)(8 * i), err) < 0
+               ? -1 : 0;
+}
+
 static int object_edges(hg_build *b, hs_oid src, uint64_t obj, uint64_t size, const uint8_t *mem,
                         uint64_t w0, uint64_t nw, const uint8_t *bits, hs_err *err)
 {
-    for (uint64_t i = w0; i < w0 + nw; i++) {
-        if (bits && !(bits[i / 8] >> (i % 8) & 1))
-            continue;
-        uint64_t v = go_le64(mem + 8 * (i - w0));
-        if (v - obj < size || v < 4096) /* nil, small integers, pointers into itself */
-            continue;
-        hs_oid o = hs_graph_find_hint(b->g, v, &b->hint);
-        if (o != HS_NO_OBJ &&
-            hs_graph_add_edge(b->g, src, o, 8 * i > UINT32_MAX ? UINT32_MAX : (uint32_t)(8 * i), err) < 0)
-            return -1;
+    if (bits && w0 % 64 == 0) { /* the set bits, 64 words at a time */
+        for (uint64_t base = w0; base < w0 + nw; base += 64) {
+            uint64_t m = 0, left = w0 + nw - base;
+            memcpy(&m, bits + base / 8, left >= 64 ? 8 : (size_t)(left + 7) / 8);
+            if (left < 64)
+                m &= (1ull << left) - 1;
+            for (; m; m &= m - 1) {
+                uint64_t i = base + (uint64_t)__builtin_ctzll(m);
+                if (word_edge(b, src, obj, size, go_le64(mem + 8 * (i - w0)), i, err) < 0)
+                    return -1;
+            }
+        }
+        return 0;
     }
+    for (uint64_t i = w0; i < w0 + nw; i++) /* conservative: every word */
+        if ((!bits || (bits[i / 8] >> (i % 8) & 1)) &&
+            word_edge(b, src, obj, size, go_le64(mem + 8 * (i - w0)), i, err) < 0)
+            return -1;
     return 0;
 }
 

@@ -353,11 +353,16 @@ enum go_ptrs go_ptrmap_object(go_ptrmap *pm, uint32_t slot, uint8_t *bits)
         if (!taddr)
             return GO_PTRS_NONE; /* header not written yet: being allocated */
         r = typed_object(pm, taddr, 1, nwords, bits);
-    } else {
+    } else { /* at most 64 words (512 bytes): one or two bitmap words, shifted into place */
         const uint8_t *hb = in_span_bits(pm);
-        for (uint64_t i = 0; i < nwords; i++)
-            if (hb[(w0 + i) / 8] >> ((w0 + i) % 8) & 1)
-                bits[i / 8] |= (uint8_t)(1u << (i % 8));
+        uint64_t lo, hi = 0, k = w0 / 64, sh = w0 % 64;
+        memcpy(&lo, hb + 8 * k, 8);
+        if (sh + nwords > 64)
+            memcpy(&hi, hb + 8 * (k + 1), 8);
+        uint64_t m = sh ? lo >> sh | hi << (64 - sh) : lo;
+        if (nwords < 64)
+            m &= (1ull << nwords) - 1;
+        memcpy(bits, &m, (size_t)(nwords + 7) / 8);
     }
     if (r == GO_PTRS_CONSERVATIVE) {
         pm->st.conservative_objects++;
