@@ -36,9 +36,7 @@ class BadInput(unittest.TestCase):
         return lines[0]
 
     def stored(self, newest=True):
-        cores = hstest.stored_cores("blocked")
-        if len(cores) < 2:
-            self.skipTest("stored cores missing")
+        cores = hstest.stored_or_fail(self, "blocked", 2)
         return cores[-1 if newest else -2][1]
 
     def copy_truncated(self, src, size):

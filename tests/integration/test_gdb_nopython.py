@@ -61,9 +61,7 @@ class NoPython(unittest.TestCase):
                     self.assertIn("TracerPid:\t0\n", f.read())
 
     def test_core(self):
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        cores = hstest.stored_or_fail(self, "blocked")
         for g in gdbs():
             for ver, d in cores[::max(1, len(cores) - 1)]:  # oldest and newest release
                 with self.subTest(gdb=g, go=ver):

@@ -78,9 +78,7 @@ class HeapTop(unittest.TestCase):
                              % (label, diff))
 
     def test_stored_cores(self):
-        cores = hstest.stored_cores("heap")
-        if not cores:
-            self.skipTest("no stored heap cores")
+        cores = hstest.stored_or_fail(self, "heap")
         for ver, d in cores:
             with self.subTest(go=ver):
                 with open(os.path.join(d, "dump.txt")) as f:
@@ -105,9 +103,7 @@ class HeapTop(unittest.TestCase):
                     self.check(["--core", os.path.join(tmp, "core.%d" % fx.pid)], info, ms, ver + " gcore")
 
     def test_text_and_options(self):
-        cores = hstest.stored_cores("heap")
-        if not cores:
-            self.skipTest("no stored heap cores")
+        cores = hstest.stored_or_fail(self, "heap")
         ver, d = cores[-1]
         target = ["--core", os.path.join(d, "core"), "--exe", os.path.join(d, "exe")]
         status, out, err = hstest.run(["heap-top", "-n", "5"] + target)

@@ -195,9 +195,7 @@ class Live(LldbCase):
 
 class Cores(LldbCase):
     def test_stored_cores(self):
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        cores = hstest.stored_or_fail(self, "blocked")
         for ver, d in cores:
             with self.subTest(go=ver):
                 parsed, info = load_stored(d)
@@ -349,9 +347,7 @@ class Failures(LldbCase):
         self.assertIn("error: " + step, err)
 
     def test_unloadable_core_then_good_one(self):
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores")
+        cores = hstest.stored_or_fail(self, "blocked")
         ver, d = cores[-1]
         core, exe = os.path.join(d, "core"), os.path.join(d, "exe")
         with tempfile.TemporaryDirectory() as tmp:

@@ -117,9 +117,7 @@ class Snapshots(unittest.TestCase):
         self.assertLess(abs(groups[0]["count_per_second"] - GRATE), 0.1 * GRATE + 0.5)
 
     def test_different_programs_refused(self):
-        cores = hstest.stored_cores("heap")
-        if len(cores) < 2:
-            self.skipTest("no stored heap cores")
+        cores = hstest.stored_or_fail(self, "heap", 2)
         snaps = []
         for ver, d in cores[-2:]:
             snaps.append(self.snap(ver + ".json", ["--core", os.path.join(d, "core"), "--exe", os.path.join(d, "exe")]))
@@ -147,9 +145,7 @@ class Snapshots(unittest.TestCase):
             self.assertIn(path, err)
 
     def stored_target(self):
-        cores = hstest.stored_cores("heap")
-        if not cores:
-            self.skipTest("no stored heap cores")
+        cores = hstest.stored_or_fail(self, "heap")
         d = cores[-1][1]
         return [os.path.join(d, "core"), "--exe", os.path.join(d, "exe")]
 

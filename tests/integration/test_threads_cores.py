@@ -22,9 +22,7 @@ def load(d):
 
 class StoredCores(unittest.TestCase):
     def cores(self):
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        cores = hstest.stored_or_fail(self, "blocked")
         return cores
 
     def target(self, d):

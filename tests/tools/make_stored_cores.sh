@@ -6,7 +6,8 @@
 # it with gdb (make_core.py), then store exe and core gzipped, the program's stdout verbatim
 # (dump.txt: for blocked the runtime's own goroutine dump between HEAPSCOPE-DUMP markers; the
 # HEAPSCOPE-INFO line; READY) and info.json.
-# Finally checks every stored dump against the program's own counts (test_rtdump.py).
+# Finally checks every stored dump against the program's own counts (test_rtdump.py) and
+# rewrites tests/cores/MANIFEST (tests/prepare_data.sh checks the stored files against it).
 # Needs gdb (gcore), python3 and the toolchains (fetched by scripts/go-toolchains.sh if missing).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -57,4 +58,5 @@ EOF
   echo "$goversion: core.gz $(stat -c %s "$dest/core.gz") bytes, exe.gz $(stat -c %s "$dest/exe.gz") bytes, $(( $(date +%s) - t0 ))s"
 done
 [ "$program" != blocked ] || (cd "$repo/tests/integration" && python3 -m unittest -q test_rtdump)
+"$repo/tests/prepare_data.sh" --manifest "$repo/tests/cores"
 echo "make_stored_cores.sh: done in $(( $(date +%s) - start ))s"

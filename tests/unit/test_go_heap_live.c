@@ -34,6 +34,7 @@
 #include "target/core_target.h"
 #include "target/pid_target.h"
 #include "test_go_heap_oracle.h"
+#include "hs_unit.h"
 
 enum { MAX_TOOLCHAINS = 32, MAX_CHILDREN = 8 };
 
@@ -90,7 +91,7 @@ static int by_minor(const void *a, const void *b)
     return atoi((const char *)a + 2) - atoi((const char *)b + 2);
 }
 
-/* The toolchains present (names "1.N" with a go binary); none is the only reason to skip. */
+/* The toolchains present (names "1.N" with a go binary). */
 static size_t toolchains(char (*out)[16], char *dir, size_t dirlen)
 {
     const char *env = getenv("GO_TOOLCHAINS_DIR"), *home = getenv("HOME");
@@ -449,12 +450,12 @@ static void live_heaps(void **state)
     char dir[512], vs[MAX_TOOLCHAINS][16];
     size_t n = toolchains(vs, dir, sizeof dir);
     if (n == 0)
-        skip();
+        HS_SKIP("no Go toolchains under %s: run scripts/setup.sh --all-go", dir);
     snprintf(workdir, sizeof workdir, "/tmp/hs-heap-live.XXXXXX");
     assert_non_null(mkdtemp(workdir));
     int gcore = have_gcore();
     if (!gcore)
-        fprintf(stderr, "note: no gcore on PATH: the core half of this test is left out\n");
+        fail_msg("no gcore on PATH (it comes with gdb): run scripts/setup.sh");
     for (size_t i = 0; i < n; i++) {
         double t0 = now();
         variant b = {"", ""};
