@@ -2,9 +2,9 @@
 """build/heapscope-nopython.gdb, the commands for a gdb without Python (Debian's gdb-minimal):
 gcore of the current inferior + the CLI through `shell`. Same answers as the CLI and the runtime
 dump on a live process, a core and a gdbserver target; slots and temporary cores are cleaned up.
-Runs with this machine's gdb (the script uses no Python) and, when HS_GDB_MINIMAL names a
-gdb-minimal binary (e.g. extracted with `apt-get download gdb-minimal; dpkg-deb -x ...`, since
-the package conflicts with gdb), with that one too."""
+Runs with this machine's gdb (the script uses no Python) and with Debian's gdb-minimal, a real
+gdb without Python, which the ctest set-up step prepare-tools unpacks into the build tree
+(HS_GDB_MINIMAL; scripts/test-tools.sh, since the package conflicts with gdb)."""
 
 import glob
 import os
@@ -19,11 +19,7 @@ SLOTS = os.path.join(hstest.BUILD_DIR, "gdb-nopython-slots")
 
 
 def gdbs():
-    out = [gdbmi.GDB]
-    minimal = os.environ.get("HS_GDB_MINIMAL")
-    if minimal and os.access(minimal, os.X_OK):
-        out.append(minimal)
-    return out
+    return [gdbmi.GDB, hstest.GDB_MINIMAL]
 
 
 class NoPython(unittest.TestCase):
@@ -31,8 +27,12 @@ class NoPython(unittest.TestCase):
         why = gdbmi.missing(python=False)
         if why:
             self.skipTest(why)
-        for g in gdbs()[1:]:
-            self.assertFalse(gdbmi.has_python(g), "%s is not a gdb without Python" % g)
+        if not os.access(hstest.GDB_MINIMAL, os.X_OK):
+            self.fail("no gdb-minimal at HS_GDB_MINIMAL=%r: run ctest -R prepare-tools "
+                      "(scripts/test-tools.sh gdb-minimal BUILD/tools/gdb-minimal)" % hstest.GDB_MINIMAL)
+        self.assertTrue(gdbmi.has_python(gdbmi.GDB), "%s has no Python" % gdbmi.GDB)
+        self.assertFalse(gdbmi.has_python(hstest.GDB_MINIMAL), "%s is not a gdb without Python"
+                         % hstest.GDB_MINIMAL)
 
     def batch(self, gdb, commands, args):
         b = gdbmi.Batch(commands, args=args, gdb=gdb, source=gdbmi.NOPYTHON, timeout=600)
