@@ -202,15 +202,14 @@ def report(builds, strict_mode, out=sys.stdout):
     """Prints the census of the builds; returns the number of problems (failures, missing
     records, skips not allowed)."""
     problems = []
-    skipped = {}  # reason key (or full reason) -> [count, [where]]
+    skipped = {}  # (reason key or whole reason, listed) -> [count, [where]]
     rows = []
     for build, label in builds:
         recs = load_build(build)
         ctest = junit_results(os.path.join(build, JUNIT))
-        names = sorted(set(ctest) | set(recs))
-        unit, py, pysub = counts(), counts(), counts()
-        entries = {"run": 0, "failed": 0, "skipped": 0}
-        for n in names:
+        kinds = {k: counts() for k in ("cmocka", "command", "python", "subtests")}
+        entries = {"run": 0, "failed": 0, "skipped": 0, "skips": 0}
+        for n in sorted(set(ctest) | set(recs)):
             r, st = recs.get(n), ctest.get(n)
             entries["run"] += 1
             if r is None:
@@ -221,44 +220,42 @@ def report(builds, strict_mode, out=sys.stdout):
                 continue
             if st in ("fail", "notrun", "disabled") or r["failures"] or r["status"] not in (0, SKIP_STATUS):
                 entries["failed"] += 1
-                detail = "; ".join(r["failures"][:5]) or ("ctest: %s" % st)
+                detail = "; ".join(sorted(set(r["failures"]))[:5]) or ("ctest: %s" % st)
                 problems.append("%s %s failed: %s" % (label, n, detail))
             elif r["status"] == SKIP_STATUS:
                 entries["skipped"] += 1
-            add(unit if r["kind"] in ("cmocka", "command") else py, r["tests"])
-            add(pysub, r["subtests"])
-            for s in r["skips"]:
-                key = listed_key(s["reason"])
-                group = "[%s]" % key if key else s["reason"]
-                e = skipped.setdefault((group, key is not None), [0, []])
+            add(kinds[r["kind"]], r["tests"])
+            add(kinds["subtests"], r["subtests"])
+            entries["skips"] += len(r["skips"])
+            for sk in r["skips"]:
+                key = listed_key(sk["reason"])
+                e = skipped.setdefault(("[%s]" % key if key else sk["reason"], key is not None), [0, []])
                 e[0] += 1
-                e[1].append("%s %s %s" % (label, n, s["test"]))
+                e[1].append("%s %s: %s" % (label, n, sk["test"]))
                 if strict_mode and not key:
-                    problems.append("%s %s: %s" % (label, n, unlisted_message(s["reason"])))
-        rows.append((label, entries, unit, py, pysub))
-    print("== census", file=out)
-    print("%-8s %-22s %-30s %-30s %s" % ("build", "ctest entries", "unit tests (cmocka, scripts)",
-                                         "integration tests (Python)", "integration subtests"), file=out)
-    for label, e, unit, py, sub in rows:
-        def fmt(c):
-            return "%d run: %d passed, %d failed, %d skipped" % (c["run"], c["passed"], c["failed"], c["skipped"])
-        print("%-8s %-22s %-30s %-30s %s" % (
-            label, "%d (%d failed, %d skipped)" % (e["run"], e["failed"], e["skipped"]),
-            "%d/%d passed" % (unit["passed"], unit["run"]), "%d/%d passed" % (py["passed"], py["run"]),
-            "%d/%d passed" % (sub["passed"], sub["run"])), file=out)
-        for what, c in (("unit", unit), ("integration tests", py), ("integration subtests", sub)):
-            if c["failed"] or c["skipped"]:
-                print("         %s: %s" % (what, fmt(c)), file=out)
-    total_skips = sum(v[0] for v in skipped.values())
-    print("skipped: %d" % total_skips, file=out)
+                    problems.append("%s %s: %s: %s" % (label, n, sk["test"], unlisted_message(sk["reason"])))
+        rows.append((label, build, entries, kinds))
+    print("== census of %s" % ", ".join("%s (%s)" % (l, b) for l, b, _, _ in rows), file=out)
+    head = ("build", "ctest entries", "cmocka tests", "scripts", "Python tests", "Python subtests",
+            "skipped", "failed")
+    fmt = "%-7s %-14s %-13s %-9s %-13s %-16s %-8s %s"
+    print(fmt % head, file=out)
+    print("%7s %-14s %s" % ("", "", "(passed/run)"), file=out)
+    for label, _, e, k in rows:
+        def pr(c):
+            return "%d/%d" % (c["passed"], c["run"])
+        nfail = sum(c["failed"] for c in k.values())
+        print(fmt % (label, "%d" % e["run"], pr(k["cmocka"]), pr(k["command"]), pr(k["python"]),
+                     pr(k["subtests"]), e["skips"], max(nfail, e["failed"])), file=out)
+    print("skipped (tests and subtests), by reason: %d" % sum(v[0] for v in skipped.values()), file=out)
     reason_text = reasons()
     for (group, is_listed), (n, where) in sorted(skipped.items(), key=lambda kv: -kv[1][0]):
         title = "%s %s" % (group, reason_text[group[1:-1]]) if is_listed else "%s  (NOT ON THE LIST)" % group
         print("  %4d  %s" % (n, title), file=out)
-        for w in where[:8]:
+        for w in where[:6]:
             print("          %s" % w, file=out)
-        if len(where) > 8:
-            print("          ... and %d more" % (len(where) - 8), file=out)
+        if len(where) > 6:
+            print("          ... and %d more" % (len(where) - 6), file=out)
     print("failed: %d" % len(problems), file=out)
     for p in problems:
         print("  %s" % p, file=out)
