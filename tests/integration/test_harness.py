@@ -95,7 +95,7 @@ class Harness(unittest.TestCase):
     def report(self, strict=True):
         p = subprocess.run([sys.executable, CENSUS, "report"] + (["--strict"] if strict else [])
                            + ["selftest=" + os.path.dirname(self.records)],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=60, env=self.env(strict))
         return p.returncode, p.stdout
 
     def test_failing_subtest_among_skipped_ones_fails(self):
