@@ -36,7 +36,8 @@ class NoPython(unittest.TestCase):
 
     def batch(self, gdb, commands, args):
         b = gdbmi.Batch(commands, args=args, gdb=gdb, source=gdbmi.NOPYTHON, timeout=600)
-        self.assertEqual(os.listdir(SLOTS) if os.path.isdir(SLOTS) else [], [], "slots left behind")
+        self.assertEqual(os.listdir(SLOTS) if os.path.isdir(SLOTS) else [], [],
+                         "slots left behind; gdb said:\n" + b.text[-3000:])
         return b
 
     def fixture(self):
@@ -80,9 +81,11 @@ class NoPython(unittest.TestCase):
         exe, ver = self.fixture()
         for g in gdbs():
             with self.subTest(gdb=g), Fixture(exe) as fx, gdbmi.GdbServer(fx.pid) as gs:
-                b = self.batch(g, ["target remote 127.0.0.1:%d" % gs.port, "threads-blocked --json",
-                                   "detach"], [])
-                got = b.json(1)
+                # gcore reads the whole process through gdbserver: a loaded machine may answer
+                # more slowly than gdb's default 2 s packet timeout
+                b = self.batch(g, ["set remotetimeout 60", "target remote 127.0.0.1:%d" % gs.port,
+                                   "threads-blocked --json", "detach"], [])
+                got = b.json(2)
                 assert_same_groups(blocked_fixture_groups(fx.goroutines, fx.info),
                                    groups_from_heapscope_json(got, ver))
 

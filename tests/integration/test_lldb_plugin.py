@@ -439,7 +439,8 @@ class Interrupt(LldbCase):
 class Help(LldbCase):
     def test_every_command_registered_with_help(self):
         _, usage, _ = hstest.run(["--help"])
-        names = [l.split()[0] for l in usage.split("commands:", 1)[1].splitlines() if l.strip()]
+        listing = usage.split("commands:\n", 1)[1].split("\n\n", 1)[0]  # up to the blank line
+        names = [l.split()[0] for l in listing.splitlines() if l.strip()]
         self.assertIn("threads-blocked", names)
         st, out, err = lldb_batch(["help"] + ["help " + n for n in names])
         self.assertEqual(st, 0, err[-2000:])
