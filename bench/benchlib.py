@@ -1,5 +1,10 @@
-"""Shared pieces of the benchmarks: locating heapscope and Go, building the Go programs, and
-timing a command with its peak memory (ru_maxrss of the child, via wait4)."""
+"""Shared pieces of the benchmarks: locating heapscope and Go, building the Go programs, timing a
+command with its peak memory (ru_maxrss of the child, via wait4), checking the answers against
+what the Go program itself reported, and printing figures in one set of units (MiB, s).
+
+Every benchmark takes --small: a quick run on a small input, which the test suite runs
+(ctest -L bench) so the benchmarks cannot rot; it checks the answers and prints the figures,
+but does not judge the targets, which are set for the full size."""
 
 import glob
 import os
@@ -14,10 +19,14 @@ BUILD_DIR = os.environ.get("HS_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 HEAPSCOPE = os.environ.get("HEAPSCOPE", os.path.join(BUILD_DIR, "heapscope"))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "tools"))
 
+MIB = 1 << 20
+failures = []
+
 
 def newest_go():
     """The newest Go release unpacked by scripts/go-toolchains.sh, e.g. "1.26"."""
-    roots = glob.glob(os.path.expanduser("~/.cache/go-toolchains/1.*/usr/lib/go-1.*/bin/go"))
+    tcdir = os.environ.get("GO_TOOLCHAINS_DIR", os.path.expanduser("~/.cache/go-toolchains"))
+    roots = glob.glob(os.path.join(tcdir, "1.*/usr/lib/go-1.*/bin/go"))
     versions = sorted((int(r.split("/go-1.")[1].split("/")[0]) for r in roots), reverse=True)
     if not versions:
         sys.exit("no Go toolchain: run scripts/setup.sh --all-go")
@@ -57,8 +66,44 @@ def peak_rss_mib(argv):
     return ru.ru_maxrss / 1024
 
 
-def report(name, value, unit, target, better="lower"):
-    ok = value <= target if better == "lower" else value >= target
-    print("%-44s %10.3f %-4s target %s %g %s  %s" % (name, value, unit, "<" if better == "lower" else ">",
-                                                      target, unit, "ok" if ok else "MISSED"))
+def gcore(pid, prefix):
+    """gcore of pid; returns (core path, seconds, MiB)."""
+    t0 = time.monotonic()
+    subprocess.run(["gcore", "-o", prefix, str(pid)], check=True, capture_output=True, timeout=1800)
+    core = "%s.%d" % (prefix, pid)
+    return core, time.monotonic() - t0, os.path.getsize(core) / MIB
+
+
+def check(what, got, want):
+    """Compares one answer with what the program itself reported; a difference fails the run."""
+    ok = got == want
+    print("check %-52s %14s  program says %-14s %s" % (what, got, want, "ok" if ok else "WRONG"))
+    if not ok:
+        failures.append(what)
     return ok
+
+
+def report(name, value, unit, target, judged=True, better="lower"):
+    """Prints one figure against its target; returns False when a judged target is missed."""
+    ok = value <= target if better == "lower" else value >= target
+    verdict = ("ok" if ok else "MISSED") if judged else "(small run: target not judged)"
+    print("%-48s %10.3f %-3s target %s %g %s  %s" % (name, value, unit, "<" if better == "lower" else ">",
+                                                     target, unit, verdict))
+    return ok or not judged
+
+
+def finish(targets_met):
+    """Exits 1 when an answer was wrong or a judged target missed."""
+    if failures:
+        print("WRONG ANSWERS: %s" % ", ".join(failures))
+    sys.exit(0 if targets_met and not failures else 1)
+
+
+def args(default, usage):
+    """(size, small) from argv: [--small] [SIZE]."""
+    a = sys.argv[1:]
+    small = "--small" in a
+    a = [x for x in a if x != "--small"]
+    if len(a) > 1 or (a and not a[0].isdigit()):
+        sys.exit(usage)
+    return (int(a[0]) if a else default), small

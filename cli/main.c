@@ -35,6 +35,9 @@ static void usage(FILE *f)
                "       heapscope help COMMAND\n\ncommands:\n");
     for (size_t i = 0; i < hs_command_count(); i++)
         fprintf(f, "  %s\n", hs_command_summary(hs_command_name(i)));
+    char runtimes[256];
+    hs_runtimes_supported(runtimes, sizeof runtimes);
+    fprintf(f, "\nreads: %s\n", runtimes);
 }
 
 /* 1 when the command takes this option itself (watch --pid), so it is not a target option. */

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # setup.sh - installs what heapscope needs on a fresh Debian/Ubuntu machine (build tools, libelf,
 # libdwarf, cJSON, uthash, cmocka, gdb, lldb, clang for fuzzing) and a Go toolchain for the demo.
-# With --all-go it also unpacks every Go release the tests cover (1.19, 1.21-1.26) into
-# ~/.cache/go-toolchains. Safe to run again: it only installs what is missing.
+# With --all-go (what scripts/test.sh runs) it also unpacks every Go release the tests cover
+# (1.19, 1.21-1.26) into ~/.cache/go-toolchains, and installs the pinned tools the tests drive
+# (scripts/test-tools.sh: Delve from the Go module proxy, Debian's gdb-minimal package).
+# Safe to run again: it only installs what is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sudo=""
@@ -24,6 +26,7 @@ fi
 # a Go toolchain for building the demo and the live test programs
 if [ "${1:-}" = "--all-go" ]; then
   "$here/go-toolchains.sh" >&2
+  "$here/test-tools.sh" install >&2
 elif ! command -v go >/dev/null 2>&1 && [ ! -x "$HOME/.cache/go-toolchains/1.26/usr/lib/go-1.26/bin/go" ]; then
   "$here/go-toolchains.sh" 1.26 >&2 || $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >&2
 fi

@@ -129,6 +129,16 @@ static int compute_bias(go_rt *rt, hs_err *err)
     return 0;
 }
 
+/* Adds a line to the warnings said with every command on this runtime. */
+static void rt_warn(go_rt *rt, const char *text)
+{
+    char *w = NULL;
+    if (asprintf(&w, "%s%s%s", rt->warning ? rt->warning : "", rt->warning ? "\nwarning: " : "", text) >= 0) {
+        free(rt->warning);
+        rt->warning = w;
+    }
+}
+
 static int open_model(go_rt *rt, hs_err *err)
 {
     char version[128], mainpath[256];
@@ -138,8 +148,15 @@ static int open_model(go_rt *rt, hs_err *err)
     hs_err derr;
     if (hs_dwarf_open(&rt->dwarf, hs_image_path(rt->exe), &derr) < 0) {
         rt->dwarf = NULL; /* the per-release tables stand in */
-        if (asprintf(&rt->warning, "DWARF not used: %s", derr.msg) < 0)
-            rt->warning = NULL;
+        char w[sizeof derr.msg + 32];
+        snprintf(w, sizeof w, "DWARF not used: %s", derr.msg);
+        rt_warn(rt, w);
+    }
+    if (go_version_untested(&rt->ver)) {
+        char w[160];
+        snprintf(w, sizeof w, "Go 1.%d is untested: no answer for it has been checked against its runtime",
+                 rt->ver.minor);
+        rt_warn(rt, w);
     }
     rt->src = (go_layout_src){rt->dwarf, rt->ver.minor};
     if (go_offsets_resolve(&rt->src, &rt->off, err) < 0 || compute_bias(rt, err) < 0)

@@ -5,6 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <heapscope/heapscope.h>
+
+/* Releases in GO_VERSION_MIN_MINOR..GO_VERSION_MAX_MINOR that no test covers: their tables come
+ * from the reference's measured offsets, but no test program of theirs was ever run. */
+static const int untested_minors[] = {20};
+#define N_UNTESTED (sizeof untested_minors / sizeof untested_minors[0])
+
 /* Reads up to 6 decimal digits at *p; returns -1 when there are none. */
 static int read_num(const char **p)
 {
@@ -132,4 +139,46 @@ int go_version_supported(const go_version *v, hs_err *err)
         return hs_errf(err, "built with %s, newer than this heapscope knows (go1.%d–go1.%d); "
                        "update heapscope", rel, GO_VERSION_MIN_MINOR, GO_VERSION_MAX_MINOR);
     return 0;
+}
+
+int go_version_untested(const go_version *v)
+{
+    for (size_t i = 0; v->major == 1 && i < N_UNTESTED; i++)
+        if (v->minor == untested_minors[i])
+            return 1;
+    return 0;
+}
+
+static int minor_untested(int minor)
+{
+    go_version v = {.major = 1, .minor = minor};
+    return go_version_untested(&v);
+}
+
+/* "Go 1.19, 1.21–1.26 on linux/amd64 (Go 1.20 is read but untested)": the tested releases as
+ * ranges, from the constants above. */
+size_t hs_runtimes_supported(char *buf, size_t cap)
+{
+    size_t n = (size_t)snprintf(buf, cap, "Go ");
+    const char *sep = "";
+    for (int m = GO_VERSION_MIN_MINOR; m <= GO_VERSION_MAX_MINOR; m++) {
+        if (minor_untested(m))
+            continue;
+        int last = m;
+        while (last < GO_VERSION_MAX_MINOR && !minor_untested(last + 1))
+            last++;
+        if (n < cap && last > m)
+            n += (size_t)snprintf(buf + n, cap - n, "%s1.%d\xe2\x80\x93" "1.%d", sep, m, last); /* en dash */
+        else if (n < cap)
+            n += (size_t)snprintf(buf + n, cap - n, "%s1.%d", sep, m);
+        sep = ", ";
+        m = last;
+    }
+    if (n < cap)
+        n += (size_t)snprintf(buf + n, cap - n, " on linux/amd64");
+    for (size_t i = 0; i < N_UNTESTED && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s1.%d", i ? ", " : " (Go ", untested_minors[i]);
+    if (N_UNTESTED && n < cap)
+        n += (size_t)snprintf(buf + n, cap - n, " %s read but untested)", N_UNTESTED > 1 ? "are" : "is");
+    return n;
 }

@@ -6,7 +6,10 @@
 
 #include "../util/err.h"
 
-/* The oldest and newest Go minor releases (1.N) whose runtime layouts heapscope knows. */
+/* The oldest and newest Go minor releases (1.N) whose runtime layouts heapscope knows. Every
+ * release in between is tested against its runtime except those listed in go_version.c as
+ * untested (1.20: no toolchain could be had to build test programs), which are read with a
+ * warning. What users are told (heapscope --help, README) is derived from these two places. */
 enum { GO_VERSION_MIN_MINOR = 19, GO_VERSION_MAX_MINOR = 26 };
 
 typedef struct go_version {
@@ -28,6 +31,9 @@ int go_version_has_experiment(const go_version *v, const char *name);
 /* 0 when the release is 1.19 .. 1.26 (1.20 included: its tables exist though it is untested),
  * else -1 with a message saying why and what to do. */
 int go_version_supported(const go_version *v, hs_err *err);
+
+/* 1 when the release is supported but no test covers it (see go_version.c), else 0. */
+int go_version_untested(const go_version *v);
 
 /* Compares releases by (major, minor, patch): <0, 0, >0. */
 int go_version_cmp(const go_version *v, int major, int minor, int patch);

@@ -3,11 +3,10 @@ MI session driven the way VS Code's C/C++ extension (cppdbg, MIEngine) drives it
 commands starting with '-' are sent as MI commands, others wrapped in
 `-interpreter-exec console "..."`, and console-stream output (~"...") is collected.
 
-When libheapscope.so was built with AddressSanitizer, gdb (not instrumented) is started with
-libasan preloaded, the only way such a library loads into it. Where gdb cannot start that way
-(Debian 12: libp11-kit's constructor calls newlocale(), whose malloc() initialises ASan, whose
-start-up reads the locale lock newlocale() holds -- gdb then hangs in setlocale() at start),
-the Python-plugin tests skip with that reason; heapscope-nopython.gdb needs no preload and runs."""
+When libheapscope.so was built with AddressSanitizer, the Python-plugin tests skip for the
+listed platform reason asan-gdb (tests/skip_reasons.txt: gdb hangs at start with libasan
+preloaded, and a sanitizer library cannot be loaded with RTLD_DEEPBIND, so it would read without
+DWARF); heapscope-nopython.gdb needs no preload and runs in both builds."""
 
 import functools
 import json
@@ -55,7 +54,7 @@ def asan_problem():
     kept in the build tree so that each test script does not wait for a hanging gdb again."""
     if not _asan_runtime():
         return None
-    cache = os.path.join(hstest.BUILD_DIR, "gdb-asan-probe.txt")
+    cache = os.path.join(hstest.BUILD_DIR, "gdb-asan-skip.txt")
     if os.path.exists(cache) and os.path.getmtime(cache) > os.path.getmtime(LIBRARY):
         with open(cache) as f:
             return f.read().strip() or None
@@ -65,9 +64,10 @@ def asan_problem():
         why = None if p.stdout.strip() == "ok" else "exited %d: %s" % (p.returncode, p.stderr[-300:])
     except subprocess.TimeoutExpired:
         why = "hangs at start-up (libasan initialised inside a constructor's newlocale())"
-    if why:
-        why = ("the library is an AddressSanitizer build, and gdb with LD_PRELOAD=%s %s; the gdb "
-               "plugin tests run in the normal build" % (_asan_runtime(), why))
+    why = hstest.census.platform("asan-gdb", "%s is an AddressSanitizer build (gdb with LD_PRELOAD=%s "
+                                 "%s); the gdb plugin tests run in the normal build"
+                                 % (LIBRARY, _asan_runtime(), why or "starts, but the library "
+                                    "cannot be loaded with RTLD_DEEPBIND"))
     with open(cache, "w") as f:
         f.write(why or "")
     return why

@@ -131,3 +131,48 @@ def assert_same_groups(expected: Counter, actual: Counter, **names) -> None:
     d = diff_groups(expected, actual, **names)
     if d:
         raise AssertionError(d)
+
+
+def check_waits(obj: dict, info: dict, now_ns: Optional[Tuple[float, float]] = None,
+                tolerance_ns: float = 1e6) -> str:
+    """Checks the groups' max_wait_seconds of a threads-blocked --json object against the wait
+    starts the blocked fixture recorded (HEAPSCOPE-INFO "waits", CLOCK_MONOTONIC ns): each group
+    waits since a time in its kind's interval, so the clock reading it is measured to ("now")
+    lies in [lo + wait, hi + wait] for every group at once. now_ns bounds that reading from
+    outside (a live read: the test's own clock just before and after). Returns a summary line;
+    raises AssertionError when no single "now" fits every group."""
+    w = info.get("waits")
+    if not w or "late_since_ns" not in w:
+        raise AssertionError("this blocked fixture output records no wait intervals: it predates "
+                             "them (regenerate stored cores with tests/tools/make_stored_cores.sh)")
+    kind_of = {fn: kind for kind, fn in info["functions"].items()}
+    early = set(w["early_kinds"])
+    lo_now, hi_now = now_ns if now_ns else (float("-inf"), float("inf"))
+    seen, lines = Counter(), []
+    for grp in obj.get("groups", []):
+        if info["reporter_goid"] in grp.get("goroutine_ids", ()) or grp["state"] in ("running", "runnable"):
+            continue
+        fns = [f["function"] for f in grp["frames"]]
+        kinds = {kind_of[f] for f in fns if f in kind_of}
+        if not kinds and "runtime.main" in fns:
+            kinds = {"main"}  # main parks in select {} after starting the late kinds
+        if len(kinds) != 1:
+            continue  # the runtime's own goroutines (--all)
+        kind = kinds.pop()
+        if grp.get("max_wait_seconds") is None:
+            raise AssertionError("group %s of kind %s has no wait, though a GC saw it parked"
+                                 % (grp["state"], kind))
+        lo, hi = w["early_since_ns"] if kind in early else w["late_since_ns"]
+        wait = grp["max_wait_seconds"] * 1e9
+        lo_now, hi_now = max(lo_now, lo + wait - tolerance_ns), min(hi_now, hi + wait + tolerance_ns)
+        seen["early" if kind in early else "late"] += 1
+        lines.append("  %-14s %-26s waited %.3f s, since [%.3f, %.3f] s" % (
+            kind, grp["state"], wait / 1e9, lo / 1e9, hi / 1e9))
+    if not seen["early"] or not seen["late"]:
+        raise AssertionError("no wait checked for the early or the late kinds: %s" % dict(seen))
+    if lo_now > hi_now:
+        raise AssertionError("no single clock reading explains every group's wait (the latest "
+                             "start %.3f s is after the earliest end %.3f s):\n%s"
+                             % (lo_now / 1e9, hi_now / 1e9, "\n".join(lines)))
+    return "%d early and %d late groups waited as recorded (now within [%.3f, %.3f] s)" % (
+        seen["early"], seen["late"], lo_now / 1e9, hi_now / 1e9)

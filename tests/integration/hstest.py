@@ -1,9 +1,15 @@
-"""Shared helpers for heapscope's integration tests: where the binaries and data are, running
-the CLI, the Go toolchains on this machine, and building the Go test programs with each.
+"""Shared helpers for heapscope's integration tests: where the binaries, data and tools are,
+running the CLI, the Go toolchains on this machine, building the Go test programs with each,
+and main(), which runs a test file, counts its tests and subtests for the census and applies
+the suite's one rule for skips (tests/tools/census.py, tests/skip_reasons.txt).
 
 Environment (set by tests/integration/CMakeLists.txt):
   HEAPSCOPE      the CLI binary            HS_TEST_DATA   unpacked stored cores
   HS_BUILD_DIR   the build tree            HS_SOURCE_DIR  the repository
+  HS_CENSUS_DIR  where records go          HS_CENSUS_NAME this entry's name in ctest
+  HS_DLV         Delve (pinned; scripts/test-tools.sh)
+  HS_GDB_MINIMAL Debian's gdb-minimal unpacked into the build tree
+  HS_STRICT_SKIPS=1 (scripts/test.sh): a skip whose reason is not listed fails
 """
 
 import glob
@@ -23,6 +29,12 @@ SKIP = 77  # ctest SKIP_RETURN_CODE
 
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "tools"))
 sys.path.insert(0, HERE)
+import census  # noqa: E402
+
+TOOLS_DIR = os.environ.get("HEAPSCOPE_TOOLS_DIR", os.path.expanduser("~/.cache/heapscope-tools"))
+DLV = os.environ.get("HS_DLV") or os.path.join(TOOLS_DIR, "bin", "dlv")
+GDB_MINIMAL = os.environ.get("HS_GDB_MINIMAL", "")
+PREPARE_DATA = "ctest --test-dir %s -R prepare-test-data (tests/prepare_data.sh)" % BUILD_DIR
 
 
 def run(args, timeout=120, check_status=None):
@@ -56,6 +68,21 @@ def toolchains():
     return dict(sorted(found.items(), key=lambda kv: int(kv[0].split(".")[1])))
 
 
+def stored_or_fail(test, program, at_least=1):
+    """stored_cores(program), failing the test (never skipping) when fewer than at_least
+    releases are unpacked: missing data means the suite would check less than it claims."""
+    cores = stored_cores(program)
+    if len(cores) < at_least:
+        test.fail("%d stored %s cores under %s (want at least %d): run %s"
+                  % (len(cores), program, TEST_DATA, at_least, PREPARE_DATA))
+    return cores
+
+
+def platform_skip(test, key, detail):
+    """Skips test for a platform condition listed in tests/skip_reasons.txt under key."""
+    test.skipTest(census.platform(key, detail))
+
+
 def toolchains_or_skip(test):
     """The Go releases unpacked on this machine, oldest first; skips test when there are none."""
     tcs = list(toolchains())
@@ -82,10 +109,105 @@ def build_fixture(version, program, ldflags="", experiment=""):
     return os.path.join(outdir, "exe"), p.stdout.strip()
 
 
-def main():
-    """unittest.main, but exit with SKIP when every test was skipped."""
-    prog = unittest.main(exit=False, verbosity=2)
+class CensusResult(unittest.TextTestResult):
+    """Counts tests and subtests apart, and keeps each skip's reason. Under HS_STRICT_SKIPS a
+    skip whose reason is not on the list is recorded as a failure instead."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.outcome = {}  # test id -> "passed" | "failed" | "skipped"
+        self.sub = census.counts()
+        self.sub_ok = {}   # test id -> subtests that passed
+        self.skips = []
+        self.failed_ids = []
+
+    def _mark(self, test, what):
+        tid = test.id()
+        if what == "failed" or self.outcome.get(tid) != "failed":
+            self.outcome[tid] = what
+        if what == "failed":
+            self.failed_ids.append(tid)
+
+    def startTest(self, test):
+        super().startTest(test)
+        self.outcome.setdefault(test.id(), "passed")
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._owner_mark(test)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._owner_mark(test)
+
+    def _owner_mark(self, test):
+        if isinstance(test, unittest.case._SubTest):
+            self.sub["failed"] += 1
+            self.failed_ids.append(test.id())
+            self._mark(test.test_case, "failed")
+        else:
+            self._mark(test, "failed")
+
+    def addSubTest(self, test, subtest, err):
+        if err is None:
+            self.sub["run"] += 1
+            self.sub["passed"] += 1
+            self.sub_ok[test.id()] = self.sub_ok.get(test.id(), 0) + 1
+        else:
+            self.sub["run"] += 1
+            self.sub["failed"] += 1
+            self.failed_ids.append(subtest.id())
+            self._mark(test, "failed")
+        super().addSubTest(test, subtest, err)
+
+    def addSkip(self, test, reason):
+        is_sub = isinstance(test, unittest.case._SubTest)
+        if census.strict() and not census.listed_key(reason):
+            try:
+                raise AssertionError(census.unlisted_message(reason))
+            except AssertionError:
+                err = sys.exc_info()
+            if is_sub:
+                self.sub["run"] += 1
+            self.addFailure(test, err)
+            return
+        super().addSkip(test, reason)
+        self.skips.append({"test": test.id(), "reason": reason})
+        if is_sub:
+            self.sub["run"] += 1
+            self.sub["skipped"] += 1
+        elif test.id() in self.outcome or not isinstance(test, unittest.TestCase):
+            self._mark(test, "skipped")  # includes a skipped setUpClass (an _ErrorHolder)
+
+    def tests_counts(self):
+        """Counts of tests; a test whose every subtest skipped counts as skipped."""
+        c = census.counts()
+        skipped_subs = {}
+        for s in self.skips:
+            owner = s["test"].split(" ", 1)[0]
+            skipped_subs[owner] = skipped_subs.get(owner, 0) + 1
+        for tid, what in self.outcome.items():
+            if what == "passed" and skipped_subs.get(tid) and not self.sub_ok.get(tid):
+                what = "skipped"
+            c["run"] += 1
+            c[what] += 1
+        return c
+
+
+def main(module="__main__"):
+    """Runs the tests of module (unittest.main, verbose), writes this entry's census record,
+    and exits 0 when all passed, SKIP (77) only when every test was skipped and nothing
+    failed, 1 otherwise: a failure is never turned into a skip."""
+    runner = unittest.TextTestRunner(verbosity=2, resultclass=CensusResult)
+    prog = unittest.main(module=module, exit=False, testRunner=runner)
     r = prog.result
-    if r.testsRun and len(r.skipped) == r.testsRun:
-        sys.exit(SKIP)
-    sys.exit(0 if r.wasSuccessful() else 1)
+    tests = r.tests_counts()
+    if not r.wasSuccessful() or tests["failed"]:
+        status = 1
+    elif tests["run"] and tests["skipped"] == tests["run"]:
+        status = SKIP
+    else:
+        status = 0
+    name = os.environ.get("HS_CENSUS_NAME") or "integration/" + os.path.basename(sys.argv[0])
+    census.write_record(name, "python", tests, r.sub, r.skips, sorted(set(r.failed_ids)), status)
+    sys.exit(status)

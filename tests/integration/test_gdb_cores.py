@@ -44,9 +44,7 @@ class Cores(unittest.TestCase):
     def test_heap_commands(self):
         # heap-top needs DWARF for typed globals: gdb has elfutils' libdw loaded, whose dwarf_*
         # functions must not stand in for libdwarf's (the result would differ from the CLI's)
-        cores = hstest.stored_cores("heap")
-        if not cores:
-            self.skipTest("no stored heap cores")
+        cores = hstest.stored_or_fail(self, "heap")
         for ver, d in cores[:1] + cores[-1:]:
             with self.subTest(go=ver), tempfile.TemporaryDirectory() as tmp:
                 exe, core = os.path.join(d, "exe"), os.path.join(d, "core")
@@ -68,9 +66,7 @@ class Cores(unittest.TestCase):
                 self.assertIn("LWP", b.out(3))
 
     def test_stored_cores(self):
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        cores = hstest.stored_or_fail(self, "blocked")
         for ver, d in cores:
             with self.subTest(go=ver):
                 exe, core = os.path.join(d, "exe"), os.path.join(d, "core")
@@ -85,9 +81,7 @@ class Cores(unittest.TestCase):
                 self.assertIn("LWP", b.out(3))
 
     def test_relative_paths_and_core_file_command(self):
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        cores = hstest.stored_or_fail(self, "blocked")
         ver, d = cores[-1]
         # gdb started in the core's directory with relative names; the core opened later
         argv = [gdbmi.GDB, "-nx", "-batch", "-iex", "set auto-load python-scripts off", "exe",

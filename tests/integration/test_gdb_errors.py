@@ -62,9 +62,7 @@ class Errors(unittest.TestCase):
         self.tmp.cleanup()
 
     def newest_core(self):
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        cores = hstest.stored_or_fail(self, "blocked")
         _, d = cores[-1]
         core = os.path.join(self.tmp.name, "core")
         shutil.copy(os.path.join(d, "core"), core)
@@ -108,9 +106,7 @@ class Errors(unittest.TestCase):
         self.still_usable(b, 0)
 
     def test_wrong_executable(self):
-        cores = hstest.stored_cores("blocked")
-        if len(cores) < 2:
-            self.skipTest("needs stored cores of two Go releases")
+        cores = hstest.stored_or_fail(self, "blocked", 2)
         (_, old), (_, new) = cores[0], cores[-1]
         b = self.run_on(os.path.join(old, "exe"), os.path.join(new, "core"))
         self.assertIn("was not written by executable", b.out(0))
@@ -187,9 +183,7 @@ class Pager(unittest.TestCase):
         why = gdbmi.missing()
         if why:
             self.skipTest(why)
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        cores = hstest.stored_or_fail(self, "blocked")
         _, d = cores[-1]
         t = Terminal([os.path.join(d, "exe"), os.path.join(d, "core")])
         try:

@@ -51,19 +51,21 @@ class Cppdbg(unittest.TestCase):
         self.assertEqual(r.cls, "done", r.msg)
 
     def user_commands(self, mi, want, ver):
-        """Debug Console: -exec threads-blocked --json, -exec heap-top, a bad option, info threads."""
+        """Debug Console: -exec threads-blocked --json, -exec heap-top (text and JSON), a bad
+        option, info threads. Returns (threads-blocked JSON, heap-top JSON, heap-top text)."""
         r = mi.console("threads-blocked --json")
         self.assertEqual(r.cls, "done", r.msg)
         got = gdbmi.first_json(r.console)
         assert_same_groups(want, groups_from_heapscope_json(got, ver))
         listing = mi.console("heapscope").console
-        r = mi.console("heap-top")
-        if "heap-top" in listing:
-            self.assertEqual(r.cls, "done", r.msg)
-            self.assertTrue(r.console.strip())
-        else:  # not in core's command table yet: gdb says so plainly
-            self.assertEqual(r.cls, "error")
-            self.assertIn('Undefined command: "heap-top"', r.msg)
+        for name in ("threads-blocked", "heap-top", "snapshot", "snapshot-diff"):
+            self.assertIn(name, listing)
+        r = mi.console("heap-top --json")
+        self.assertEqual(r.cls, "done", r.msg)
+        heap = gdbmi.first_json(r.console)
+        r = mi.console("heap-top -n 0")
+        self.assertEqual(r.cls, "done", r.msg)
+        heap_text = r.console
         r = mi.console("threads-blocked --no-such-option")
         self.assertEqual(r.cls, "error")
         self.assertIn("unknown option", r.msg)
@@ -71,7 +73,17 @@ class Cppdbg(unittest.TestCase):
         self.assertEqual(r.cls, "done", r.msg)
         self.assertIn("LWP", r.console)
         self.assertNotIn("Traceback", "\n".join(mi.records))
-        return got
+        return got, heap, heap_text
+
+    def same_heap(self, heap, heap_text, target):
+        """heap-top through MI equals the CLI's on the same target: rows, totals, statistics,
+        and the text a user reads in the Debug Console."""
+        cli = hstest.run_json(["heap-top"] + target)
+        for key in ("version", "totals", "memstats", "rows"):
+            self.assertEqual(heap[key], cli[key], key)
+        self.assertEqual(heap["totals"]["inuse_objects"], cli["memstats"]["heap_objects"])
+        _, text, _ = hstest.run(["heap-top", "-n", "0"] + target, check_status=0)
+        self.assertEqual(heap_text.strip("\n").splitlines()[1:], text.strip("\n").splitlines()[1:])
 
     def test_attach_template(self):
         conf = template("attach", "processId")
@@ -82,17 +94,17 @@ class Cppdbg(unittest.TestCase):
             self.setup(mi, conf, exe)
             r = mi.send("-target-attach %d" % fx.pid)
             self.assertEqual(r.cls, "done", r.msg)
-            got = self.user_commands(mi, blocked_fixture_groups(fx.goroutines, fx.info), ver)
+            got, heap, heap_text = self.user_commands(mi, blocked_fixture_groups(fx.goroutines, fx.info), ver)
             self.assertEqual(got["total"], fx.info["num_goroutine"])
             self.assertEqual(mi.send("-target-detach").cls, "done")
             with open("/proc/%d/status" % fx.pid) as f:
                 self.assertIn("TracerPid:\t0\n", f.read())
+            # the parked program allocates nothing: the CLI, once gdb has let go, sees the same heap
+            self.same_heap(heap, heap_text, ["--pid", str(fx.pid)])
 
     def test_core_template(self):
         conf = template("launch", "coreDumpPath")
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        cores = hstest.stored_or_fail(self, "blocked")
         ver, d = cores[-1]
         exe, core = os.path.join(d, "exe"), os.path.join(d, "core")
         cli = hstest.run_json(["threads-blocked", "--core", core, "--exe", exe])
@@ -100,8 +112,9 @@ class Cppdbg(unittest.TestCase):
             self.setup(mi, conf, exe)
             r = mi.send("-target-select core " + core)
             self.assertIn(r.cls, ("done", "connected"), r.msg)
-            got = self.user_commands(mi, groups_from_heapscope_json(cli, ver), ver)
+            got, heap, heap_text = self.user_commands(mi, groups_from_heapscope_json(cli, ver), ver)
             self.assertEqual(got["total"], cli["total"])
+            self.same_heap(heap, heap_text, ["--core", core, "--exe", exe])
 
 
 if __name__ == "__main__":

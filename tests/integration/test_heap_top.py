@@ -29,6 +29,57 @@ MEMSTATS = {"HeapAlloc": ("heap_alloc", 0.01), "HeapObjects": ("heap_objects", 0
             "Sys": ("sys", None), "StackInuse": ("stack_inuse", None)}
 
 
+def go_binary(test):
+    """A go binary for `go tool pprof` (the newest toolchain here)."""
+    tcs = hstest.toolchains()
+    if not tcs:
+        test.fail("no Go toolchain for go tool pprof: run scripts/setup.sh --all-go")
+    return os.path.join(list(tcs.values())[-1], "bin", "go")
+
+
+def pprof(go, *args):
+    p = subprocess.run([go, "tool", "pprof"] + list(args), capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, GOTOOLCHAIN="local", GOFLAGS=""))
+    if p.returncode != 0:
+        raise AssertionError("go tool pprof %s failed: %s" % (" ".join(args), p.stderr[-2000:]))
+    return p.stdout
+
+
+def profile_sites(go, path):
+    """{stack: [alloc_objects, alloc_bytes, inuse_objects, inuse_bytes]} of a heap profile, read
+    with go tool pprof -raw; a stack is ((function, line), ...) innermost first, inlined calls
+    expanded (as heapscope's rows list their frames)."""
+    text = pprof(go, "-raw", path)
+    samples, locs = text.split("\nLocations\n", 1)
+    lines = {}
+    current = None
+    for line in locs.splitlines():
+        m = re.match(r"^\s+(\d+): 0x[0-9a-f]+ M=\d+ (\S+) (\S+):(\d+):\d+ s=\d+", line)
+        if m:
+            current = lines.setdefault(int(m.group(1)), [])
+            current.append((m.group(2), int(m.group(4))))
+            continue
+        m = re.match(r"^\s+(\S+) (\S+):(\d+):\d+ s=\d+$", line)  # an inlined call of the same location
+        if m and current is not None:
+            current.append((m.group(1), int(m.group(3))))
+        elif not line.startswith(" "):
+            current = None
+    out = {}
+    for m in re.finditer(r"^\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+): ([\d ]+)$", samples, re.M):
+        stack = tuple(fl for loc in m.group(5).split() for fl in lines[int(loc)])
+        v = out.setdefault(stack, [0, 0, 0, 0])
+        for i in range(4):
+            v[i] += int(m.group(i + 1))
+    return out
+
+
+def top(go, path, index, focus):
+    """go tool pprof -top from its "Showing nodes" line on (the header names files and times)."""
+    out = pprof(go, "-top", "-relative_percentages", "-nodecount=1000", "-nodefraction=0",
+                "-symbolize=none", "-sample_index=" + index, "-focus=" + focus, path)
+    return out[out.index("Showing nodes"):]
+
+
 def near(got, want, rel):
     return abs(got - want) <= rel * max(want, 1)
 
@@ -77,10 +128,60 @@ class HeapTop(unittest.TestCase):
                              "%s: live objects per size class differ from runtime.MemStats.BySize by %d"
                              % (label, diff))
 
+    def check_sites(self, target, profile, label, tops=True):
+        """heap-top --by site and --pprof FILE through the CLI, against the program's own heap
+        profile (MemProfileRate=1, written by runtime/pprof): every allocation site of the
+        program (stacks through main.allocate) has the profile's allocation counts exactly and
+        no more in use than the profile (all of it where main.* allocated it directly and the
+        profile shows nothing freed); and
+        go tool pprof -top reads heapscope's file as it reads the program's. (The core or the
+        process is looked at after the profile was written: sites may have freed objects
+        since, and later allocations add sites.)"""
+        go = go_binary(self)
+        want = profile_sites(go, profile)
+        got = hstest.run_json(["heap-top", "--by", "site", "-n", "0"] + target)
+        self.assertEqual(got["by"], "site")
+        have = {}
+        for r in got["rows"]:
+            stack = tuple((f["function"], f["line"]) for f in r["frames"])
+            v = have.setdefault(stack, [0, 0, 0, 0])
+            for i, k in enumerate(("alloc_objects", "alloc_bytes", "inuse_objects", "inuse_bytes")):
+                v[i] += r[k]
+        self.assertEqual(sum(r["inuse_bytes"] for r in got["rows"]), got["sites_totals"]["inuse_bytes"])
+        # the program's own sites; heapscope lists the sites with objects in use
+        mine = {k: v for k, v in want.items() if any(f == "main.allocate" for f, _ in k) and v[2]}
+        self.assertGreaterEqual(len(mine), 10, "%s: too few program sites in the profile" % label)
+        whole = 0
+        for stack, v in sorted(mine.items()):
+            where = "%s: %s" % (label, " <- ".join("%s:%d" % fl for fl in stack[:4]))
+            if stack[0][0].startswith("main.") and v[0] == v[2] and v[1] == v[3]:
+                # the program's own objects, all kept from globals: still all in use (the
+                # library's, e.g. fmt's pooled printers, may be freed after the profile)
+                self.assertIn(stack, have, "%s: no row" % where)
+                self.assertEqual(have[stack], v, where)
+                whole += 1
+            elif stack in have:
+                self.assertEqual(have[stack][:2], v[:2], "%s: allocations" % where)
+                self.assertLessEqual(have[stack][2:], v[2:], "%s: in use" % where)
+        self.assertGreaterEqual(whole, 8, label)
+        _, text, _ = hstest.run(["heap-top", "--by", "site", "-n", "3"] + target, check_status=0)
+        self.assertIn("main.allocate", text)
+        with tempfile.TemporaryDirectory() as tmp:
+            ours = os.path.join(tmp, "heapscope.pb.gz")
+            status, _, err = hstest.run(["heap-top", "--by", "site", "--pprof", ours] + target)
+            self.assertEqual(status, 0, err)
+            if not tops:
+                self.assertIn("main.allocate", pprof(go, "-top", "-symbolize=none", ours))
+                return
+            # anchored: pprof also matches -focus against file and mapping paths
+            for index, focus in (("alloc_space", "^main\\.allocate$"),
+                                 ("inuse_space", "^main\\.build$|^strings\\.Repeat$")):
+                theirs = top(go, profile, index, focus)
+                self.assertIn("main.", theirs)
+                self.assertEqual(top(go, ours, index, focus), theirs, "%s: -top -sample_index=%s" % (label, index))
+
     def test_stored_cores(self):
-        cores = hstest.stored_cores("heap")
-        if not cores:
-            self.skipTest("no stored heap cores")
+        cores = hstest.stored_or_fail(self, "heap")
         for ver, d in cores:
             with self.subTest(go=ver):
                 with open(os.path.join(d, "dump.txt")) as f:
@@ -91,23 +192,28 @@ class HeapTop(unittest.TestCase):
                                        "--exe", os.path.join(d, "exe")])
                 self.assertEqual(got["totals"]["inuse_bytes"], ms["HeapAlloc"], ver)
                 self.assertEqual(got["totals"]["inuse_objects"], ms["HeapObjects"], ver)
+                self.check_sites(["--core", os.path.join(d, "core"), "--exe", os.path.join(d, "exe")],
+                                 os.path.join(d, "heap.pprof"), ver)
 
     def test_live_and_gcore(self):
         tcs = hstest.toolchains_or_skip(self)
         for v in tcs:
             with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
                 exe, ver = hstest.build_fixture(v, "heap")
-                with Fixture(exe, args=[os.path.join(tmp, "heap.pprof")]) as fx:
+                profile = os.path.join(tmp, "heap.pprof")
+                with Fixture(exe, args=[profile]) as fx:
                     info, ms = program_output(fx.output)
                     self.check(["--pid", str(fx.pid)], info, ms, ver + " live")
+                    newest = v == tcs[-1]  # go tool pprof -top in full once; the rest are on the stored cores
+                    self.check_sites(["--pid", str(fx.pid)], profile, ver + " live", tops=newest)
                     subprocess.run(["gcore", "-o", os.path.join(tmp, "core"), str(fx.pid)],
                                    check=True, capture_output=True, timeout=300)
-                    self.check(["--core", os.path.join(tmp, "core.%d" % fx.pid)], info, ms, ver + " gcore")
+                    core = ["--core", os.path.join(tmp, "core.%d" % fx.pid)]
+                    self.check(core, info, ms, ver + " gcore")
+                    self.check_sites(core, profile, ver + " gcore", tops=newest)
 
     def test_text_and_options(self):
-        cores = hstest.stored_cores("heap")
-        if not cores:
-            self.skipTest("no stored heap cores")
+        cores = hstest.stored_or_fail(self, "heap")
         ver, d = cores[-1]
         target = ["--core", os.path.join(d, "core"), "--exe", os.path.join(d, "exe")]
         status, out, err = hstest.run(["heap-top", "-n", "5"] + target)

@@ -160,9 +160,7 @@ class LldbDap(unittest.TestCase):
             time.sleep(0.1)
 
     def test_core_template(self):
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        cores = hstest.stored_or_fail(self, "blocked")
         ver, d = cores[-1]
         core, exe = os.path.join(d, "core"), os.path.join(d, "exe")
         conf = template("launch.lldb-dap.json", "core", {"${input:heapscopeExecutable}": exe,
@@ -184,9 +182,7 @@ class CodeLldbTemplates(unittest.TestCase):
         skip_unless_lldb(self)
 
     def test_core_template_commands(self):
-        cores = hstest.stored_cores("blocked")
-        if not cores:
-            self.skipTest("no stored cores under %s" % hstest.TEST_DATA)
+        cores = hstest.stored_or_fail(self, "blocked")
         ver, d = cores[-1]
         core, exe = os.path.join(d, "core"), os.path.join(d, "exe")
         conf = template("launch.codelldb.json", "core", {"${input:heapscopeExecutable}": exe,

@@ -1,6 +1,6 @@
 """Self-test of rtdump.py (parser of the Go runtime's goroutine dump) and groups.py, against dumps
 the runtime itself printed with every release 1.19-1.26. Run: cd tests/integration &&
-python3 -m unittest test_rtdump
+python3 test_rtdump.py
 
 Samples (testdata/):
 - go<version>-{stack,crash}.txt: testdata/dumpgen (deep stack, locked thread, generic function,
@@ -22,6 +22,7 @@ import re
 import unittest
 
 import groups
+import hstest
 import rtdump
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -277,4 +278,4 @@ class TestGroups(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    hstest.main()

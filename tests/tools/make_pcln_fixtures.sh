@@ -35,3 +35,4 @@ for gobin in "$toolchains"/*/usr/lib/go-*/bin/go; do
   found=1
 done
 [ "$found" = 1 ] || { echo "no Go toolchains under $toolchains" >&2; exit 1; }
+"$repo/tests/prepare_data.sh" --manifest "$repo/tests/cores"

@@ -32,7 +32,7 @@ typedef struct fx_oracle {
     size_t n;
 } fx_oracle;
 
-/* The data directory, or NULL when it is missing (the only reason tests may skip). */
+/* The data directory, or NULL when it is missing (need_fixtures then fails the test). */
 static inline const char *fx_data_dir(void)
 {
     const char *d = getenv("HS_TEST_DATA");

@@ -13,6 +13,7 @@
 #include "image/elf_image.h"
 #include "image/go_buildinfo.h"
 #include "image/go_version.h"
+#include "hs_unit.h"
 
 static fx fixtures[FX_MAX];
 static size_t nfixtures;
@@ -26,13 +27,12 @@ static int setup(void **state)
     return 0;
 }
 
-/* Skips only when the data directory is missing; an empty one is a failure. */
+/* Fails when the stored data is missing, saying what to run. */
 static void need_fixtures(void)
 {
-    if (!fx_data_dir())
-        skip();
+    const char *data = hs_data_dir_or_fail();
     if (nfixtures == 0)
-        fail_msg("no go*/pcln fixtures under %s (run tests/prepare_data.sh)", fx_data_dir());
+        fail_msg("no go*/pcln fixtures under %s: run %s", data, HS_PREPARE_DATA);
 }
 
 static void test_version_parse(void **state)

@@ -22,6 +22,7 @@
 #include "image/elf_image.h"
 #include "target/core_target.h"
 #include "test_go_heap_oracle.h"
+#include "hs_unit.h"
 
 enum { MAX_FX = 32 };
 
@@ -39,7 +40,7 @@ typedef struct opened {
 
 static int by_name(const void *a, const void *b) { return strcmp(((const fixture *)a)->name, ((const fixture *)b)->name); }
 
-/* The stored heap cores; skips the test when the test data is missing. */
+/* The stored heap cores (none when the test data is missing: the tests then fail). */
 static size_t fixtures(fixture *out)
 {
     const char *data = getenv("HS_TEST_DATA");
@@ -121,8 +122,7 @@ static void walk_matches_runtime(void **state)
     (void)state;
     fixture fx[MAX_FX];
     size_t n = fixtures(fx);
-    if (n == 0)
-        skip();
+    hs_need_data(n, "heap cores");
     assert_true(n >= 7);
     for (size_t i = 0; i < n; i++) {
         opened o;
@@ -161,8 +161,7 @@ static void memstats_match_runtime(void **state)
     (void)state;
     fixture fx[MAX_FX];
     size_t n = fixtures(fx);
-    if (n == 0)
-        skip();
+    hs_need_data(n, "heap cores");
     for (size_t i = 0; i < n; i++) {
         opened o;
         open_fixture(&fx[i], &o);
@@ -201,8 +200,7 @@ static void program_pointers(void **state)
     (void)state;
     fixture fx[MAX_FX];
     size_t n = fixtures(fx);
-    if (n == 0)
-        skip();
+    hs_need_data(n, "heap cores");
     for (size_t f = 0; f < n; f++) {
         opened o;
         open_fixture(&fx[f], &o);
@@ -510,8 +508,7 @@ static void corrupted_metadata(void **state)
     (void)state;
     fixture fx[MAX_FX];
     size_t n = fixtures(fx);
-    if (n == 0)
-        skip();
+    hs_need_data(n, "heap cores");
     for (size_t i = 0; i < n; i++) {
         opened o;
         open_fixture(&fx[i], &o);

@@ -16,6 +16,7 @@
 #include "image/elf_image.h"
 #include "image/go_buildinfo.h"
 #include "image/go_version.h"
+#include "hs_unit.h"
 
 typedef struct opened {
     hs_dwarf *dw;
@@ -41,9 +42,7 @@ static int open_fixture(const fx *f, opened *o)
 static void tables_match_dwarf(void **state)
 {
     (void)state;
-    const char *data = fx_data_dir();
-    if (!data)
-        skip();
+    const char *data = hs_data_dir_or_fail();
     fx fxs[FX_MAX];
     size_t n = fx_list(data, fxs, FX_MAX);
     assert_true(n >= 7);
@@ -71,9 +70,7 @@ static void tables_match_dwarf(void **state)
 static void model_offsets_same_without_dwarf(void **state)
 {
     (void)state;
-    const char *data = fx_data_dir();
-    if (!data)
-        skip();
+    const char *data = hs_data_dir_or_fail();
     fx fxs[FX_MAX];
     size_t n = fx_list(data, fxs, FX_MAX);
     for (size_t i = 0; i < n; i++) {

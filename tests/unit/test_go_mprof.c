@@ -27,6 +27,7 @@
 #include "go/go_runtime.h"
 #include "image/go_buildinfo.h"
 #include "output/pprof_heap.h"
+#include "hs_unit.h"
 #include "pprof_raw.h"
 #include "target/core_target.h"
 #include "views/site_rows.h"

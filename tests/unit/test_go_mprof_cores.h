@@ -8,8 +8,7 @@ static void reads_every_release(void **state)
     (void)state;
     release rs[MAXREL];
     size_t n = list_releases("heap", rs);
-    if (n == 0)
-        skip();
+    hs_need_data(n, "heap cores");
     for (size_t i = 0; i < n; i++) {
         opened o;
         open_release(&rs[i], &o);
@@ -40,8 +39,7 @@ static void compiled_out_is_explained(void **state)
     (void)state;
     release rs[MAXREL];
     size_t n = list_releases("blocked", rs);
-    if (n == 0)
-        skip();
+    hs_need_data(n, "blocked cores");
     for (size_t i = 0; i < n; i++) {
         opened o;
         open_release(&rs[i], &o);
@@ -186,8 +184,8 @@ static void sites_match_program_profile(void **state)
     release rs[MAXREL];
     char go[1024];
     size_t n = list_releases("heap", rs);
-    if (n == 0 || raw_find_go(go, sizeof go) < 0)
-        skip();
+    hs_need_data(n, "heap cores");
+    hs_need_go(raw_find_go(go, sizeof go));
     for (size_t i = 0; i < n; i++) {
         opened o;
         open_release(&rs[i], &o);
@@ -269,8 +267,8 @@ static void written_profile_matches_program_profile(void **state)
     release rs[MAXREL];
     char go[1024], dir[] = "/tmp/hs-mprof-XXXXXX";
     size_t n = list_releases("heap", rs);
-    if (n == 0 || raw_find_go(go, sizeof go) < 0)
-        skip();
+    hs_need_data(n, "heap cores");
+    hs_need_go(raw_find_go(go, sizeof go));
     assert_non_null(mkdtemp(dir));
     for (size_t i = 0; i < n; i++) {
         opened o;

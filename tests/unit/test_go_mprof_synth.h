@@ -43,13 +43,12 @@ static const hs_target_ops fake_ops = {fake_read, NULL, fake_close};
 
 static void put64(uint8_t *b, uint64_t v) { memcpy(b, &v, 8); }
 
-/* A synthetic target over the newest stored heap executable; NULL (skip) without test data. */
+/* A synthetic target over the newest stored heap executable; fails without test data. */
 static synth *synth_new(void)
 {
     release rs[MAXREL];
     size_t n = list_releases("heap", rs);
-    if (n == 0)
-        return NULL;
+    hs_need_data(n, "heap cores");
     synth *s = calloc(1, sizeof *s);
     char exe[1100], ver[128], mod[256];
     hs_err err;
@@ -137,8 +136,6 @@ static void combines_cycles_like_memprofile(void **state)
 {
     (void)state;
     synth *s = synth_new();
-    if (!s)
-        skip();
     set_cycle(s, 7u << 1 | 1); /* cycle 7, flushed: MemProfile reads active + future[7 % 3] */
     const cyc4 a[4] = {{10, 2, 1000, 200}, {5, 0, 500, 0}, {1, 1, 100, 100}, {0, 3, 0, 300}};
     const cyc4 b[4] = {{0, 0, 0, 0}, {2, 0, 128, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
@@ -163,8 +160,6 @@ static void unpublished_profile_sums_every_cycle(void **state)
 {
     (void)state;
     synth *s = synth_new();
-    if (!s)
-        skip();
     set_cycle(s, 0); /* no GC yet: nothing in active or future[0] */
     const cyc4 a[4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {3, 0, 96, 0}, {1, 1, 32, 32}};
     const cyc4 b[4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {2, 0, 64, 0}};
@@ -183,8 +178,6 @@ static void looping_list_is_cut_without_repeats(void **state)
 {
     (void)state;
     synth *s = synth_new();
-    if (!s)
-        skip();
     const cyc4 a[4] = {{1, 0, 8, 0}, {0}, {0}, {0}};
     size_t offs[3] = {0, 4096, 8192};
     for (int len = 1; len <= 3; len++) { /* b0 -> ... -> b(len-1) -> b0 */
@@ -205,8 +198,6 @@ static void corrupt_buckets_are_reported(void **state)
 {
     (void)state;
     synth *s = synth_new();
-    if (!s)
-        skip();
     const cyc4 a[4] = {{1, 0, 8, 0}, {0}, {0}, {0}};
     go_mprof *p;
     hs_err err;
@@ -231,8 +222,6 @@ static void empty_profile_says_why(void **state)
 {
     (void)state;
     synth *s = synth_new();
-    if (!s)
-        skip();
     go_mprof *p;
     hs_err err;
     put64(s->g[0], 0);

@@ -19,6 +19,7 @@
 #include "image/go_pclntab.h"
 #include "image/go_version.h"
 #include "image/go_window.h"
+#include "hs_unit.h"
 
 static fx fixtures[FX_MAX];
 static size_t nfixtures;
@@ -34,10 +35,9 @@ static int setup(void **state)
 
 static void need_fixtures(void)
 {
-    if (!fx_data_dir())
-        skip();
+    const char *data = hs_data_dir_or_fail();
     if (nfixtures == 0)
-        fail_msg("no go*/pcln fixtures under %s (run tests/prepare_data.sh)", fx_data_dir());
+        fail_msg("no go*/pcln fixtures under %s: run %s", data, HS_PREPARE_DATA);
 }
 
 /* Everything opened for one fixture. */

@@ -25,6 +25,7 @@
 #include "go/go_types.h"
 #include "image/elf_image.h"
 #include "target/core_target.h"
+#include "hs_unit.h"
 
 enum { MAX_FX = 16, MAX_F = 10 };
 
@@ -321,8 +322,7 @@ static void descriptors_match_reflect(void **state)
     (void)state;
     fixture fxs[MAX_FX];
     size_t nfx = list_fixtures(fxs);
-    if (!nfx)
-        skip();
+    hs_need_data(nfx, "types cores");
     assert_true(nfx >= 7);
     for (size_t k = 0; k < nfx; k++) {
         fixture *fx = &fxs[k];
@@ -347,8 +347,7 @@ static void itabs_give_concrete_types(void **state)
     (void)state;
     fixture fxs[MAX_FX];
     size_t nfx = list_fixtures(fxs);
-    if (!nfx)
-        skip();
+    hs_need_data(nfx, "types cores");
     for (size_t k = 0; k < nfx; k++) {
         fixture *fx = &fxs[k];
         open_fixture(fx);
@@ -456,8 +455,7 @@ static void roots_match_globals(void **state)
     (void)state;
     fixture fxs[MAX_FX];
     size_t nfx = list_fixtures(fxs);
-    if (!nfx)
-        skip();
+    hs_need_data(nfx, "types cores");
     for (size_t k = 0; k < nfx; k++) {
         fixture *fx = &fxs[k];
         open_fixture(fx);
@@ -638,8 +636,7 @@ static void garbage_and_corruption(void **state)
     (void)state;
     fixture fxs[MAX_FX];
     size_t nfx = list_fixtures(fxs);
-    if (!nfx)
-        skip();
+    hs_need_data(nfx, "types cores");
     for (size_t k = 0; k < nfx; k++) {
         open_fixture(&fxs[k]);
         sweep_and_random(&fxs[k]);
@@ -695,8 +692,7 @@ static void speed_reachable(void **state)
     (void)state;
     fixture fxs[MAX_FX];
     size_t nfx = list_fixtures(fxs);
-    if (!nfx)
-        skip();
+    hs_need_data(nfx, "types cores");
     fixture *fx = &fxs[nfx - 1]; /* the newest release */
     open_fixture(fx);
     queue q = {0};

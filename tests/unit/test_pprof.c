@@ -14,6 +14,7 @@
 #include "output/pprof.h"
 #include "output/pprof_rows.h"
 #include "pprof_raw.h"
+#include "hs_unit.h"
 
 typedef struct tmp {
     char dir[64], path[128];
@@ -152,8 +153,7 @@ static void reads_back_with_go_tool_pprof(void **state)
 {
     (void)state;
     char go[1024];
-    if (raw_find_go(go, sizeof go) < 0)
-        skip();
+    hs_need_go(raw_find_go(go, sizeof go));
     tmp t;
     tmp_make(&t, "p.pb.gz");
     uint64_t ids[3];
@@ -183,8 +183,7 @@ static void truncated_file_is_rejected(void **state)
 {
     (void)state;
     char go[1024];
-    if (raw_find_go(go, sizeof go) < 0)
-        skip();
+    hs_need_go(raw_find_go(go, sizeof go));
     tmp t;
     tmp_make(&t, "p.pb.gz");
     uint64_t ids[3];
@@ -204,8 +203,7 @@ static void rows_profile_reads_back(void **state)
 {
     (void)state;
     char go[1024];
-    if (raw_find_go(go, sizeof go) < 0)
-        skip();
+    hs_need_go(raw_find_go(go, sizeof go));
     tmp t;
     tmp_make(&t, "rows.pb.gz");
     hs_pprof_row rows[3] = {{"main.Small", 1000, 32000}, {"[]uint8", 502, 514048}, {"main.Box", 50, 1200}};
@@ -240,8 +238,7 @@ static void many_samples_read_back(void **state)
 {
     (void)state;
     char go[1024];
-    if (raw_find_go(go, sizeof go) < 0)
-        skip();
+    hs_need_go(raw_find_go(go, sizeof go));
     tmp t;
     tmp_make(&t, "many.pb.gz");
     hs_pprof *p = hs_pprof_new(TYPES, 2);

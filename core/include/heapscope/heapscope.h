@@ -81,6 +81,10 @@ const char *hs_command_summary(const char *name);
 const char *hs_command_help(const char *name);
 const char *hs_command_option(const char *name, size_t i);
 
+/* What heapscope reads, for help texts: "Go 1.19, 1.21–1.26 on linux/amd64 (...)". Writes at
+ * most cap bytes (NUL included) into buf; returns the length the whole text needs. */
+size_t hs_runtimes_supported(char *buf, size_t cap);
+
 /* For ctypes fronts: frees a string returned inside hs_result. */
 void hs_free(void *p);
 
