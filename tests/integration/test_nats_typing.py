@@ -84,11 +84,11 @@ class NatsTyping(unittest.TestCase):
             version = tcs[-1] if which == "newest" else which
             with self.subTest(go=version, nats=nats_version):
                 if version not in tcs or int(version.split(".")[1]) < min_minor:
-                    self.skipTest("no Go %s toolchain here" % which)
+                    self.fail("no Go %s toolchain here: run scripts/setup.sh --all-go" % which)
                 exe, why = build_nats(version, nats_version)
                 if not exe:
-                    self.skipTest("cannot build nats-server %s with Go %s (module proxy?): %s"
-                                  % (nats_version, version, why))
+                    self.fail("cannot build nats-server %s with Go %s (the Go module proxy must be "
+                              "reachable): %s" % (nats_version, version, why))
                 with tempfile.TemporaryDirectory() as tmp:
                     sent, got = self.measure(exe, tmp)
                 tot = got["totals"]

@@ -83,9 +83,7 @@ class Reachability(unittest.TestCase):
         self.assertIn("garbage not yet collected: %d objects" % r["unreachable_objects"], out)
 
     def test_stored_cores(self):
-        cores = hstest.stored_cores("reach")
-        if not cores:
-            self.skipTest("no stored reach cores")
+        cores = hstest.stored_or_fail(self, "reach", at_least=7)
         for ver, d in cores:
             with self.subTest(go=ver):
                 with open(os.path.join(d, "dump.txt")) as f:
@@ -106,9 +104,7 @@ class Reachability(unittest.TestCase):
                                ver + " gcore", exact=False)
 
     def test_snapshot_live_rows(self):
-        cores = hstest.stored_cores("reach")
-        if not cores:
-            self.skipTest("no stored reach cores")
+        cores = hstest.stored_or_fail(self, "reach", at_least=7)
         ver, d = cores[-1]
         with open(os.path.join(d, "dump.txt")) as f:
             info, ms = program_output(f.read())
@@ -161,9 +157,7 @@ class Reachability(unittest.TestCase):
         self.assertIn("main.DeadCopy", [r["name"] for r in got["heap"]])
 
     def test_options(self):
-        cores = hstest.stored_cores("reach")
-        if not cores:
-            self.skipTest("no stored reach cores")
+        cores = hstest.stored_or_fail(self, "reach", at_least=7)
         _, d = cores[-1]
         target = ["--core", os.path.join(d, "core"), "--exe", os.path.join(d, "exe")]
         status, _, err = hstest.run(["heap-top", "--live", "--unreachable"] + target)
