@@ -114,7 +114,7 @@ static int by_type(heap_analysis *a, const heap_top_options *o, heap_top_result 
     }
     for (size_t i = 0; i < n; i++)
         res->rows[i] = (heap_row){sorted[i].name, sorted[i].objects, sorted[i].bytes,
-                                  sorted[i].typed, 0, 0, NULL, 0, -1, 0, 0};
+                                  sorted[i].typed, 0, 0, NULL, 0, NULL, -1, 0, 0};
     res->nrows = n;
     uint64_t typed_objects;
     hs_type_rows_totals(rows, &res->objects, &res->bytes, &typed_objects, &res->typed_bytes);
@@ -162,7 +162,7 @@ static int by_size(heap_analysis *a, const heap_top_options *o, heap_top_result 
             else
                 snprintf(nm->names[s->sizeclass], sizeof nm->names[0], "%llu B",
                          (unsigned long long)s->elemsize);
-            *row = (heap_row){nm->names[s->sizeclass], 0, 0, 0, 0, 0, NULL, 0, s->sizeclass,
+            *row = (heap_row){nm->names[s->sizeclass], 0, 0, 0, 0, 0, NULL, 0, NULL, s->sizeclass,
                               s->sizeclass ? s->elemsize : 0, 0};
         }
         row->objects += n;
@@ -216,7 +216,7 @@ static int by_site(heap_analysis *a, heap_top_result *res, strbuf *msgs, hs_err 
         const hs_site_row *r = &o->rows.v[i];
         res->rows[i] = (heap_row){r->name, (uint64_t)r->inuse_objects, (uint64_t)r->inuse_bytes, 1,
                                   (uint64_t)r->alloc_objects, (uint64_t)r->alloc_bytes, r->frames,
-                                  r->nframes, -1, 0, 0};
+                                  r->nframes, r->symbols, -1, 0, 0};
     }
     res->nrows = o->rows.n;
     res->sites = sites;

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../util/elf_arch.h"
+
 struct hs_image {
     char *path;
     int fd;
@@ -154,8 +156,10 @@ static int open_elf(hs_image *img, hs_err *err)
     if (!gelf_getehdr(img->elf, &eh))
         return hs_errf(err, "%s: unreadable ELF header (%s)", img->path, elf_errmsg(-1));
     if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64)
-        return hs_errf(err, "%s is not an x86-64 ELF file; heapscope reads linux/amd64 programs",
-                       img->path);
+        return hs_errf(err, "%s is a program for %s (ELF machine %u, %u-bit); heapscope reads "
+                       "linux/amd64 programs only", img->path,
+                       hs_elf_arch_name(eh.e_ident[EI_CLASS], eh.e_ident[EI_DATA], eh.e_machine),
+                       eh.e_machine, eh.e_ident[EI_CLASS] == ELFCLASS64 ? 64 : 32);
     if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
         return hs_errf(err, "%s is not an executable (ELF type %u)", img->path, eh.e_type);
     img->pie = eh.e_type == ET_DYN;

@@ -22,7 +22,7 @@ cJSON *heap_row_json(enum heap_by by, const heap_row *row)
     if (row->nframes) {
         cJSON_AddNumberToObject(o, "alloc_objects", (double)row->alloc_objects);
         cJSON_AddNumberToObject(o, "alloc_bytes", (double)row->alloc_bytes);
-        cJSON_AddItemToObject(o, "frames", json_frames(row->frames, row->nframes));
+        cJSON_AddItemToObject(o, "frames", json_frames(row->frames, row->symbols, row->nframes));
     }
     if (row->size_class >= 0) {
         cJSON_AddNumberToObject(o, "size_class", row->size_class);

@@ -23,6 +23,7 @@ typedef struct heap_row {
     uint64_t alloc_objects, alloc_bytes;
     const hs_frame *frames;
     uint32_t nframes;
+    const char *const *symbols; /* per frame, the name pprof writes for it (NULL: the functions) */
     /* by size */
     int size_class;           /* -1 when not a size row; 0 = large objects */
     uint64_t elem_size, spans;

@@ -84,7 +84,7 @@ static void site_frames(const heap_row *row, strbuf *out)
 {
     sb_printf(out, "%41s at %s:%d\n", "", base_name(row->frames[0].file), row->frames[0].line);
     for (uint32_t i = 1; i < row->nframes && i <= TEXT_SITE_FRAMES; i++)
-        sb_printf(out, "%41s <- %s %s:%d\n", "", row->frames[i].function,
+        sb_printf(out, "%41s <- %s %s:%d\n", "", row->symbols ? row->symbols[i] : row->frames[i].function,
                   base_name(row->frames[i].file), row->frames[i].line);
     if (row->nframes > TEXT_SITE_FRAMES + 1)
         sb_printf(out, "%41s ...%u more frames (--json shows all)\n", "",

@@ -18,11 +18,15 @@ cJSON *json_frame(const hs_frame *f)
     return o;
 }
 
-cJSON *json_frames(const hs_frame *frames, uint32_t n)
+cJSON *json_frames(const hs_frame *frames, const char *const *names, uint32_t n)
 {
     cJSON *a = cJSON_CreateArray();
-    for (uint32_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(a, json_frame(&frames[i]));
+    for (uint32_t i = 0; i < n; i++) {
+        hs_frame f = frames[i];
+        if (names && names[i])
+            f.function = names[i];
+        cJSON_AddItemToArray(a, json_frame(&f));
+    }
     return a;
 }
 

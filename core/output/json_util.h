@@ -9,7 +9,8 @@
 #include "../views/records.h"
 
 cJSON *json_frame(const hs_frame *f);
-cJSON *json_frames(const hs_frame *frames, uint32_t n);
+/* names: per frame, the name to print instead of the frame's function (NULL: the functions). */
+cJSON *json_frames(const hs_frame *frames, const char *const *names, uint32_t n);
 /* {"kind":"core","description":...,"pid":N,"executable":...} */
 cJSON *json_target(const hs_target *t);
 /* Splits newline-separated messages into a JSON array of strings. */

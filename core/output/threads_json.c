@@ -16,7 +16,7 @@ cJSON *threads_group_json(const hs_task *tasks, const hs_task_group *g, int with
     cJSON_AddStringToObject(o, "state", g->first->state);
     cJSON_AddNumberToObject(o, "count", (double)g->count);
     add_wait(o, "max_wait_seconds", g->max_wait_ns);
-    cJSON_AddItemToObject(o, "frames", json_frames(g->first->frames, g->first->nframes));
+    cJSON_AddItemToObject(o, "frames", json_frames(g->first->frames, NULL, g->first->nframes));
     if (g->first->truncated)
         cJSON_AddBoolToObject(o, "truncated", 1);
     cJSON *cb = cJSON_AddArrayToObject(o, "created_by");
@@ -71,7 +71,7 @@ void task_render_json(const threads_report *r, const hs_task *t, strbuf *out)
     if (t->tid)
         cJSON_AddNumberToObject(g, "thread", t->tid);
     cJSON_AddBoolToObject(g, "system", t->system);
-    cJSON_AddItemToObject(g, "frames", json_frames(t->frames, t->nframes));
+    cJSON_AddItemToObject(g, "frames", json_frames(t->frames, NULL, t->nframes));
     if (t->created_by.function)
         cJSON_AddItemToObject(g, "created_by", json_frame(&t->created_by));
     if (t->parent_id)

@@ -5,6 +5,7 @@
 
 #include "../util/human.h"
 #include "diff_report.h"
+#include "user_frame.h"
 
 static void signed_bytes(int64_t v, char *buf, size_t cap)
 {
@@ -13,18 +14,10 @@ static void signed_bytes(int64_t v, char *buf, size_t cap)
     snprintf(buf, cap, "%c%s", v < 0 ? '-' : '+', b);
 }
 
-static void first_user_frame(const cJSON *frames, char *buf, size_t cap)
+/* "function file:line" of the frame a reader names the group by. */
+static void group_where(const cJSON *frames, char *buf, size_t cap)
 {
-    const cJSON *f, *pick = NULL;
-    cJSON_ArrayForEach(f, frames) {
-        const cJSON *fn = cJSON_GetObjectItemCaseSensitive(f, "function");
-        if (!pick)
-            pick = f;
-        if (cJSON_IsString(fn) && strncmp(fn->valuestring, "runtime.", 8) != 0) {
-            pick = f;
-            break;
-        }
-    }
+    const cJSON *pick = snapshot_user_frame(frames);
     const cJSON *fn = pick ? cJSON_GetObjectItemCaseSensitive(pick, "function") : NULL;
     const cJSON *file = pick ? cJSON_GetObjectItemCaseSensitive(pick, "file") : NULL;
     const cJSON *line = pick ? cJSON_GetObjectItemCaseSensitive(pick, "line") : NULL;
@@ -74,7 +67,7 @@ static void groups_text(const snap_diff *d, long limit, strbuf *out)
     for (size_t i = 0; i < n; i++) {
         const diff_group *g = &d->groups[i];
         char where[512];
-        first_user_frame(g->frames, where, sizeof where);
+        group_where(g->frames, where, sizeof where);
         sb_printf(out, "%+8lld %8llu  %-10s [%s] %s\n", (long long)g->dcount, (unsigned long long)g->count,
                   g->change, g->state, where);
     }

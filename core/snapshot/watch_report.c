@@ -8,6 +8,7 @@
 #include "../output/json_util.h"
 #include "../util/human.h"
 #include "snapshot_diff.h"
+#include "user_frame.h"
 
 void watch_series_init(watch_series *w) { memset(w, 0, sizeof *w); }
 
@@ -78,17 +79,12 @@ void watch_render_step(const watch_series *w, strbuf *out)
     sb_printf(out, "; paused %.0f ms\n", w->pauses[w->n - 1] * 1000);
 }
 
+/* The function a reader names the group by. */
 static void where(const cJSON *frames, char *buf, size_t cap)
 {
-    const cJSON *f;
-    snprintf(buf, cap, "?");
-    cJSON_ArrayForEach(f, frames) {
-        const cJSON *fn = cJSON_GetObjectItemCaseSensitive(f, "function");
-        if (cJSON_IsString(fn) && strncmp(fn->valuestring, "runtime.", 8) != 0) {
-            snprintf(buf, cap, "%s", fn->valuestring);
-            return;
-        }
-    }
+    const cJSON *pick = snapshot_user_frame(frames);
+    const cJSON *fn = pick ? cJSON_GetObjectItemCaseSensitive(pick, "function") : NULL;
+    snprintf(buf, cap, "%s", cJSON_IsString(fn) ? fn->valuestring : "?");
 }
 
 static void items_text(const char *title, const trend_item *v, size_t n, int groups, strbuf *out)

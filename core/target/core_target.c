@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core_priv.h"
+#include "../util/elf_arch.h"
 
 static void core_close(hs_target *t);
 
@@ -91,8 +92,10 @@ static int open_elf(hs_core_target *c, hs_err *err)
         return hs_errf(err, "%s is not a readable ELF file (header truncated or corrupt)",
                        c->path);
     if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64)
-        return hs_errf(err, "%s is not an x86-64 core (ELF class %u, machine %u); heapscope "
-                       "reads linux/amd64 cores", c->path, eh.e_ident[EI_CLASS], eh.e_machine);
+        return hs_errf(err, "%s is a core of %s (ELF machine %u, %u-bit); heapscope reads "
+                       "linux/amd64 cores only", c->path,
+                       hs_elf_arch_name(eh.e_ident[EI_CLASS], eh.e_ident[EI_DATA], eh.e_machine),
+                       eh.e_machine, eh.e_ident[EI_CLASS] == ELFCLASS64 ? 64 : 32);
     if (eh.e_type != ET_CORE)
         return hs_errf(err, "%s is not a core file (ELF type %s)", c->path,
                        etype_name(eh.e_type));

@@ -79,8 +79,9 @@ static void merge(const hs_alloc_sites *s, const hs_alloc_site **order, int keep
                   hs_site_rows *out)
 {
     for (size_t i = 0; i < s->n;) {
-        hs_site_row r = {order[i]->nframes ? order[i]->frames[0].function : "?", order[i]->frames,
-                         order[i]->nframes, 0, 0, 0, 0, 0};
+        const hs_alloc_site *first = order[i];
+        hs_site_row r = {!first->nframes ? "?" : first->symbols ? first->symbols[0] : first->frames[0].function,
+                         first->frames, first->nframes, first->symbols, 0, 0, 0, 0, 0};
         size_t j = i;
         for (; j < s->n && same_stack(order[i], order[j]); j++)
             add_values(s, order[j], &r);

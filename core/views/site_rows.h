@@ -49,6 +49,7 @@ typedef struct hs_site_row {
     const char *name; /* the innermost frame's function (pprof's flat attribution), "?" if none */
     const hs_frame *frames;
     uint32_t nframes;
+    const char *const *symbols; /* per frame, the name profiles key its function by, or NULL */
     int64_t inuse_objects, inuse_bytes, alloc_objects, alloc_bytes; /* unbiased, summed */
     size_t nsites; /* records merged into the row (one per allocation size) */
 } hs_site_row;

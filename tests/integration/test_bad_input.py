@@ -83,6 +83,31 @@ class BadInput(unittest.TestCase):
         self.fails(["--core", os.path.join(new, "core"), "--exe", os.path.join(old, "exe")], "--exe")
         self.fails(["--core", os.path.join(new, "core"), "--exe", "/bin/true"], "--exe")
 
+    def test_other_architecture(self):
+        """An arm64 program (built by Go itself for GOARCH=arm64) and a core whose header says
+        AArch64 are named by their architecture, not by ELF numbers."""
+        tcs = hstest.toolchains()
+        goroot = list(tcs.values())[-1]
+        exe = os.path.join(self.tmp, "arm64-exe")
+        src = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "go", "blocked")
+        env = dict(os.environ, GOARCH="arm64", CGO_ENABLED="0", GO111MODULE="off", GOTOOLCHAIN="local")
+        subprocess.run([os.path.join(goroot, "bin", "go"), "build", "-o", exe, "main.go"], cwd=src, env=env,
+                       check=True, capture_output=True, timeout=300)
+        machine = subprocess.run(["readelf", "-h", exe], capture_output=True, text=True, check=True).stdout
+        self.assertIn("AArch64", machine)
+        d = self.stored()
+        line = self.fails(["--core", os.path.join(d, "core"), "--exe", exe], "arm64", "linux/amd64")
+        self.assertNotIn("class", line)
+        core = os.path.join(self.tmp, "arm64-core")
+        with open(os.path.join(d, "core"), "rb") as f:
+            data = bytearray(f.read())
+        data[18:20] = (183).to_bytes(2, "little")  # e_machine = EM_AARCH64
+        with open(core, "wb") as f:
+            f.write(data)
+        self.assertIn("AArch64", subprocess.run(["readelf", "-h", core], capture_output=True,
+                                                text=True).stdout)
+        self.fails(["--core", core, "--exe", exe], "core of arm64", "linux/amd64")
+
     def test_recorded_executable_missing(self):
         self.fails(["--core", os.path.join(self.stored(), "core")], "--exe")
 

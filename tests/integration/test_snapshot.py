@@ -96,6 +96,11 @@ class Snapshots(unittest.TestCase):
                 continue  # unknown types: garbage awaiting GC; followers grow with the leak
             self.assertLess(row["inuse_bytes_delta"], 0.1 * top["inuse_bytes_delta"],
                             "%s: %s grew too" % (label, row))
+        # the text names the group by the program's own function, as a reader of the stack would
+        status, out, err = hstest.run(["snapshot-diff", a, b])
+        self.assertEqual(status, 0, err)
+        lines = [l for l in out.split("goroutine groups that changed:")[-1].splitlines() if "[chan receive]" in l]
+        self.assertTrue(lines and " main.stuckWorker " in lines[0], "%s: %s" % (label, out))
         return d
 
     def test_live_and_cores(self):
