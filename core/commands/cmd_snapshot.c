@@ -3,10 +3,11 @@
 #include "../snapshot/snapshot_file.h"
 #include "snapshot_take.h"
 
-enum { O_OUT };
+enum { O_OUT, O_TRY_NEWER };
 
 static const hs_opt opts[] = {
     [O_OUT] = {"output", 'o', 1, "the file to write"},
+    [O_TRY_NEWER] = HS_OPT_TRY_NEWER,
     {0, 0, 0, 0},
 };
 

@@ -6,7 +6,7 @@
 #include "../util/duration.h"
 #include "threads_collect.h"
 
-enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE };
+enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE, O_TRY_NEWER };
 
 static const hs_opt opts[] = {
     [O_ALL] = {"all", 0, 0, "also show running and runnable goroutines, and the runtime's own"},
@@ -14,6 +14,7 @@ static const hs_opt opts[] = {
     [O_LIMIT] = {"limit", 'n', 1, "show at most N groups (text default 20; 0 = all)"},
     [O_JSON] = {"json", 0, 0, "one JSON object instead of text"},
     [O_GOROUTINE] = {"goroutine", 0, 1, "show one goroutine in full"},
+    [O_TRY_NEWER] = HS_OPT_TRY_NEWER,
     {0, 0, 0, 0},
 };
 

@@ -12,7 +12,7 @@
 #include "snapshot_take.h"
 #include "../snapshot/watch_report.h"
 
-enum { O_PID, O_INTERVAL, O_COUNT, O_DIR, O_JSON };
+enum { O_PID, O_INTERVAL, O_COUNT, O_DIR, O_JSON, O_TRY_NEWER };
 
 static const hs_opt opts[] = {
     [O_PID] = {"pid", 0, 1, "the process to watch"},
@@ -20,6 +20,7 @@ static const hs_opt opts[] = {
     [O_COUNT] = {"count", 0, 1, "number of snapshots (default 6)"},
     [O_DIR] = {"dir", 0, 1, "where to keep the snapshot files (default heapscope-watch-PID)"},
     [O_JSON] = {"json", 0, 0, "one JSON object at the end instead of text"},
+    [O_TRY_NEWER] = HS_OPT_TRY_NEWER,
     {0, 0, 0, 0},
 };
 
