@@ -123,7 +123,8 @@ const hs_command hs_cmd_heap_top = {
     "  --by size        per size class\n"
     "  -n, --limit N    show at most N rows (text default 20; 0 = all)\n"
     "  --json           one JSON object instead of text\n"
-    "  --pprof FILE     also write a gzipped profile.proto (go tool pprof FILE)\n",
+    "  --pprof FILE     also write a gzipped profile.proto (go tool pprof FILE)\n"
+    "  --try-newer      read a Go release newer than heapscope knows (see README)\n",
     opts,
     1,
     run,

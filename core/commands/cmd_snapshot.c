@@ -40,7 +40,8 @@ const hs_command hs_cmd_snapshot = {
     "  Saves what heap-top (by type, by site when the program keeps heap-profile records, by size\n"
     "  class), the runtime statistics and threads-blocked see, with when and of what (pid,\n"
     "  executable, build id, Go version), to compare later with snapshot-diff.\n"
-    "  -o, --output FILE  the file to write (JSON, a few kB to a few MB)\n",
+    "  -o, --output FILE  the file to write (JSON, a few kB to a few MB)\n"
+    "  --try-newer        read a Go release newer than heapscope knows (see README)\n",
     opts,
     1,
     run,

@@ -135,7 +135,8 @@ const hs_command hs_cmd_watch = {
     "  --interval DUR   time between snapshots (30s, 5m; default 10s)\n"
     "  --count N        number of snapshots, at least 2 (default 6)\n"
     "  --dir DIR        where to keep the snapshots (default heapscope-watch-PID)\n"
-    "  --json           one JSON object at the end instead of text\n",
+    "  --json           one JSON object at the end instead of text\n"
+    "  --try-newer      read a Go release newer than heapscope knows (see README)\n",
     opts,
     0,
     run,

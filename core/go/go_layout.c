@@ -119,18 +119,16 @@ static const want_const wanted_consts[] = {
     C(funcid_wrapper, "internal/abi.FuncIDWrapper", -1),
 };
 
-/* 1.27 made sudog.elem and sudog.c maybeTraceablePtr{vp, vu} structs whose value is the second
- * word (vp may be nil while leak detection runs): point at that word. */
+/* 1.26 made sudog.elem and sudog.c maybeTraceablePtr{vp, vu} structs (c embeds one in
+ * maybeTraceableChan) whose value is the second word (vp may be nil while leak detection runs):
+ * point at that word. */
 static void sudog_values(const go_layout_src *s, go_offsets *o)
 {
-    int64_t v;
-    if (go_layout_off(s, "runtime.sudog", "elem.vu", &v) == 0)
-        o->sudog_elem = v;
-    else if (s->minor >= 27 && o->sudog_elem >= 0)
+    if (s->minor < 26)
+        return;
+    if (o->sudog_elem >= 0)
         o->sudog_elem += 8;
-    if (go_layout_off(s, "runtime.sudog", "c.vu", &v) == 0)
-        o->sudog_c = v;
-    else if (s->minor >= 27 && o->sudog_c >= 0)
+    if (o->sudog_c >= 0)
         o->sudog_c += 8;
 }
 
