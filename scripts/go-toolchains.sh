@@ -2,7 +2,7 @@
 # go-toolchains.sh: unpack Go toolchains of several releases from Debian's packages into a cache,
 # without touching the system's apt sources, and print "VERSION GOROOT" for each.
 #
-#   go-toolchains.sh [1.19 1.20 ... 1.26]      (default: every release listed below)
+#   go-toolchains.sh [1.19 1.20 ... 1.27]      (default: every release listed below)
 #   GO_TOOLCHAINS_DIR=DIR to choose the cache  (default: ~/.cache/go-toolchains)
 #
 # Debian ships golang-1.XX-go for 1.19 (bookworm), 1.21-1.23 (bookworm-backports),
@@ -11,7 +11,7 @@
 # Copied verbatim from the project's shared tools/go-toolchains.sh, so a clean clone has it.
 set -euo pipefail
 versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(1.19 1.21 1.22 1.23 1.24 1.25 1.26)
+[ ${#versions[@]} -gt 0 ] || versions=(1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27)
 dir=${GO_TOOLCHAINS_DIR:-$HOME/.cache/go-toolchains}
 apt=$dir/apt
 mkdir -p "$apt/etc" "$apt/lists/partial" "$apt/cache/archives/partial" "$dir/debs"

@@ -2,7 +2,7 @@
 # setup.sh - installs what heapscope needs on a fresh Debian/Ubuntu machine (build tools, libelf,
 # libdwarf, cJSON, uthash, cmocka, gdb, lldb, clang for fuzzing) and a Go toolchain for the demo.
 # With --all-go (what scripts/test.sh runs) it also unpacks every Go release the tests cover
-# (1.19, 1.21-1.26) into ~/.cache/go-toolchains, and installs the pinned tools the tests drive
+# (1.19, 1.21-1.27) into ~/.cache/go-toolchains, and installs the pinned tools the tests drive
 # (scripts/test-tools.sh: Delve from the Go module proxy, Debian's gdb-minimal package).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail

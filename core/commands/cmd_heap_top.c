@@ -10,7 +10,7 @@
 #include "heap_top.h"
 #include "session.h"
 
-enum { O_BY, O_LIMIT, O_JSON, O_PPROF, O_LIVE, O_UNREACHABLE };
+enum { O_BY, O_LIMIT, O_JSON, O_PPROF, O_LIVE, O_UNREACHABLE, O_TRY_NEWER };
 
 static const hs_opt opts[] = {
     [O_BY] = {"by", 0, 1, "type (default), site or size"},
@@ -19,6 +19,7 @@ static const hs_opt opts[] = {
     [O_PPROF] = {"pprof", 0, 1, "also write a gzipped profile.proto for go tool pprof"},
     [O_LIVE] = {"live", 0, 0, "only objects reachable from the program's roots"},
     [O_UNREACHABLE] = {"unreachable", 0, 0, "only garbage the collector has not freed yet"},
+    [O_TRY_NEWER] = HS_OPT_TRY_NEWER,
     {0, 0, 0, 0},
 };
 
@@ -122,7 +123,8 @@ const hs_command hs_cmd_heap_top = {
     "  --by size        per size class\n"
     "  -n, --limit N    show at most N rows (text default 20; 0 = all)\n"
     "  --json           one JSON object instead of text\n"
-    "  --pprof FILE     also write a gzipped profile.proto (go tool pprof FILE)\n",
+    "  --pprof FILE     also write a gzipped profile.proto (go tool pprof FILE)\n"
+    "  --try-newer      read a Go release newer than heapscope knows (see README)\n",
     opts,
     1,
     run,

@@ -3,10 +3,11 @@
 #include "../snapshot/snapshot_file.h"
 #include "snapshot_take.h"
 
-enum { O_OUT };
+enum { O_OUT, O_TRY_NEWER };
 
 static const hs_opt opts[] = {
     [O_OUT] = {"output", 'o', 1, "the file to write"},
+    [O_TRY_NEWER] = HS_OPT_TRY_NEWER,
     {0, 0, 0, 0},
 };
 
@@ -39,7 +40,8 @@ const hs_command hs_cmd_snapshot = {
     "  Saves what heap-top (by type, by site when the program keeps heap-profile records, by size\n"
     "  class), the runtime statistics and threads-blocked see, with when and of what (pid,\n"
     "  executable, build id, Go version), to compare later with snapshot-diff.\n"
-    "  -o, --output FILE  the file to write (JSON, a few kB to a few MB)\n",
+    "  -o, --output FILE  the file to write (JSON, a few kB to a few MB)\n"
+    "  --try-newer        read a Go release newer than heapscope knows (see README)\n",
     opts,
     1,
     run,

@@ -6,7 +6,7 @@
 #include "../util/duration.h"
 #include "threads_collect.h"
 
-enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE };
+enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE, O_LABEL, O_TRY_NEWER };
 
 static const hs_opt opts[] = {
     [O_ALL] = {"all", 0, 0, "also show running and runnable goroutines, and the runtime's own"},
@@ -14,6 +14,8 @@ static const hs_opt opts[] = {
     [O_LIMIT] = {"limit", 'n', 1, "show at most N groups (text default 20; 0 = all)"},
     [O_JSON] = {"json", 0, 0, "one JSON object instead of text"},
     [O_GOROUTINE] = {"goroutine", 0, 1, "show one goroutine in full"},
+    [O_LABEL] = {"label", 0, 1, "only goroutines carrying the pprof label KEY=VALUE"},
+    [O_TRY_NEWER] = HS_OPT_TRY_NEWER,
     {0, 0, 0, 0},
 };
 
@@ -22,6 +24,7 @@ typedef struct tb_options {
     long limit;
     int64_t min_wait;
     long goroutine; /* -1: none */
+    const char *label; /* KEY=VALUE or NULL */
 } tb_options;
 
 static int read_options(const hs_args *a, tb_options *o, hs_err *err)
@@ -31,6 +34,9 @@ static int read_options(const hs_args *a, tb_options *o, hs_err *err)
     o->limit = o->json ? 0 : 20;
     o->min_wait = 0;
     o->goroutine = -1;
+    o->label = a->v[O_LABEL].present ? a->v[O_LABEL].arg : NULL;
+    if (o->label && (!strchr(o->label, '=') || o->label[0] == '='))
+        return hs_errf(err, "--label wants KEY=VALUE, not \"%s\"", o->label);
     if (a->npos)
         return hs_errf(err, "unexpected argument \"%s\"", a->pos[0]);
     if (a->v[O_LIMIT].present && hs_opt_uint("limit", a->v[O_LIMIT].arg, &o->limit, err) < 0)
@@ -62,7 +68,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     tb_options o;
     if (read_options(a, &o, err) < 0)
         return HS_USAGE;
-    hs_group_filter f = {o.all, o.all, o.min_wait};
+    hs_group_filter f = {o.all, o.all, o.min_wait, o.label};
     threads_data d;
     if (threads_collect(s, &f, &d, err) < 0)
         return HS_FAIL;
@@ -77,8 +83,8 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
 
 const hs_command hs_cmd_threads_blocked = {
     "threads-blocked",
-    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID]",
-    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID]\n"
+    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID] [--label K=V]",
+    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID] [--label K=V]\n"
     "  Goroutines grouped by what they wait on (the runtime's own words: chan receive, select,\n"
     "  sync.Mutex.Lock, IO wait, ...) and by stack, largest group first, with how long they have\n"
     "  waited where the runtime recorded it (it does so at each GC).\n"
@@ -86,7 +92,10 @@ const hs_command hs_cmd_threads_blocked = {
     "  --min-wait DUR   only goroutines known to wait at least DUR (30s, 5m, 1h)\n"
     "  -n, --limit N    show at most N groups (text default 20; 0 = all)\n"
     "  --json           one JSON object instead of text\n"
-    "  --goroutine ID   show one goroutine in full\n",
+    "  --goroutine ID   show one goroutine in full\n"
+    "  --label K=V      only goroutines carrying the pprof label K=V (pprof.Do, SetGoroutineLabels);\n"
+    "                   each group lists its members' label sets\n"
+    "  --try-newer      read a Go release newer than heapscope knows (see README)\n",
     opts,
     1,
     run,

@@ -12,7 +12,7 @@
 #include "snapshot_take.h"
 #include "../snapshot/watch_report.h"
 
-enum { O_PID, O_INTERVAL, O_COUNT, O_DIR, O_JSON };
+enum { O_PID, O_INTERVAL, O_COUNT, O_DIR, O_JSON, O_TRY_NEWER };
 
 static const hs_opt opts[] = {
     [O_PID] = {"pid", 0, 1, "the process to watch"},
@@ -20,6 +20,7 @@ static const hs_opt opts[] = {
     [O_COUNT] = {"count", 0, 1, "number of snapshots (default 6)"},
     [O_DIR] = {"dir", 0, 1, "where to keep the snapshot files (default heapscope-watch-PID)"},
     [O_JSON] = {"json", 0, 0, "one JSON object at the end instead of text"},
+    [O_TRY_NEWER] = HS_OPT_TRY_NEWER,
     {0, 0, 0, 0},
 };
 
@@ -134,7 +135,8 @@ const hs_command hs_cmd_watch = {
     "  --interval DUR   time between snapshots (30s, 5m; default 10s)\n"
     "  --count N        number of snapshots, at least 2 (default 6)\n"
     "  --dir DIR        where to keep the snapshots (default heapscope-watch-PID)\n"
-    "  --json           one JSON object at the end instead of text\n",
+    "  --json           one JSON object at the end instead of text\n"
+    "  --try-newer      read a Go release newer than heapscope knows (see README)\n",
     opts,
     0,
     run,

@@ -137,7 +137,7 @@ void hs_session_flush(hs_session *s, strbuf *out)
 int hs_session_go(hs_session *s, go_rt **rt, hs_err *err)
 {
     if (!s->go) {
-        if (go_rt_open(&s->go, s->target, s->exe, err) < 0)
+        if (go_rt_open_opts(&s->go, s->target, s->exe, s->try_newer, err) < 0)
             return -1;
         if (s->go->warning) { /* said with every command, like the target's own warning */
             char *w = NULL;
@@ -179,6 +179,8 @@ hs_result hs_session_run(hs_session *s, int argc, const char *const *argv)
         sb_printf(&msgs, "%s: no target: give --pid PID or --core CORE [--exe EXE]\n", c->name);
         return result(HS_USAGE, &out, &msgs);
     }
+    int tn = hs_opt_index(c->opts, "try-newer");
+    s->try_newer = tn >= 0 && a.v[tn].present;
     int status = c->run(s, &a, &out, &msgs, &e);
     if (s->target_warning && status == HS_OK) /* warnings qualify results; a failure is one line */
         sb_printf(&msgs, "warning: %s\n", s->target_warning);

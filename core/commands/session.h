@@ -19,7 +19,14 @@ struct hs_session {
     void *interrupt_ctx;
     void (*progress)(void *ctx, const char *text);
     void *progress_ctx;
+    int try_newer; /* the running command was given --try-newer */
 };
+
+/* The option of every command that reads a Go runtime: a release newer than heapscope knows is
+ * read with the newest rules it has and the binary's DWARF, with a warning on every result. */
+#define HS_OPT_TRY_NEWER                                                                         \
+    {"try-newer", 0, 0, "read a Go release newer than heapscope knows with the rules of the "  \
+                        "newest one it knows and the binary's DWARF (a warning says so)"}
 
 /* Hands what a command has written to out so far to the front now (when it asked for progress),
  * and empties out. */

@@ -9,6 +9,7 @@
 
 #include "../image/go_window.h" /* go_le32, go_le64 */
 #include "../util/addrset.h"
+#include "go_labels.h"
 #include "go_unwind.h"
 
 #define MAX_GOROUTINES 50000000u /* more means allgs is corrupt */
@@ -36,6 +37,10 @@ typedef struct walk {
     size_t ndup;
     int no_stacks;   /* go_goroutines_list: start states only */
     int64_t off_ctxt, off_defer, off_panic;
+    struct {
+        uint64_t ptr;
+        uint32_t id;
+    } label_cache[256]; /* g.labels pointer -> label set: goroutines inherit their parent's */
 } walk;
 
 
@@ -222,6 +227,33 @@ static void unwind_goroutine(walk *w, const uint8_t *gb, go_goroutine *g, int sp
     }
 }
 
+/* g.labels as an id in out->labels; a label set that cannot be read is left out, with a warning. */
+static void read_labels(walk *w, go_goroutine *g, const uint8_t *gb)
+{
+    int64_t off = w->rt->off.g_labels;
+    uint64_t ptr = off >= 0 ? go_le64(gb + off) : 0;
+    if (!ptr || !w->out->labels)
+        return;
+    size_t slot = (size_t)(ptr >> 4) % (sizeof w->label_cache / sizeof w->label_cache[0]);
+    if (w->label_cache[slot].ptr == ptr) {
+        g->labels = w->label_cache[slot].id;
+        return;
+    }
+    strbuf b;
+    sb_init(&b);
+    hs_err e;
+    if (go_labels_read(w->rt, ptr, &b, &e) < 0)
+        warn(w, "goroutine %llu: its labels at 0x%llx are unreadable: %s\n",
+             (unsigned long long)g->goid, (unsigned long long)ptr, e.msg);
+    else {
+        uint32_t id = hs_strtab_intern(w->out->labels, sb_str(&b));
+        g->labels = id == UINT32_MAX ? 0 : id;
+        w->label_cache[slot].ptr = ptr;
+        w->label_cache[slot].id = g->labels;
+    }
+    sb_free(&b);
+}
+
 static void read_one(walk *w, uint64_t gaddr)
 {
     go_rt *rt = w->rt;
@@ -250,6 +282,7 @@ static void read_one(walk *w, uint64_t gaddr)
     g->parent_goid = o->g_parent_goid >= 0 ? go_le64(gb + o->g_parent_goid) : 0;
     int special;
     g->system = (uint8_t)is_system_start(rt, g->startpc, &special);
+    read_labels(w, g, gb);
     unwind_goroutine(w, gb, g, special);
 }
 
@@ -343,7 +376,7 @@ static int read_all(go_rt *rt, go_goroutines *out, int no_stacks, hs_err *err)
     memset(out, 0, sizeof *out);
     sb_init(&out->warnings);
     walk w = {rt, out, go_unwinder_new(rt), NULL, 0, malloc(GO_MAX_FRAMES * sizeof(uint64_t)),
-              malloc((size_t)rt->off.g_size), 0, 0, {0}, 0, no_stacks, -1, -1, -1};
+              malloc((size_t)rt->off.g_size), 0, 0, {0}, 0, no_stacks, -1, -1, -1, {{0, 0}}};
     int64_t sched, ctxt;
     if (go_layout_off(&rt->src, "runtime.g", "sched", &sched) == 0 &&
         go_layout_off(&rt->src, "runtime.gobuf", "ctxt", &ctxt) == 0 && sched + ctxt + 8 <= rt->off.g_size)
@@ -353,9 +386,10 @@ static int read_all(go_rt *rt, go_goroutines *out, int no_stacks, hs_err *err)
     if (go_layout_off(&rt->src, "runtime.g", "_panic", &w.off_panic) < 0 || w.off_panic + 8 > rt->off.g_size)
         w.off_panic = -1;
     out->stacks = go_stacks_new();
+    out->labels = hs_strtab_new();
     if (out->stacks)
         go_stacks_set_wrapper_funcid(out->stacks, (int)rt->off.funcid_wrapper);
-    int r = (!w.unw || !w.pcs || !w.gbuf || !out->stacks) ? hs_errf(err, "out of memory")
+    int r = (!w.unw || !w.pcs || !w.gbuf || !out->stacks || !out->labels) ? hs_errf(err, "out of memory")
                                                           : walk_all(&w, err);
     go_unwinder_free(w.unw);
     hs_addrset_free(&w.seen);
@@ -381,6 +415,7 @@ void go_goroutines_free(go_goroutines *gs)
 {
     free(gs->v);
     go_stacks_free(gs->stacks);
+    hs_strtab_free(gs->labels);
     sb_free(&gs->warnings);
     memset(gs, 0, sizeof *gs);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../graph/strtab.h"
 #include "../util/strbuf.h"
 #include "go_runtime.h"
 #include "go_stacks.h"
@@ -25,6 +26,7 @@ typedef struct go_goroutine {
     uint8_t start_exact;
     int32_t start_tid, syscall_tid;
     uint64_t sched_ctxt, defer, panic; /* g.sched.ctxt, g._defer, g._panic (0 when unknown) */
+    uint32_t labels; /* its pprof label set in go_goroutines.labels (go_labels.h); 0: none */
 } go_goroutine;
 
 typedef struct go_goroutines {
@@ -35,6 +37,7 @@ typedef struct go_goroutines {
     int64_t now;     /* nanotime to measure waits against; 0 when unknown */
     int now_exact;   /* 1: the clock of a live process; 0: the latest the core recorded */
     strbuf warnings; /* one line per goroutine that could not be read fully */
+    hs_strtab *labels; /* label sets, encoded as go_labels.h says */
 } go_goroutines;
 
 int go_goroutines_read(go_rt *rt, go_goroutines *out, hs_err *err);

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-/* runtime/sizeclasses.go (internal/runtime/gc from 1.25): identical in 1.19 .. 1.26. */
+/* runtime/sizeclasses.go (internal/runtime/gc from 1.25): identical in 1.19 .. 1.27. */
 static const uint16_t builtin_sizes[GO_NUM_SIZE_CLASSES] = {
     0, 8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320,
     352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792,

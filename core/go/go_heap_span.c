@@ -7,7 +7,7 @@
 
 #include "go_heap_globals.h"
 
-#define MAX_SMALL_SPAN_PAGES 16      /* class_to_allocnpages tops out at 10 in 1.19-1.26 */
+#define MAX_SMALL_SPAN_PAGES 16      /* class_to_allocnpages tops out at 10 in 1.19-1.27 */
 #define MAX_SPAN_PAGES (1ull << 32)  /* 32 TiB in one object: more means a corrupt span */
 
 typedef struct member {

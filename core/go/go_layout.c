@@ -106,7 +106,7 @@ static const want wanted[] = {
 typedef struct want_const {
     size_t slot;
     const char *name;
-    int64_t fallback; /* the value every release 1.19-1.26 uses; -1 = absent unless found */
+    int64_t fallback; /* the value every release 1.19-1.27 uses; -1 = absent unless found */
 } want_const;
 
 #define C(field, name, fb) {offsetof(go_offsets, field), name, fb}
@@ -118,6 +118,19 @@ static const want_const wanted_consts[] = {
     C(gleaked, "runtime._Gleaked", -1), C(gdeadextra, "runtime._Gdeadextra", -1),
     C(funcid_wrapper, "internal/abi.FuncIDWrapper", -1),
 };
+
+/* 1.26 made sudog.elem and sudog.c maybeTraceablePtr{vp, vu} structs (c embeds one in
+ * maybeTraceableChan) whose value is the second word (vp may be nil while leak detection runs):
+ * point at that word. */
+static void sudog_values(const go_layout_src *s, go_offsets *o)
+{
+    if (s->minor < 26)
+        return;
+    if (o->sudog_elem >= 0)
+        o->sudog_elem += 8;
+    if (o->sudog_c >= 0)
+        o->sudog_c += 8;
+}
 
 int go_offsets_resolve(const go_layout_src *s, go_offsets *o, hs_err *err)
 {
@@ -149,6 +162,7 @@ int go_offsets_resolve(const go_layout_src *s, go_offsets *o, hs_err *err)
         if (go_layout_const(s, wanted_consts[i].name, slot) < 0)
             *slot = wanted_consts[i].fallback;
     }
+    sudog_values(s, o);
     if (o->funcid_wrapper < 0 && go_layout_const(s, "runtime.funcID_wrapper", &o->funcid_wrapper) < 0)
         o->funcid_wrapper = -1; /* before 1.21 the constant lived in runtime */
     return 0;

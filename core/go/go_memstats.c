@@ -1,5 +1,5 @@
 /* go_memstats.c - runtime.ReadMemStats computed from outside (see go_memstats.h), following
- * readmemstats_m of each release 1.19-1.26: the consistent heap statistics (the three shards of
+ * readmemstats_m of each release 1.19-1.27: the consistent heap statistics (the three shards of
  * memstats.heapStats summed, as unsafeRead does) plus what the mcaches have not flushed, combined
  * with gcController's heap accounting and memstats' system-memory counters. */
 #include "go_memstats.h"

@@ -3,7 +3,8 @@
  *
  * A bucket is {next, allnext, typ, hash, size, nstk} followed by nstk return PCs and, for
  * typ 1 (memProfile), a memRecord {active, future[3]} of memRecordCycle {allocs, frees,
- * alloc_bytes, free_bytes}. runtime.mProfCycle holds cycle<<1 | flushed. MemProfile first
+ * alloc_bytes, free_bytes} (1.27: {allocs, frees}; bytes are counts times the bucket's size,
+ * as MemProfile computes them). runtime.mProfCycle holds cycle<<1 | flushed. MemProfile first
  * flushes future[cycle % 3] into active and reports active; when no bucket has any published
  * count (no GC finished yet) it reports active plus all three future cycles instead. */
 #include "go_mprof_internal.h"
@@ -21,9 +22,9 @@
 #define MEM_PROFILE 1          /* bucketType memProfile */
 
 typedef struct layout {
-    int64_t hdr, allnext, typ, nstk; /* runtime.bucket */
-    int64_t rec, active, future;     /* runtime.memRecord */
-    int64_t cyc, allocs, frees, abytes, fbytes; /* runtime.memRecordCycle */
+    int64_t hdr, allnext, typ, nstk, size; /* runtime.bucket */
+    int64_t rec, active, future;           /* runtime.memRecord */
+    int64_t cyc, allocs, frees, abytes, fbytes; /* runtime.memRecordCycle; bytes -1 from 1.27 */
 } layout;
 
 typedef struct cyc {
@@ -48,21 +49,24 @@ static int resolve_layout(const go_rt *rt, layout *l, hs_err *err)
         {&l->allnext, "runtime.bucket", "allnext"}, {&l->typ, "runtime.bucket", "typ"},
         {&l->nstk, "runtime.bucket", "nstk"}, {&l->active, "runtime.memRecord", "active"},
         {&l->future, "runtime.memRecord", "future"}, {&l->allocs, "runtime.memRecordCycle", "allocs"},
-        {&l->frees, "runtime.memRecordCycle", "frees"},
-        {&l->abytes, "runtime.memRecordCycle", "alloc_bytes"},
-        {&l->fbytes, "runtime.memRecordCycle", "free_bytes"},
+        {&l->frees, "runtime.memRecordCycle", "frees"}, {&l->size, "runtime.bucket", "size"},
     };
     for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++)
         if (go_layout_off(&rt->src, offs[i].type, offs[i].path, offs[i].slot) < 0)
             return hs_errf(err, "the Go runtime in this binary has no %s.%s (unexpected layout for "
                            "go1.%d)", offs[i].type, offs[i].path, rt->ver.minor);
+    /* 1.27 keeps counts only (MemProfile multiplies them by the bucket's size); both or neither */
+    if (go_layout_off(&rt->src, "runtime.memRecordCycle", "alloc_bytes", &l->abytes) < 0 ||
+        go_layout_off(&rt->src, "runtime.memRecordCycle", "free_bytes", &l->fbytes) < 0)
+        l->abytes = l->fbytes = -1;
     if (go_layout_size(&rt->src, "runtime.bucket", &l->hdr) < 0 ||
         go_layout_size(&rt->src, "runtime.memRecord", &l->rec) < 0 ||
         go_layout_size(&rt->src, "runtime.memRecordCycle", &l->cyc) < 0)
         return hs_errf(err, "the size of runtime.bucket or runtime.memRecord is unknown for go1.%d",
                        rt->ver.minor);
-    int ok = l->hdr >= 48 && l->hdr <= 256 && l->cyc >= 32 && l->cyc <= 256 && l->rec <= 1024 &&
+    int ok = l->hdr >= 48 && l->hdr <= 256 && l->cyc >= 16 && l->cyc <= 256 && l->rec <= 1024 &&
              l->allnext + 8 <= l->hdr && l->typ + 8 <= l->hdr && l->nstk + 8 <= l->hdr &&
+             l->size >= 0 && l->size + 8 <= l->hdr &&
              l->active + l->cyc <= l->rec && l->future + 3 * l->cyc <= l->rec &&
              l->allocs + 8 <= l->cyc && l->frees + 8 <= l->cyc && l->abytes + 8 <= l->cyc &&
              l->fbytes + 8 <= l->cyc && l->active >= 0 && l->future >= 0;
@@ -70,11 +74,14 @@ static int resolve_layout(const go_rt *rt, layout *l, hs_err *err)
                             rt->ver.minor);
 }
 
-static cyc read_cyc(const layout *l, const uint8_t *rec, int64_t off)
+/* One memRecordCycle; size is the bucket's object size, for releases that keep no byte counts. */
+static cyc read_cyc(const layout *l, const uint8_t *rec, int64_t off, uint64_t size)
 {
     const uint8_t *c = rec + off;
-    return (cyc){go_le64(c + l->allocs), go_le64(c + l->frees), go_le64(c + l->abytes),
-                 go_le64(c + l->fbytes)};
+    uint64_t a = go_le64(c + l->allocs), f = go_le64(c + l->frees);
+    if (l->abytes < 0)
+        return (cyc){a, f, a * size, f * size};
+    return (cyc){a, f, go_le64(c + l->abytes), go_le64(c + l->fbytes)};
 }
 
 static void add(cyc *a, const cyc *b)
@@ -126,9 +133,10 @@ static int add_record(walk *w, uint64_t b, uint64_t nstk, hs_err *err)
     go_mprof *p = w->p;
     const layout *l = &w->l;
     const uint8_t *rec = w->buf + l->hdr + 8 * nstk;
-    cyc c = read_cyc(l, rec, l->active), all = c;
+    uint64_t size = go_le64(w->buf + l->size);
+    cyc c = read_cyc(l, rec, l->active, size), all = c;
     for (int i = 0; i < 3; i++) {
-        cyc f = read_cyc(l, rec, l->future + i * l->cyc);
+        cyc f = read_cyc(l, rec, l->future + i * l->cyc, size);
         if ((uint32_t)i == p->cycle % 3)
             add(&c, &f);
         add(&all, &f);

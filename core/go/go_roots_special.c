@@ -1,5 +1,5 @@
 /* go_roots_special.c - the collector's other roots (runtime/mgcmark.go markroot, markrootSpans,
- * gcMarkTinyAllocs; checked against 1.19-1.26):
+ * gcMarkTinyAllocs; checked against 1.19-1.27):
  *   - span specials: a finalizer keeps what its object points to (not the object itself) and
  *     its function; a cleanup (1.24+) keeps its function (and, 1.26, its argument); a weak
  *     handle (1.23+) keeps its handle object;

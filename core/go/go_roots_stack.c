@@ -1,6 +1,6 @@
 /* go_roots_stack.c - goroutine stacks as roots, as the collector's scanstack and
  * scanframeworker read them (runtime/mgcmark.go, stkframe.go getStackMap; checked against
- * 1.19-1.26): the saved context register; each frame's locals (the LocalsPointerMaps entry that
+ * 1.19-1.27): the saved context register; each frame's locals (the LocalsPointerMaps entry that
  * PCDATA_StackMapIndex names at the frame's PC, covering [varp - 8*nbit, varp)), arguments
  * (ArgsPointerMaps, from argp) and stack objects; defer records and panics; frames of
  * runtime.asyncPreempt and debugCallV2 and the frames they interrupted conservatively, as the

@@ -139,19 +139,59 @@ static void rt_warn(go_rt *rt, const char *text)
     }
 }
 
-static int open_model(go_rt *rt, hs_err *err)
+static int newer_than_known(const go_version *v)
 {
-    char version[128], mainpath[256];
-    if (go_buildinfo_read(rt->exe, version, sizeof version, mainpath, sizeof mainpath, err) < 0 ||
-        go_version_parse(version, &rt->ver, err) < 0 || go_version_supported(&rt->ver, err) < 0)
-        return -1;
+    return !v->devel && (v->major > 1 || (v->major == 1 && v->minor > GO_VERSION_MAX_MINOR));
+}
+
+/* A release newer than heapscope knows, under --try-newer: read as the newest known one, its
+ * layouts from DWARF (the tables describe known releases only). */
+static int read_as_newest(go_rt *rt, const hs_err *refusal, hs_err *err)
+{
+    if (!rt->dwarf)
+        return hs_errf(err, "%s, and %s has no usable DWARF to take its layouts from (built with "
+                       "-ldflags=-w?): --try-newer needs DWARF; update heapscope", refusal->msg,
+                       hs_image_path(rt->exe));
+    char w[256];
+    snprintf(w, sizeof w, "%s is newer than this heapscope knows: read with the rules of go1.%d "
+             "and the binary's DWARF (--try-newer); nothing checks these results against that runtime",
+             rt->ver.full, GO_VERSION_MAX_MINOR);
+    rt_warn(rt, w);
+    rt->ver.major = 1;
+    rt->ver.minor = GO_VERSION_MAX_MINOR;
+    return 0;
+}
+
+static int open_dwarf(go_rt *rt)
+{
     hs_err derr;
     if (hs_dwarf_open(&rt->dwarf, hs_image_path(rt->exe), &derr) < 0) {
         rt->dwarf = NULL; /* the per-release tables stand in */
         char w[sizeof derr.msg + 32];
         snprintf(w, sizeof w, "DWARF not used: %s", derr.msg);
         rt_warn(rt, w);
+        return -1;
     }
+    return 0;
+}
+
+static int open_model(go_rt *rt, int try_newer, hs_err *err)
+{
+    char version[128], mainpath[256];
+    hs_err refusal = {{0}};
+    if (go_buildinfo_read(rt->exe, version, sizeof version, mainpath, sizeof mainpath, err) < 0 ||
+        go_version_parse(version, &rt->ver, err) < 0)
+        return -1;
+    if (go_version_supported(&rt->ver, &refusal) < 0) {
+        if (!newer_than_known(&rt->ver))
+            return hs_errf(err, "%s", refusal.msg);
+        if (!try_newer)
+            return hs_errf(err, "%s (or --try-newer to read it with the rules of go1.%d)",
+                           refusal.msg, GO_VERSION_MAX_MINOR);
+    }
+    open_dwarf(rt);
+    if (refusal.msg[0] && read_as_newest(rt, &refusal, err) < 0)
+        return -1;
     if (go_version_untested(&rt->ver)) {
         char w[160];
         snprintf(w, sizeof w, "Go 1.%d is untested: no answer for it has been checked against its runtime",
@@ -173,13 +213,18 @@ static int open_model(go_rt *rt, hs_err *err)
 
 int go_rt_open(go_rt **out, hs_target *t, hs_image *exe, hs_err *err)
 {
+    return go_rt_open_opts(out, t, exe, 0, err);
+}
+
+int go_rt_open_opts(go_rt **out, hs_target *t, hs_image *exe, int try_newer, hs_err *err)
+{
     *out = NULL;
     go_rt *rt = calloc(1, sizeof *rt);
     if (!rt)
         return hs_errf(err, "out of memory");
     rt->t = t;
     rt->exe = exe;
-    if (open_model(rt, err) < 0) {
+    if (open_model(rt, try_newer, err) < 0) {
         go_rt_close(rt);
         return -1;
     }

@@ -38,6 +38,11 @@ typedef struct go_rt {
 /* Recognises a Go program and its release, and prepares the model. Fails with a one-line
  * message for non-Go programs, unsupported releases, and binaries that do not match the memory. */
 int go_rt_open(go_rt **out, hs_target *t, hs_image *exe, hs_err *err);
+
+/* go_rt_open; with try_newer, a release newer than heapscope knows is read with the rules of the
+ * newest one it knows, its layouts from the binary's DWARF (refused without DWARF), and a
+ * warning (rt->warning) saying so. */
+int go_rt_open_opts(go_rt **out, hs_target *t, hs_image *exe, int try_newer, hs_err *err);
 void go_rt_close(go_rt *rt);
 
 /* A runtime global's run-time address, from .symtab, else DWARF; 0 when neither has it. size

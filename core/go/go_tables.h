@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define GO_TABLE_FIRST_MINOR 19
-#define GO_TABLE_NVERSIONS 8 /* 1.19 .. 1.26 */
+#define GO_TABLE_NVERSIONS 9 /* 1.19 .. 1.27 */
 
 typedef struct go_table_field {
     const char *type, *field, *field_type;

@@ -1,34 +1,19 @@
 /* go_tasks.c - goroutines to task records (see go_tasks.h). */
 #include "go_tasks.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The runtime's own traceback hides unexported runtime functions (showfuncinfo), and with them
- * the "created by" line of goroutines the runtime itself started. */
-static int runtime_hidden(const char *name)
-{
-    if (!strchr(name, '.'))
-        return 1;
-    if (strncmp(name, "runtime.", 8) != 0)
-        return 0;
-    const char *rest = name + 8;
-    if (*rest == '(') { /* a method: runtime.(*T).M */
-        const char *dot = strrchr(rest, '.');
-        rest = dot ? dot + 1 : rest;
-    }
-    return !isupper((unsigned char)*rest);
-}
-
 /* "created by F" as the runtime prints it: the function holding the go statement (not an
- * inlined callee), with the file and line of the statement itself. */
+ * inlined callee), with the file and line of the statement itself. Like the runtime's crash
+ * traceback (and like heapscope's stacks, which show runtime frames), also for goroutines the
+ * runtime started itself ("created by runtime.gcenable"); never for goroutine 1. */
 static hs_frame creator(const go_rt *rt, go_goroutines *gs, const go_goroutine *g)
 {
     hs_frame f = {0};
     uint32_t n, id = g->created_by;
     const hs_frame *fr = id == UINT32_MAX ? NULL : go_stacks_frames(gs->stacks, rt->pcln, id, &n);
-    if (!fr || n == 0 || g->goid == 1 || runtime_hidden(fr[n - 1].function))
+    if (!fr || n == 0 || g->goid == 1 || !strchr(fr[n - 1].function, '.'))
         return f;
     f = fr[0];
     f.function = fr[n - 1].function;
@@ -60,6 +45,7 @@ int go_tasks_build(const go_rt *rt, go_goroutines *gs, hs_task **out, hs_err *er
         t->frames = go_stacks_frames(gs->stacks, rt->pcln, g->stack, &t->nframes);
         t->created_by = creator(rt, gs, g);
         t->parent_id = g->parent_goid;
+        t->labels = g->labels ? hs_strtab_str(gs->labels, g->labels) : NULL;
         t->wait_ns = -1;
         if (g->waitsince > 0 && gs->now >= g->waitsince)
             t->wait_ns = gs->now - g->waitsince;

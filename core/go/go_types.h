@@ -10,7 +10,7 @@
 
 #include "go_runtime.h"
 
-/* abi.Kind values (Kind_ & 0x1f), the same in every release 1.19-1.26. */
+/* abi.Kind values (Kind_ & 0x1f), the same in every release 1.19-1.27. */
 enum go_kind {
     GO_KIND_BOOL = 1, GO_KIND_INT = 2, GO_KIND_UINTPTR = 12, GO_KIND_FLOAT64 = 14,
     GO_KIND_COMPLEX128 = 16, GO_KIND_ARRAY = 17, GO_KIND_CHAN = 18, GO_KIND_FUNC = 19,
@@ -34,7 +34,7 @@ typedef struct go_type {
     uint8_t empty_iface;  /* Interface kind with no methods (eface), else iface */
     uint8_t runtime_made; /* not in any module's type data: made by reflect at run time (its
                              name is then "?", and other fields are less trustworthy) */
-    const char *name;     /* as reflect's Type.String() prints it, which in 1.19-1.26 is always the
+    const char *name;     /* as reflect's Type.String() prints it, which in 1.19-1.27 is always the
                              descriptor's own string: "main.Session", "*main.Session", "[]uint8",
                              "map[string]int", "main.Pair[int,string]", "struct { A int }",
                              "map.bucket[string]int" (1.24+: "map.group[string]int"); "?" for

@@ -1,5 +1,5 @@
 /* go_types_name.c - names as the Go runtime stores them (internal/abi.Name, the same encoding
- * in 1.19-1.26: a flags byte, a uvarint length, the bytes, then an optional tag) and a type's
+ * in 1.19-1.27: a flags byte, a uvarint length, the bytes, then an optional tag) and a type's
  * name as reflect's Type.String() prints it: the name its Str offset designates in the type's
  * own module, without the leading '*' when TFlagExtraStar says it is extra. */
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * names. The Go linker puts DW_AT_go_runtime_type on type entries (on the definition a named
  * type's typedef points to); its value is the descriptor's offset from runtime.types, the start
  * of the first module's type data (an R_ADDROFF relocation against the section holding the
- * descriptors, which runtime.types opens), in every release 1.19-1.26. So the run-time
+ * descriptors, which runtime.types opens), in every release 1.19-1.27. So the run-time
  * descriptor is the in-memory moduledata.types plus that value, and the variable's run-time
  * address is its DW_OP_addr plus the load bias. (Exception: see root_type.) */
 #include <stdlib.h>

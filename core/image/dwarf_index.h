@@ -27,7 +27,7 @@ int hs_dwarf_var_addr(hs_dwarf *d, const char *name, uint64_t *addr);
 /* The Go linker's attribute on type entries naming the runtime type descriptor of the type
  * (cmd/internal/dwarf DW_AT_go_runtime_type, form DW_FORM_addr). Its value is NOT an address:
  * it is the descriptor's offset from the start of the section holding the type descriptors,
- * i.e. from runtime.types (moduledata.types), in every release 1.19-1.26. */
+ * i.e. from runtime.types (moduledata.types), in every release 1.19-1.27. */
 enum { HS_DW_AT_GO_KIND = 0x2900, HS_DW_AT_GO_RUNTIME_TYPE = 0x2904 };
 
 /* A global variable: a top-level DW_TAG_variable with a DW_OP_addr location. */

@@ -1,5 +1,5 @@
 /* go_moduledata.c - runtime.moduledata layouts per Go release and their decoding (see
- * go_moduledata.h). Offsets were measured from DWARF of 1.19.8 .. 1.26.10 test binaries
+ * go_moduledata.h). Offsets were measured from DWARF of 1.19.8 .. 1.27.3 test binaries
  * (reference go-runtime.md section 3.3) and checked against each release's runtime/symtab.go. */
 #include "go_moduledata.h"
 
@@ -27,6 +27,9 @@ static const md_layout layouts[] = {
     {23, 25, 272, 280, 288, 296, 304, 312, 320, 0, 328, 352, 376, 536, 552, 576, 584},
     /* 1.26: epclntab after gofunc */
     {26, 26, 272, 280, 288, 296, 304, 312, 320, 328, 336, 360, 384, 544, 560, 584, 592},
+    /* 1.27: typedesclen after types, itaboffset/itabsize after etypes; typelinks and itablinks
+     * are gone (the runtime walks the type descriptors from types instead): 0 = absent */
+    {27, 27, 272, 280, 288, 296, 312, 336, 344, 352, 360, 0, 0, 520, 536, 560, 568},
 };
 
 static const md_layout *layout_for(const go_version *v)
@@ -89,10 +92,12 @@ int go_moduledata_decode(const uint8_t *raw, size_t len, const go_version *v, go
     md->gofunc = word(raw, l->gofunc);
     md->epclntab = l->epclntab ? word(raw, l->epclntab) : 0;
     md->ntextsect = word(raw, l->textsectmap + 8u);
-    md->typelinks = word(raw, l->typelinks);
-    md->ntypelinks = word(raw, l->typelinks + 8u);
-    md->itablinks = word(raw, l->itablinks);
-    md->nitablinks = word(raw, l->itablinks + 8u);
+    if (l->typelinks) {
+        md->typelinks = word(raw, l->typelinks);
+        md->ntypelinks = word(raw, l->typelinks + 8u);
+        md->itablinks = word(raw, l->itablinks);
+        md->nitablinks = word(raw, l->itablinks + 8u);
+    }
     md->gcdata_n = go_le32(raw + l->gcdatamask);
     md->gcdata_ptr = word(raw, l->gcdatamask + 8u);
     md->gcbss_n = go_le32(raw + l->gcbssmask);

@@ -6,7 +6,7 @@
  *   FUNCDATA_StackObjects: {n uintptr; [n]stackObjectRecord{off, size, ptrdata int32;
  *     gcdataoff uint32}}: address-taken locals, each with its own pointer mask at
  *     moduledata.rodata + gcdataoff (ptrdata < 0 before 1.24: a GC program instead).
- * Same layout in every release 1.19-1.26 (runtime/symtab.go, stack.go). */
+ * Same layout in every release 1.19-1.27 (runtime/symtab.go, stack.go). */
 #ifndef HS_GO_STACKMAP_H
 #define HS_GO_STACKMAP_H
 

@@ -10,7 +10,7 @@
  * release in between is tested against its runtime except those listed in go_version.c as
  * untested (1.20: no toolchain could be had to build test programs), which are read with a
  * warning. What users are told (heapscope --help, README) is derived from these two places. */
-enum { GO_VERSION_MIN_MINOR = 19, GO_VERSION_MAX_MINOR = 26 };
+enum { GO_VERSION_MIN_MINOR = 19, GO_VERSION_MAX_MINOR = 27 };
 
 typedef struct go_version {
     int major, minor, patch; /* 1, 23, 5; patch 0 for "go1.21", pre-releases and devel builds */
@@ -28,7 +28,7 @@ int go_version_parse(const char *s, go_version *v, hs_err *err);
  * else 0. It says nothing about experiments a release enables by default. */
 int go_version_has_experiment(const go_version *v, const char *name);
 
-/* 0 when the release is 1.19 .. 1.26 (1.20 included: its tables exist though it is untested),
+/* 0 when the release is 1.19 .. 1.27 (1.20 included: its tables exist though it is untested),
  * else -1 with a message saying why and what to do. */
 int go_version_supported(const go_version *v, hs_err *err);
 

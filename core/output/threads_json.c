@@ -1,4 +1,7 @@
 /* threads_json.c - threads-blocked as the JSON object DESIGN.md specifies. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "json_util.h"
 #include "threads_report.h"
 
@@ -8,6 +11,22 @@ static void add_wait(cJSON *o, const char *key, int64_t ns)
         cJSON_AddNumberToObject(o, key, (double)ns / 1e9);
     else
         cJSON_AddNullToObject(o, key);
+}
+
+/* A label set as one object {"key": "value", ...}. */
+static cJSON *json_labels(const char *labels)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *pos = labels, *k, *v;
+    size_t nk, nv;
+    while (hs_labels_next(&pos, &k, &nk, &v, &nv)) {
+        char *key = strndup(k, nk), *value = strndup(v, nv);
+        if (key && value)
+            cJSON_AddStringToObject(o, key, value);
+        free(key);
+        free(value);
+    }
+    return o;
 }
 
 cJSON *threads_group_json(const hs_task *tasks, const hs_task_group *g, int with_ids)
@@ -25,6 +44,9 @@ cJSON *threads_group_json(const hs_task *tasks, const hs_task_group *g, int with
         cJSON_AddNumberToObject(c, "count", (double)g->creators[i].count);
         cJSON_AddItemToArray(cb, c);
     }
+    cJSON *ls = cJSON_AddArrayToObject(o, "labels");
+    for (size_t i = 0; i < g->nlabelsets; i++)
+        cJSON_AddItemToArray(ls, json_labels(g->labelsets[i].labels));
     if (!with_ids)
         return o;
     cJSON *ids = cJSON_AddArrayToObject(o, "goroutine_ids");
@@ -76,6 +98,7 @@ void task_render_json(const threads_report *r, const hs_task *t, strbuf *out)
         cJSON_AddItemToObject(g, "created_by", json_frame(&t->created_by));
     if (t->parent_id)
         cJSON_AddNumberToObject(g, "parent_id", (double)t->parent_id);
+    cJSON_AddItemToObject(g, "labels", json_labels(t->labels));
     cJSON_AddItemToObject(o, "warnings", json_lines(r->warnings));
     json_emit(o, out);
 }

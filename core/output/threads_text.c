@@ -46,6 +46,53 @@ static void creators_text(const hs_task_group *g, strbuf *out)
     }
 }
 
+/* s[0..n) quoted as Go's %q quotes plain strings. */
+static void quoted(strbuf *out, const char *s, size_t n)
+{
+    sb_putc(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            sb_printf(out, "\\%c", c);
+        else if (c == '\n')
+            sb_puts(out, "\\n");
+        else if (c == '\t')
+            sb_puts(out, "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            sb_printf(out, "\\x%02x", c);
+        else
+            sb_putc(out, (char)c);
+    }
+    sb_putc(out, '"');
+}
+
+/* A label set as runtime/pprof prints it in a goroutine profile: {"k":"v", "k2":"v2"}. */
+static void labels_text(strbuf *out, const char *labels)
+{
+    const char *pos = labels, *k, *v;
+    size_t nk, nv, i = 0;
+    sb_putc(out, '{');
+    while (hs_labels_next(&pos, &k, &nk, &v, &nv)) {
+        if (i++)
+            sb_puts(out, ", ");
+        quoted(out, k, nk);
+        sb_putc(out, ':');
+        quoted(out, v, nv);
+    }
+    sb_putc(out, '}');
+}
+
+static void labelsets_text(const hs_task_group *g, strbuf *out)
+{
+    for (size_t i = 0; i < g->nlabelsets; i++) {
+        sb_puts(out, "    labels: ");
+        labels_text(out, g->labelsets[i].labels);
+        if (g->nlabelsets > 1 || g->labelsets[i].count != g->count)
+            sb_printf(out, "   (%zu)", g->labelsets[i].count);
+        sb_putc(out, '\n');
+    }
+}
+
 static void ids_text(const threads_report *r, const hs_task_group *g, strbuf *out)
 {
     sb_puts(out, g->count == 1 ? "    goroutine" : "    goroutines");
@@ -81,6 +128,7 @@ void threads_render_text(const threads_report *r, strbuf *out)
         sb_puts(out, ":\n");
         frames_text(g->first, TEXT_MAX_FRAMES, out);
         creators_text(g, out);
+        labelsets_text(g, out);
         ids_text(r, g, out);
     }
     if (shown < gs->n) {
@@ -105,5 +153,10 @@ void task_render_text(const threads_report *r, const hs_task *t, strbuf *out)
         if (t->parent_id)
             sb_printf(out, " in goroutine %llu", (unsigned long long)t->parent_id);
         sb_printf(out, "\n        %s:%d\n", t->created_by.file, t->created_by.line);
+    }
+    if (t->labels && *t->labels) {
+        sb_puts(out, "labels: ");
+        labels_text(out, t->labels);
+        sb_putc(out, '\n');
     }
 }

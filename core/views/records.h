@@ -27,6 +27,8 @@ typedef struct hs_task {
     hs_frame created_by;   /* function == NULL when unknown */
     uint64_t parent_id;
     uint64_t addr;         /* the runtime's descriptor (g) address */
+    const char *labels;    /* its label set (pprof labels): "KEY\x1fVALUE\x1e..." sorted by key;
+                              NULL when none (see hs_labels_* in task_groups.h) */
 } hs_task;
 
 #endif

@@ -40,9 +40,42 @@ static int group_cmp(const void *pa, const void *pb)
     return a->first->id < b->first->id ? -1 : a->first->id > b->first->id;
 }
 
+int hs_labels_next(const char **pos, const char **key, size_t *nkey, const char **value,
+                   size_t *nvalue)
+{
+    const char *p = *pos;
+    if (!p || !*p)
+        return 0;
+    const char *us = strchr(p, '\x1f');
+    if (!us)
+        return 0;
+    const char *end = us + 1 + strcspn(us + 1, "\x1e");
+    *key = p;
+    *nkey = (size_t)(us - p);
+    *value = us + 1;
+    *nvalue = (size_t)(end - us - 1);
+    *pos = *end ? end + 1 : end;
+    return 1;
+}
+
+int hs_labels_has(const char *labels, const char *kv)
+{
+    const char *eq = strchr(kv, '='), *pos = labels, *k, *v;
+    size_t nk, nv;
+    if (!eq)
+        return 0;
+    while (hs_labels_next(&pos, &k, &nk, &v, &nv))
+        if (nk == (size_t)(eq - kv) && memcmp(k, kv, nk) == 0 && strlen(eq + 1) == nv &&
+            memcmp(v, eq + 1, nv) == 0)
+            return 1;
+    return 0;
+}
+
 static int keep(const hs_task *t, const hs_group_filter *f)
 {
     if ((!f->system && t->system) || (!f->all && !t->blocked))
+        return 0;
+    if (f->label && !hs_labels_has(t->labels, f->label))
         return 0;
     if (f->min_wait_ns > 0 && (t->wait_ns < 0 || t->wait_ns < f->min_wait_ns))
         return 0;
@@ -63,6 +96,28 @@ static void add_creator(hs_task_group *g, const hs_frame *cb)
         return;
     g->creators = v;
     g->creators[g->ncreators++] = (hs_creator_count){*cb, 1};
+}
+
+static void add_labels(hs_task_group *g, const char *labels)
+{
+    if (!labels || !*labels)
+        return;
+    for (size_t i = 0; i < g->nlabelsets; i++)
+        if (strcmp(g->labelsets[i].labels, labels) == 0) {
+            g->labelsets[i].count++;
+            return;
+        }
+    hs_labels_count *v = realloc(g->labelsets, (g->nlabelsets + 1) * sizeof *v);
+    if (!v)
+        return;
+    g->labelsets = v;
+    g->labelsets[g->nlabelsets++] = (hs_labels_count){labels, 1};
+}
+
+static int labels_cmp(const void *pa, const void *pb)
+{
+    const hs_labels_count *a = pa, *b = pb;
+    return a->count != b->count ? (a->count > b->count ? -1 : 1) : strcmp(a->labels, b->labels);
 }
 
 static int creator_cmp(const void *pa, const void *pb)
@@ -88,7 +143,10 @@ static int make_group(hs_task_groups *out, const item *items, size_t start, size
         if (t->wait_ns > g->max_wait_ns)
             g->max_wait_ns = t->wait_ns;
         add_creator(g, &t->created_by);
+        add_labels(g, t->labels);
     }
+    if (g->nlabelsets > 1)
+        qsort(g->labelsets, g->nlabelsets, sizeof *g->labelsets, labels_cmp);
     if (g->ncreators > 1)
         qsort(g->creators, g->ncreators, sizeof *g->creators, creator_cmp);
     out->n++;
@@ -135,6 +193,7 @@ void hs_task_groups_free(hs_task_groups *g)
     for (size_t i = 0; g->v && i < g->n; i++) {
         free(g->v[i].members);
         free(g->v[i].creators);
+        free(g->v[i].labelsets);
     }
     free(g->v);
     memset(g, 0, sizeof *g);

@@ -100,7 +100,7 @@ def core_seeds(data, tmp):
         b = elfw.write_core(os.path.join(tmp, "t"), notes, loads)
         out("core_reader", "tiny", b)
         out("core_reader", "tiny-truncated", b[:len(b) * 3 // 5])
-    for v in ("go1.26.10", "go1.19.8"):
+    for v in ("go1.27.3", "go1.26.10", "go1.19.8"):
         path = os.path.join(data, v, "blocked", "core")
         if os.path.exists(path):
             notes, loads = shrink_core(path)
@@ -123,7 +123,7 @@ WANTED = ["runtime.gopark", "runtime.goexit", "runtime.chanrecv", "runtime.selec
 
 
 def pclntab_seeds(data):
-    for v in ("go1.19.8", "go1.22.12", "go1.26.10"):
+    for v in ("go1.19.8", "go1.22.12", "go1.26.10", "go1.27.3"):
         exe = os.path.join(data, v, "pcln", "exe")
         if not os.path.exists(exe):
             continue
@@ -177,7 +177,7 @@ def moduledata_126(tab_va, tab, gofunc_va, text):
 
 def buildinfo_seeds(data, tmp):
     p = os.path.join(tmp, "x")
-    for v in ("go1.19.8", "go1.26.10"):
+    for v in ("go1.19.8", "go1.26.10", "go1.27.3"):
         exe = os.path.join(data, v, "pcln", "exe")
         if os.path.exists(exe):
             blob = buildinfo_blob(exe)

@@ -9,6 +9,7 @@ import time
 import gdb
 
 from . import corelib
+from . import inferior
 from .inferior import NO_TARGET, Target
 from .interrupts import Watcher
 
@@ -104,6 +105,10 @@ class HeapscopeCommand(gdb.Command):
             run(self.lib, argv)
         except (gdb.GdbError, KeyboardInterrupt):
             raise
+        except gdb.error as e:
+            if "while the target is running" in str(e):  # e.g. after `continue &` on gdbserver
+                raise gdb.GdbError("%s: %s" % (self.name, inferior.RUNNING)) from None
+            raise gdb.GdbError("%s: %s" % (self.name, e)) from None
         except Exception as e:  # a bug in this front: still no traceback at the user
             raise gdb.GdbError("%s: internal error in heapscope's gdb front: %s: %s"
                                % (self.name, type(e).__name__, e)) from None

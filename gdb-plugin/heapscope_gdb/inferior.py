@@ -59,6 +59,10 @@ def core_filename(inf):
     return m.group(1) if m else None
 
 
+RUNNING = ("the program is running: stop it first (Ctrl-C; `interrupt` after `continue &`, "
+           "`interrupt -a` in non-stop mode)")
+
+
 def exe_filename(inf):
     """gdb's executable as a local path, or None (a `target:` file not on this machine)."""
     name = inf.progspace.filename
@@ -97,8 +101,7 @@ def threads(inf):
     chosen = [t for t in inf.threads() if t.is_valid() and not t.is_exited()]
     running = [t.num for t in chosen if t.is_running()]
     if running:
-        raise gdb.GdbError("thread %s of the program is running: stop it first (Ctrl-C, or "
-                           "`interrupt -a` in non-stop mode)" % running[0])
+        raise gdb.GdbError("thread %s of %s" % (running[0], RUNNING))
     arr = (corelib.HostThread * max(1, len(chosen)))()
     saved = _selection()
     try:

@@ -5,7 +5,10 @@ const_<ver>_amd64.txt of the project's reference), the structs measured beyond t
 stored test executables (scripts/dev/extra_structs_amd64.txt, made by scripts/dev/dwarfstructs;
 no 1.20 column), and the wait-reason strings of each release's runtime/runtime2.go (Go
 toolchains unpacked by scripts/go-toolchains.sh). The reference matrix wins where both know a
-struct.
+struct. Releases newer than the reference (1.27) are measured by the project itself from its
+stored test executables: scripts/dev/structs_<ver>_amd64.txt (every struct of both lists, made by
+dwarfstructs STRUCTS <ver>=EXE) and const_<ver>_amd64.txt (dwarfstructs -consts EXE, runtime and
+internal packages only); they fill that release's column.
 
 usage: gen_go_tables.py OFFSETS_DIR TOOLCHAINS_DIR > core/go/go_tables_amd64.c
 """
@@ -13,7 +16,8 @@ import os
 import re
 import sys
 
-VERSIONS = ["1.19", "1.20", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26"]
+VERSIONS = ["1.19", "1.20", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"]
+MEASURED = ["1.27"]  # releases the reference does not cover: scripts/dev/{structs,const}_<ver>_amd64.txt
 CONSTS = [  # constants the runtime models use when a binary has no DWARF
     "runtime._Gidle", "runtime._Grunnable", "runtime._Grunning", "runtime._Gsyscall",
     "runtime._Gwaiting", "runtime._Gdead", "runtime._Gcopystack", "runtime._Gpreempted",
@@ -60,6 +64,20 @@ def parse_matrix(path):
     return structs
 
 
+def fill_release(structs, measured, v):
+    """Takes release v's column of every struct from measured (a one-column matrix)."""
+    i = VERSIONS.index(v)
+    for name, m in measured.items():
+        st = structs.setdefault(name, {"fields": [], "size": [-1] * len(VERSIONS)})
+        st["size"][i] = m["size"][i]
+        have = {f[0]: f for f in st["fields"]}
+        for fname, offs, ftype in m["fields"]:
+            if fname in have:
+                have[fname][1][i] = offs[i]
+            else:
+                st["fields"].append((fname, offs, ftype))
+
+
 def parse_consts(path):
     out = {}
     for line in open(path):
@@ -86,7 +104,11 @@ def main():
     extra = os.path.join(os.path.dirname(os.path.abspath(__file__)), "extra_structs_amd64.txt")
     for name, st in parse_matrix(extra).items():
         structs.setdefault(name, st)
-    consts = {v: parse_consts(os.path.join(offdir, f"const_{v}_amd64.txt")) for v in VERSIONS}
+    here = os.path.dirname(os.path.abspath(__file__))
+    for v in MEASURED:
+        fill_release(structs, parse_matrix(os.path.join(here, f"structs_{v}_amd64.txt")), v)
+    consts = {v: parse_consts(os.path.join(here if v in MEASURED else offdir, f"const_{v}_amd64.txt"))
+              for v in VERSIONS}
     names = {}
     for v in VERSIONS:
         src = os.path.join(tcdir, v, "usr/share/go-" + v, "src/runtime/runtime2.go")

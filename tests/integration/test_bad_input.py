@@ -111,18 +111,58 @@ class BadInput(unittest.TestCase):
     def test_recorded_executable_missing(self):
         self.fails(["--core", os.path.join(self.stored(), "core")], "--exe")
 
-    def test_unsupported_go_release(self):
+    def newer_release(self, strip_dwarf=False):
+        """The newest stored blocked program with its version strings saying one release more
+        than heapscope knows (build info and runtime.buildVersion alike), optionally without
+        DWARF (objcopy --strip-debug, as -ldflags=-w leaves it); (dir, exe, real version)."""
         d = self.stored()
-        exe = os.path.join(self.tmp, "exe")
+        with open(os.path.join(d, "info.json")) as f:
+            real = json.load(f)["goversion"].encode()  # "go1.27.3"
+        major, minor = real[2:].split(b".")[:2]
+        newer = b"go%s.%d.%s" % (major, int(minor) + 1, real.split(b".")[2])
+        self.assertEqual(len(newer), len(real))
         with open(os.path.join(d, "exe"), "rb") as f:
             data = bytearray(f.read())
-        old = b"go1.26.10"
-        self.assertIn(old, data)
-        patched = data.replace(old, b"go1.27.10")  # build info and runtime.buildVersion alike
+        self.assertIn(real, data)
+        exe = os.path.join(self.tmp, "exe-newer")
         with open(exe, "wb") as f:
-            f.write(patched)
-        line = self.fails(["--core", os.path.join(d, "core"), "--exe", exe], "go1.27.10")
+            f.write(data.replace(real, newer))
+        if strip_dwarf:
+            subprocess.run(["objcopy", "--strip-debug", exe], check=True)
+            self.assertNotIn(".debug_info", subprocess.run(["readelf", "-S", exe], capture_output=True,
+                                                           text=True).stdout)
+        return d, exe, newer.decode()
+
+    def test_unsupported_go_release(self):
+        d, exe, newer = self.newer_release()
+        line = self.fails(["--core", os.path.join(d, "core"), "--exe", exe], newer, "--try-newer")
         self.assertIn("newer", line)
+
+    def test_try_newer(self):
+        """--try-newer reads a release newer than heapscope knows as the newest it knows: the same
+        groups as the real version string gives, and one warning saying so with every result."""
+        d, exe, newer = self.newer_release()
+        core = os.path.join(d, "core")
+        code, out, err = hstest.run(["threads-blocked", "--json", "--try-newer", "--core", core,
+                                     "--exe", exe])
+        self.assertEqual(code, 0, err)
+        want = hstest.run_json(["threads-blocked", "--core", core, "--exe", os.path.join(d, "exe")])
+        got = json.loads(out)
+        self.assertEqual(got["version"], newer)
+        strip = lambda j: [(g["count"], g["state"], [f["function"] for f in g["frames"]]) for g in j["groups"]]
+        self.assertEqual(strip(got), strip(want))
+        self.assertGreater(len(want["groups"]), 5)
+        warnings = [l for l in err.splitlines() if l.startswith("warning:")]
+        self.assertEqual(len(warnings), 1, err)
+        self.assertIn(newer + " is newer than this heapscope knows", warnings[0])
+        code, _, err = hstest.run(["heap-top", "--try-newer", "--core", core, "--exe", exe])
+        self.assertEqual(code, 0, err)
+        self.assertIn("--try-newer", err)
+
+    def test_try_newer_without_dwarf(self):
+        d, exe, newer = self.newer_release(strip_dwarf=True)
+        self.fails(["--try-newer", "--core", os.path.join(d, "core"), "--exe", exe], newer,
+                   "no usable DWARF", "-w")
 
     def test_untested_go_release(self):
         """A release heapscope reads but no test covers (1.20): results, with one warning line

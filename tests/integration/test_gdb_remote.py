@@ -49,6 +49,22 @@ class Remote(unittest.TestCase):
                                        groups_from_heapscope_json(got, ver), expected_name="CLI",
                                        actual_name="gdb")
 
+    def test_running_target(self):
+        """After `continue &` the program runs under gdbserver: every command says so in one line,
+        as on a native attach, instead of gdb's own error surfacing as an internal one."""
+        v = self.tcs[-1]
+        exe, ver = hstest.build_fixture(v, "blocked")
+        with Fixture(exe) as fx, gdbmi.GdbServer(fx.pid) as gs:
+            b = gdbmi.Batch(["target remote 127.0.0.1:%d" % gs.port, "continue &",
+                             "threads-blocked -n 1", "heap-top -n 1", "snapshot -o /dev/null"])
+            for i in (2, 3, 4):
+                lines = [l for l in b.out(i).splitlines() if l.strip()]
+                self.assertEqual(len(lines), 1, b.out(i))
+                self.assertIn("the program is running: stop it first", lines[0])
+                self.assertIn(b.commands[i].split()[0] + ": ", lines[0])
+            self.assertNotIn("internal error", b.text)
+            self.assertNotIn("Traceback", b.text)
+
 
 if __name__ == "__main__":
     hstest.main()

@@ -217,6 +217,31 @@ class HeapTop(unittest.TestCase):
                     self.check(core, info, ms, ver + " gcore")
                     self.check_sites(core, profile, ver + " gcore", tops=newest, generic=True)
 
+    # GOEXPERIMENTs users ship that change the heap, per release: the collector's span layout
+    # (nogreenteagc), map groups laid out keys-then-values (mapsplitgroup), malloc without the
+    # size-specialized entry points (nosizespecializedmalloc)
+    EXPERIMENTS = {"1.27": ("nogreenteagc", "mapsplitgroup", "nosizespecializedmalloc")}
+
+    def test_experiments(self):
+        tcs = hstest.toolchains_or_skip(self)
+        builds = [(v, x) for v in tcs for x in self.EXPERIMENTS.get(v, ())]
+        self.assertTrue(builds or tuple(map(int, tcs[-1].split("."))) < (1, 27),
+                        "no experiment builds for the newest Go release %s" % tcs[-1])
+        for v, x in builds:
+            with self.subTest(go=v, experiment=x), tempfile.TemporaryDirectory() as tmp:
+                exe, ver = hstest.build_fixture(v, "heap", experiment=x)
+                profile = os.path.join(tmp, "heap.pprof")
+                with Fixture(exe, args=[profile]) as fx:
+                    info, ms = program_output(fx.output)
+                    self.assertIn("X:" + x, info["go_version"])  # runtime.Version() names it
+                    label = "%s live" % info["go_version"]
+                    got = self.check(["--pid", str(fx.pid)], info, ms, label)
+                    # the requests' 1000-byte values are reached only through the map's groups
+                    rows = {r["name"]: r for r in got["rows"]}
+                    self.assertGreaterEqual(rows.get("[]uint8", {}).get("inuse_objects", 0),
+                                            info["requests"], "%s: map values untyped" % label)
+                    self.check_sites(["--pid", str(fx.pid)], profile, label, tops=False, generic=True)
+
     def test_text_and_options(self):
         cores = hstest.stored_or_fail(self, "heap")
         ver, d = cores[-1]

@@ -1,5 +1,5 @@
 """Self-test of rtdump.py (parser of the Go runtime's goroutine dump) and groups.py, against dumps
-the runtime itself printed with every release 1.19-1.26. Run: cd tests/integration &&
+the runtime itself printed with every release 1.19-1.27. Run: cd tests/integration &&
 python3 test_rtdump.py
 
 Samples (testdata/):
@@ -28,7 +28,7 @@ import rtdump
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTDATA = os.path.join(HERE, "testdata")
 CORES = os.path.join(HERE, "..", "cores")
-RELEASES = ["1.19", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26"]
+RELEASES = ["1.19", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"]
 
 
 def read(path):
@@ -208,7 +208,8 @@ class TestBlockedSamples(unittest.TestCase):
             crash = {}
             for g in rtdump.parse(read(path.replace("-stack", "-crash"))):
                 crash.setdefault(g.id, g)
-            wrapper = re.compile(r"^main\.acceptLoop\.(func1|gowrap1)$")  # the go blockNetRead(c) wrapper
+            # the wrappers of `go blockNetRead(c)` and (samples taken with -spin) `go spin(...)`
+            wrapper = re.compile(r"^main\.(acceptLoop\.(func1|gowrap1)|main\.gowrap\d+)$")
             obj = {"groups": [{"state": crash[g.id].state, "count": 1, "frames": [
                 {"function": f.function, "file": f.file, "line": f.line, "wrapper": bool(wrapper.match(f.function))}
                 for f in crash[g.id].frames]} for g in stack]}

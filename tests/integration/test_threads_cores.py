@@ -2,6 +2,7 @@
 """threads-blocked on the stored cores of every supported Go release (tests/cores), compared
 with the goroutine dump the runtime itself printed just before the core was taken."""
 
+import collections
 import json
 import os
 import tempfile
@@ -105,8 +106,9 @@ class StoredCores(unittest.TestCase):
                 self.assertEqual(info["origin"], "kernel")
                 exe = os.path.normpath(os.path.join(d, info["paths"]["exe"]))
                 with open(os.path.join(d, "crash.txt")) as f:
-                    want = {g.id: (g.state, [(fr.function, fr.line) for fr in g.frames])
-                            for g in rtdump.parse(f.read()) if g.id != 0}
+                    dump = [g for g in rtdump.parse(f.read()) if g.id != 0]
+                want = {g.id: (g.state, [(fr.function, fr.line) for fr in g.frames]) for g in dump}
+                creator = {g.id: g.created_by.function if g.created_by else None for g in dump}
                 got = hstest.run_json(["threads-blocked", "--all", "--core", os.path.join(d, "core"),
                                        "--exe", exe])
                 have = {i: (g["state"], [(fr["function"], fr["line"]) for fr in g["frames"]])
@@ -115,6 +117,13 @@ class StoredCores(unittest.TestCase):
                 self.assertEqual(sorted(have), sorted(want))
                 for gid in sorted(want):
                     self.assertEqual(have[gid], want[gid], "goroutine %d" % gid)
+                # "created by" as the crash traceback prints it, the runtime's goroutines included
+                # (created by runtime.gcenable, runtime.createfing, ...)
+                for g in got["groups"]:
+                    want_cb = collections.Counter(creator[i] for i in g["goroutine_ids"] if creator[i])
+                    have_cb = collections.Counter({c["function"]: c["count"] for c in g["created_by"]})
+                    self.assertEqual(have_cb, want_cb, "%s: created by, goroutines %s" % (ver, g["goroutine_ids"]))
+                self.assertTrue(any(f and f.startswith("runtime.") for f in creator.values()), ver)
                 spinning = [g for g in got["groups"] if any(f["function"] == "main.spin" for f in g["frames"])]
                 self.assertEqual(sum(g["count"] for g in spinning), info["spinners"])
                 # the executable the kernel recorded is gone: said in one line

@@ -121,14 +121,16 @@ class Live(unittest.TestCase):
                     self.check_groups(got, fx, ver)
 
     def test_leaked_goroutines(self):
-        # 1.26's leak-detecting GC (GOEXPERIMENT=goroutineleakprofile) moves goroutines blocked
-        # on unreachable channels to _Gleaked; the runtime prints "[chan receive (leaked)]"
+        # 1.26's leak-detecting GC (GOEXPERIMENT=goroutineleakprofile; on by default from 1.27,
+        # where the experiment is gone) moves goroutines blocked on unreachable channels to
+        # _Gleaked; the runtime prints "[chan receive (leaked)]"
         versions = [v for v in self.versions() if tuple(map(int, v.split("."))) >= (1, 26)]
         if not versions:
             self.skipTest("needs Go 1.26 (scripts/setup.sh --all-go)")
         for v in versions:
             with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
-                exe, ver = hstest.build_fixture(v, "leakprofile", experiment="goroutineleakprofile")
+                exp = "goroutineleakprofile" if v == "1.26" else ""
+                exe, ver = hstest.build_fixture(v, "leakprofile", experiment=exp)
                 with Fixture(exe, args=["3"]) as fx:
                     for g in fx.goroutines:
                         g.state += " (leaked)" if g.leaked else ""

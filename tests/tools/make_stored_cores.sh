@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make_stored_cores.sh [RELEASE...]: regenerate tests/cores/<goversion>/PROGRAM/{exe.gz, core.gz,
-# dump.txt, info.json} for every Go release (default 1.19 1.21 ... 1.26); PROGRAM is $PROGRAM,
+# dump.txt, info.json} for every Go release (default 1.19 1.21 ... 1.27); PROGRAM is $PROGRAM,
 # default "blocked" (the other one stored is "heap", which also leaves heap.pprof, its own heap
 # profile). For each: build the program, run it until READY, gcore it, compact the core and check
 # it with gdb (make_core.py), then store exe and core gzipped, the program's stdout verbatim
@@ -16,7 +16,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 releases=("$@")
-[ ${#releases[@]} -gt 0 ] || releases=(1.19 1.21 1.22 1.23 1.24 1.25 1.26)
+[ ${#releases[@]} -gt 0 ] || releases=(1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27)
 work=$(mktemp -d "${TMPDIR:-/tmp}/hs-stored-cores.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 program=${PROGRAM:-blocked}

@@ -107,7 +107,7 @@ static void test_version_supported(void **state)
 {
     (void)state;
     const char *ok[] = {"go1.19", "go1.19.8", "go1.20.2", "go1.21.13", "go1.22rc1",
-                        "go1.25.12 X:greenteagc", "go1.26.10-X:nogreenteagc",
+                        "go1.25.12 X:greenteagc", "go1.26.10-X:nogreenteagc", "go1.27.3",
                         "devel go1.24-abc Tue"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         expect_supported(ok[i], NULL);
@@ -115,12 +115,12 @@ static void test_version_supported(void **state)
                      "built with go1.17.3, older than the oldest supported release go1.19");
     expect_supported("go1.18.10 X:foo",
                      "built with go1.18.10, older than the oldest supported release go1.19");
-    expect_supported("go1.27.1", "built with go1.27.1, newer than this heapscope knows "
-                                 "(go1.19–go1.26); update heapscope");
-    expect_supported("go1.27rc1-X:nogreenteagc", "built with go1.27rc1, newer than this heapscope "
-                                                 "knows (go1.19–go1.26); update heapscope");
+    expect_supported("go1.28.1", "built with go1.28.1, newer than this heapscope knows "
+                                 "(go1.19–go1.27); update heapscope");
+    expect_supported("go1.28rc1-X:nogreenteagc", "built with go1.28rc1, newer than this heapscope "
+                                                 "knows (go1.19–go1.27); update heapscope");
     expect_supported("go2.0.0", "built with go2.0.0, newer than this heapscope knows "
-                                "(go1.19–go1.26); update heapscope");
+                                "(go1.19–go1.27); update heapscope");
     go_version v;
     hs_err err = {{0}};
     assert_int_equal(go_version_parse("devel +abc", &v, NULL), 0);

@@ -43,12 +43,16 @@ static const hs_target_ops fake_ops = {fake_read, NULL, fake_close};
 
 static void put64(uint8_t *b, uint64_t v) { memcpy(b, &v, 8); }
 
-/* A synthetic target over the newest stored heap executable; fails without test data. */
+/* A synthetic target over the newest stored heap executable whose memRecordCycle keeps byte
+ * counts (1.19-1.26; 1.27 keeps counts only, covered by the tests against real profiles);
+ * fails without test data. */
 static synth *synth_new(void)
 {
     release rs[MAXREL];
     size_t n = list_releases("heap", rs);
-    hs_need_data(n, "heap cores");
+    while (n > 0 && strstr(rs[n - 1].dir, "/go1.27") != NULL)
+        n--;
+    hs_need_data(n, "heap cores of 1.19-1.26");
     synth *s = calloc(1, sizeof *s);
     char exe[1100], ver[128], mod[256];
     hs_err err;

@@ -6,6 +6,9 @@
 //	  field   off1 off2 ...   type
 //
 // usage: dwarfstructs STRUCTS-FILE VERSION=EXE...   (STRUCTS-FILE: one struct name per line)
+//
+//	dwarfstructs -consts EXE   prints every DWARF constant as "name = value", sorted by name, in the
+//	                           format of the reference's const_<ver>_<arch>.txt
 // It is a development tool for scripts/dev/gen_go_tables.py; standard library only.
 package main
 
@@ -15,6 +18,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 )
 
@@ -72,7 +76,50 @@ func load(path string, want map[string]bool) (map[string]*layout, error) {
 	}
 }
 
+// consts prints the DW_TAG_constant entries of one executable.
+func consts(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	d, err := f.DWARF()
+	if err != nil {
+		return err
+	}
+	var lines []string
+	r := d.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil {
+			return err
+		}
+		if e == nil {
+			break
+		}
+		if e.Tag != dwarf.TagConstant {
+			continue
+		}
+		name, _ := e.Val(dwarf.AttrName).(string)
+		if v, ok := e.Val(dwarf.AttrConstValue).(int64); ok && name != "" {
+			lines = append(lines, fmt.Sprintf("%s = %d", name, v))
+		}
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	return nil
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "-consts" {
+		if err := consts(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, os.Args[2]+":", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) < 3 {
 		fmt.Fprintln(os.Stderr, "usage: dwarfstructs STRUCTS-FILE VERSION=EXE...")
 		os.Exit(2)

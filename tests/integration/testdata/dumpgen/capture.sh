@@ -6,7 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../../.." && pwd)
 releases=("$@")
-[ ${#releases[@]} -gt 0 ] || releases=(1.19 1.21 1.22 1.23 1.24 1.25 1.26)
+[ ${#releases[@]} -gt 0 ] || releases=(1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 dir=${GO_TOOLCHAINS_DIR:-$HOME/.cache/go-toolchains}
 one() {
