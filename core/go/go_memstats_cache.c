@@ -1,7 +1,11 @@
 /* go_memstats_cache.c - what the per-P allocation caches have counted but not yet flushed into
  * the consistent heap statistics. readmemstats_m flushes every mcache first (mcache.releaseAll):
  * each cached span adds allocCount - allocCountBeforeCache to smallAllocCount of its size class
- * and slots*elemsize to gcController.totalAlloc; tinyAllocs goes to tinyAllocCount. */
+ * and slots*elemsize to gcController.totalAlloc; tinyAllocs goes to tinyAllocCount.
+ * A span is cached while its sweepgen is mheap_.sweepgen+3 (or +1: cached before this sweep
+ * began). mcache.refill flushes the old span's counts and uncaches it (sweepgen back to
+ * mheap_.sweepgen or one below) before the new span takes its slot: a core taken in between shows
+ * an uncached span still in c.alloc, whose counts the statistics already hold. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +19,7 @@ typedef struct cache_walk {
     const ms_layout *l;
     go_span_layout sl;
     uint64_t empty;  /* &runtime.emptymspan: an empty cache slot */
+    uint32_t sweepgen; /* mheap_.sweepgen */
     int nclasses;    /* span classes: 2 per size class */
     uint8_t *span;   /* one mspan */
     ms_sums *s;
@@ -31,6 +36,8 @@ static int cached_span(cache_walk *w, unsigned spc, uint64_t addr, hs_err *err)
         return hs_errf(err, "the span at 0x%llx cached for class %u has allocCount %u below its "
                        "count when cached (%u) or above nelems", (unsigned long long)addr, spc,
                        r.alloc_count, r.alloc_count_before_cache);
+    if (r.sweepgen != w->sweepgen + 3 && r.sweepgen != w->sweepgen + 1)
+        return 0; /* being replaced by mcache.refill: already flushed */
     uint64_t slots = (uint64_t)(r.alloc_count - r.alloc_count_before_cache);
     w->s->small_alloc[spc >> 1] += slots;
     w->s->cache_bytes += slots * r.elemsize;
@@ -88,6 +95,9 @@ int ms_add_caches(go_rt *rt, const ms_layout *l, ms_sums *s, hs_err *err)
         return -1;
     if (w.sl.alloc_count_before_cache < 0)
         return hs_errf(err, "runtime.mspan has no allocCountBeforeCache in go1.%d", rt->ver.minor);
+    uint64_t mheap = go_rt_global(rt, "runtime.mheap_", NULL);
+    if (!mheap || hs_read_u32(rt->t, mheap + (uint64_t)w.sl.mheap_sweepgen, &w.sweepgen, err) < 0)
+        return mheap ? hs_errctx(err, "reading runtime.mheap_.sweepgen") : hs_errf(err, "no runtime.mheap_");
     w.nclasses = (int)nspc;
     w.empty = go_rt_global(rt, "runtime.emptymspan", NULL);
     w.span = malloc((size_t)w.sl.size);
