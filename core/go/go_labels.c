@@ -40,7 +40,7 @@ static char *read_string(go_rt *rt, const uint8_t *raw, hs_err *err)
     }
     s[n] = 0;
     for (char *c = s; c < s + n; c++)
-        if (*c == GO_LABEL_US || *c == GO_LABEL_RS || *c == 0)
+        if (*c == HS_LABEL_US || *c == HS_LABEL_RS || *c == 0)
             *c = '?';
     return s;
 }
@@ -140,8 +140,8 @@ int go_labels_read(go_rt *rt, uint64_t ptr, strbuf *out, hs_err *err)
     qsort(l->v, (size_t)l->n, sizeof l->v[0], by_key);
     for (int i = 0; r == 0 && i < l->n; i++) {
         if (i)
-            sb_putc(out, GO_LABEL_RS);
-        sb_printf(out, "%s%c%s", l->v[i].key, GO_LABEL_US, l->v[i].value);
+            sb_putc(out, HS_LABEL_RS);
+        sb_printf(out, "%s%c%s", l->v[i].key, HS_LABEL_US, l->v[i].value);
     }
     int n = l->n;
     for (int i = 0; i < l->n; i++) {

@@ -7,15 +7,13 @@
 #include <stdint.h>
 
 #include "../util/strbuf.h"
+#include "../views/records.h" /* HS_LABEL_US, HS_LABEL_RS */
 #include "go_runtime.h"
 
-/* Separators of a label set's encoding: KEY US VALUE RS KEY US VALUE ..., keys sorted, as
- * runtime/pprof orders them; a US or RS byte inside a key or value is read as '?'. */
-#define GO_LABEL_US '\x1f'
-#define GO_LABEL_RS '\x1e'
-
-/* Appends the encoded label set g.labels points at (ptr; 0 = none) to out. Returns the number
- * of labels, or -1 when the runtime's memory cannot be read as a label set (err says why). */
+/* Appends the label set g.labels points at (ptr; 0 = none) to out, encoded as hs_task.labels is
+ * (keys sorted, as runtime/pprof orders them; a US or RS byte inside a key or value is read as
+ * '?'). Returns the number of labels, or -1 when the runtime's memory cannot be read as a label
+ * set (err says why). */
 int go_labels_read(go_rt *rt, uint64_t ptr, strbuf *out, hs_err *err);
 
 #endif

@@ -139,11 +139,6 @@ static void rt_warn(go_rt *rt, const char *text)
     }
 }
 
-static int newer_than_known(const go_version *v)
-{
-    return !v->devel && (v->major > 1 || (v->major == 1 && v->minor > GO_VERSION_MAX_MINOR));
-}
-
 /* A release newer than heapscope knows, under --try-newer: read as the newest known one, its
  * layouts from DWARF (the tables describe known releases only). */
 static int read_as_newest(go_rt *rt, const hs_err *refusal, hs_err *err)
@@ -162,17 +157,16 @@ static int read_as_newest(go_rt *rt, const hs_err *refusal, hs_err *err)
     return 0;
 }
 
-static int open_dwarf(go_rt *rt)
+/* The binary's DWARF, else a warning: the per-release tables stand in. */
+static void open_dwarf(go_rt *rt)
 {
     hs_err derr;
     if (hs_dwarf_open(&rt->dwarf, hs_image_path(rt->exe), &derr) < 0) {
-        rt->dwarf = NULL; /* the per-release tables stand in */
+        rt->dwarf = NULL;
         char w[sizeof derr.msg + 32];
         snprintf(w, sizeof w, "DWARF not used: %s", derr.msg);
         rt_warn(rt, w);
-        return -1;
     }
-    return 0;
 }
 
 static int open_model(go_rt *rt, int try_newer, hs_err *err)
@@ -183,7 +177,7 @@ static int open_model(go_rt *rt, int try_newer, hs_err *err)
         go_version_parse(version, &rt->ver, err) < 0)
         return -1;
     if (go_version_supported(&rt->ver, &refusal) < 0) {
-        if (!newer_than_known(&rt->ver))
+        if (rt->ver.devel || !go_version_newer(&rt->ver))
             return hs_errf(err, "%s", refusal.msg);
         if (!try_newer)
             return hs_errf(err, "%s (or --try-newer to read it with the rules of go1.%d)",

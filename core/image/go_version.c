@@ -135,10 +135,15 @@ int go_version_supported(const go_version *v, hs_err *err)
     if (v->major < 1 || (v->major == 1 && v->minor < GO_VERSION_MIN_MINOR))
         return hs_errf(err, "built with %s, older than the oldest supported release go1.%d",
                        rel, GO_VERSION_MIN_MINOR);
-    if (v->major > 1 || v->minor > GO_VERSION_MAX_MINOR)
+    if (go_version_newer(v))
         return hs_errf(err, "built with %s, newer than this heapscope knows (go1.%d–go1.%d); "
                        "update heapscope", rel, GO_VERSION_MIN_MINOR, GO_VERSION_MAX_MINOR);
     return 0;
+}
+
+int go_version_newer(const go_version *v)
+{
+    return v->major > 1 || (v->major == 1 && v->minor > GO_VERSION_MAX_MINOR);
 }
 
 int go_version_untested(const go_version *v)

@@ -32,6 +32,10 @@ int go_version_has_experiment(const go_version *v, const char *name);
  * else -1 with a message saying why and what to do. */
 int go_version_supported(const go_version *v, hs_err *err);
 
+/* 1 when the release is newer than the newest heapscope knows (GO_VERSION_MAX_MINOR), else 0;
+ * 0 for a development toolchain whose release cannot be told. */
+int go_version_newer(const go_version *v);
+
 /* 1 when the release is supported but no test covers it (see go_version.c), else 0. */
 int go_version_untested(const go_version *v);
 

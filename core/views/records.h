@@ -13,6 +13,10 @@ typedef struct hs_frame {
     uint8_t wrapper; /* compiler-generated wrapper the runtime's own traceback hides */
 } hs_frame;
 
+/* Separators of a task's label set: KEY US VALUE RS KEY US VALUE ..., keys sorted. */
+#define HS_LABEL_US '\x1f'
+#define HS_LABEL_RS '\x1e'
+
 typedef struct hs_task {
     uint64_t id;
     const char *state;     /* the runtime's words: "chan receive", "running", ... */
@@ -27,7 +31,7 @@ typedef struct hs_task {
     hs_frame created_by;   /* function == NULL when unknown */
     uint64_t parent_id;
     uint64_t addr;         /* the runtime's descriptor (g) address */
-    const char *labels;    /* its label set (pprof labels): "KEY\x1fVALUE\x1e..." sorted by key;
+    const char *labels;    /* its label set (pprof labels), encoded as HS_LABEL_US/RS say;
                               NULL when none (see hs_labels_* in task_groups.h) */
 } hs_task;
 

@@ -46,10 +46,10 @@ int hs_labels_next(const char **pos, const char **key, size_t *nkey, const char 
     const char *p = *pos;
     if (!p || !*p)
         return 0;
-    const char *us = strchr(p, '\x1f');
+    const char *us = strchr(p, HS_LABEL_US);
     if (!us)
         return 0;
-    const char *end = us + 1 + strcspn(us + 1, "\x1e");
+    const char *rs = strchr(us + 1, HS_LABEL_RS), *end = rs ? rs : us + 1 + strlen(us + 1);
     *key = p;
     *nkey = (size_t)(us - p);
     *value = us + 1;
