@@ -242,34 +242,6 @@ class HeapTop(unittest.TestCase):
                                             info["requests"], "%s: map values untyped" % label)
                     self.check_sites(["--pid", str(fx.pid)], profile, label, tops=False, generic=True)
 
-    def test_churn(self):
-        """Under allocation churn (GC always running, spans refilled all the time) the header's
-        runtime.MemStats and the heap walk of the same stopped process agree exactly, in every
-        live read and in gcore cores: a span the runtime is swapping out of a P's cache, its
-        counts already flushed, is not counted twice."""
-        tcs = hstest.toolchains_or_skip(self)
-        for v in sorted({tcs[-1]} | ({"1.21"} & set(tcs))):
-            with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
-                exe, ver = hstest.build_fixture(v, "churn")
-                with Fixture(exe, env={"GOGC": "10"}, quiet=False) as fx:
-                    for n in range(25):  # 20 live reads, then 5 gcore cores (each removed once read)
-                        target, core = ["--pid", str(fx.pid)], None
-                        if n >= 20:
-                            subprocess.run(["gcore", "-o", tmp + "/core", str(fx.pid)], check=True,
-                                           capture_output=True, timeout=300)
-                            core = "%s/core.%d" % (tmp, fx.pid)
-                            target = ["--core", core, "--exe", exe]
-                        status, out, err = hstest.run(["heap-top", "--by", "size", "--json"] + target)
-                        if core:
-                            os.unlink(core)
-                        self.assertEqual(status, 0, err)
-                        got = json.loads(out)
-                        what = "%s %s read %d" % (ver, target[0][2:], n)
-                        self.assertEqual(got["memstats"]["heap_objects"], got["totals"]["inuse_objects"], what)
-                        self.assertEqual(got["memstats"]["heap_alloc"], got["totals"]["inuse_bytes"], what)
-                        self.assertNotIn("warning", err, what)
-                        self.assertGreater(got["memstats"]["num_gc"], 0, what)
-
     def test_text_and_options(self):
         cores = hstest.stored_or_fail(self, "heap")
         ver, d = cores[-1]
