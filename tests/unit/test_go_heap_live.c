@@ -186,8 +186,9 @@ static pid_t start_program(const char *exe, const char *profile, const char *con
  * startTheWorld may start a new M (allocm: the m, g0 and gsignal with their stacks; ~7 objects,
  * ~5 KiB, and the heap or stack accounting moves), and the background scavenger's timer may grow
  * a P's timer heap (one small object; seen in about one run in three with GOMAXPROCS=2, one in
- * twelve with GOMAXPROCS=1). A run where anything moved is "drifted": checked within these
- * bounds, and the program is run again until a run is exact. */
+ * twelve with GOMAXPROCS=1). The program reports only once two reads 20 ms apart agree, which
+ * makes this rare; a run where anything still moved is "drifted": checked within these bounds,
+ * and the program is run again until a run is exact. */
 enum { DRIFT_OBJECTS = 16, DRIFT_BYTES = 64 << 10 };
 
 static uint64_t absdiff(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
