@@ -4,11 +4,12 @@
  * allgs, the g structs, the m list, saved stacks, runtime.sched, thread stacks and a scratch
  * area; then everything threads-blocked does runs: go_goroutines_read, go_tasks_build,
  * grouping with each filter, and the text and JSON renderings of the groups and of one
- * goroutine. Reads are budgeted per input, so a pathological input cannot run for long. */
+ * goroutine; and the search for threads inside the runtime's heap updates (go_inflight). Reads are budgeted per input, so a pathological input cannot run for long. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "go/go_goroutines.h"
+#include "go/go_inflight.h"
 #include "go/go_tasks.h"
 #include "output/threads_report.h"
 #include "rt_world.h"
@@ -55,6 +56,10 @@ static void run(rt_world *w)
     go_goroutines gs;
     hs_err err;
     w->ov.max_reads = 200000;
+    go_inflight v[4];
+    char why[400];
+    size_t n = go_inflight_threads(w->rt, v, 4);
+    go_inflight_describe(v, n < 4 ? n : 4, why, sizeof why);
     if (go_goroutines_read(w->rt, &gs, &err) < 0)
         return;
     hs_task *tasks = NULL;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../go/go_heap.h"
+#include "../go/go_inflight.h"
 #include "../go/go_memstats.h"
 #include "heap_top.h"
 #include "session.h"
@@ -50,19 +51,33 @@ static int read_options(const hs_args *a, heap_top_options *o, hs_err *err)
     return 0;
 }
 
-/* The walk and the runtime's own count of live objects agree (to 1%, a live runtime may still be
- * allocating); when they do not, the span metadata is suspect and the user is told. */
-static void check_walk(const go_heap *h, const go_memstats *ms, strbuf *msgs)
+/* The walk and the runtime's own statistics agree exactly in a process stopped anywhere but
+ * halfway through one of the runtime's two-step heap updates (go_inflight.h: a live process is
+ * stopped again until none is, a core cannot be). A difference with a thread in such a window is
+ * explained; one without is a warning: the span metadata is suspect. */
+static void check_walk(go_rt *rt, const go_heap *h, const go_memstats *ms, strbuf *msgs)
 {
-    uint64_t objects = 0, want = ms->v[GO_MS_HEAP_OBJECTS];
-    for (size_t i = 0; i < go_heap_nspans(h); i++)
-        objects += go_heap_span(h, i)->nalloc;
-    uint64_t diff = objects > want ? objects - want : want - objects;
-    if (ms->have[GO_MS_HEAP_OBJECTS] && diff > 16 && diff * 100 > want)
-        sb_printf(msgs, "warning: the heap walk found %llu objects in %zu in-use spans but "
-                  "runtime.MemStats counts %llu (HeapObjects): the span metadata may be corrupt, "
-                  "and the rows below incomplete\n", (unsigned long long)objects,
-                  go_heap_nspans(h), (unsigned long long)want);
+    uint64_t objects, bytes, want = ms->v[GO_MS_HEAP_OBJECTS], want_bytes = ms->v[GO_MS_HEAP_ALLOC];
+    go_heap_totals(h, &objects, &bytes);
+    if (!ms->have[GO_MS_HEAP_OBJECTS] || !ms->have[GO_MS_HEAP_ALLOC] ||
+        (objects == want && bytes == want_bytes))
+        return;
+    go_inflight v[4];
+    size_t n = go_inflight_threads(rt, v, 4);
+    if (n == 0) {
+        sb_printf(msgs, "warning: the heap walk found %llu objects (%llu bytes) in %zu in-use spans "
+                  "but runtime.MemStats counts %llu (%llu bytes): the span metadata may be "
+                  "corrupt, and the rows below incomplete\n", (unsigned long long)objects,
+                  (unsigned long long)bytes, go_heap_nspans(h), (unsigned long long)want,
+                  (unsigned long long)want_bytes);
+        return;
+    }
+    char why[400];
+    go_inflight_describe(v, n < 4 ? n : 4, why, sizeof why);
+    sb_printf(msgs, "note: %s when %s was taken: the heap walk (%llu objects, %llu bytes) and "
+              "runtime.MemStats (%llu, %llu) agree once it finishes\n", why,
+              rt->t->description, (unsigned long long)objects, (unsigned long long)bytes,
+              (unsigned long long)want, (unsigned long long)want_bytes);
 }
 
 static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_err *err)
@@ -82,7 +97,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     if (heap_analysis_open(&an, rt, o.reach != HS_REACH_ALL, err) < 0)
         return HS_FAIL;
     if (have_ms)
-        check_walk(an.h, &ms, msgs);
+        check_walk(rt, an.h, &ms, msgs);
     heap_top_result res;
     strbuf warnings;
     sb_init(&warnings);

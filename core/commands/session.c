@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../target/core_target.h"
 #include "../target/host_target.h"
 #include "../target/pid_target.h"
+#include "../go/go_inflight.h"
 
 hs_session *hs_session_new(void) { return calloc(1, sizeof(hs_session)); }
 
@@ -134,10 +136,37 @@ void hs_session_flush(hs_session *s, strbuf *out)
     out->s[0] = 0;
 }
 
+/* A live process stopped while one of its threads is halfway through a two-step heap update
+ * (go_inflight.h) is let go and stopped again, up to SETTLE_TRIES times, so that the heap and the
+ * runtime's statistics read agree as runtime.ReadMemStats would see them. */
+#define SETTLE_TRIES 50
+
+static int open_go_settled(hs_session *s, hs_err *err)
+{
+    if (go_rt_open_opts(&s->go, s->target, s->exe, s->try_newer, err) < 0)
+        return -1;
+    if (strcmp(s->target->kind, "pid") != 0)
+        return 0;
+    int pid = s->target->pid;
+    for (int i = 0; i < SETTLE_TRIES && go_inflight_threads(s->go, NULL, 0) > 0; i++) {
+        hs_session_close_target(s);
+        struct timespec pause = {0, 200000}; /* 0.2 ms: the windows last microseconds */
+        nanosleep(&pause, NULL);
+        if (hs_pid_target_attach_ex(&s->target, pid, s->interrupted, s->interrupt_ctx, err) < 0 ||
+            open_exe(s, NULL, err) < 0 ||
+            go_rt_open_opts(&s->go, s->target, s->exe, s->try_newer, err) < 0) {
+            hs_session_close_target(s);
+            return -1;
+        }
+        adopt_interrupt(s);
+    }
+    return 0;
+}
+
 int hs_session_go(hs_session *s, go_rt **rt, hs_err *err)
 {
     if (!s->go) {
-        if (go_rt_open_opts(&s->go, s->target, s->exe, s->try_newer, err) < 0)
+        if (open_go_settled(s, err) < 0)
             return -1;
         if (s->go->warning) { /* said with every command, like the target's own warning */
             char *w = NULL;

@@ -1,0 +1,122 @@
+/* go_inflight.c - finding threads stopped halfway through the runtime's two-step heap updates
+ * (see go_inflight.h): each thread's stack is walked from its registers (from the code a signal
+ * interrupted, when it is in the runtime's signal handler) and its logical frames, inlined calls
+ * included, are matched against the runtime functions that hold such a window. */
+#include "go_inflight.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "go_unwind.h"
+
+#define MAX_FRAMES 24      /* the windows sit near the top of the stack */
+#define MAX_MS 100000      /* more threads in runtime.allm means it is corrupt */
+#define LOOSE_STACK (8u << 20) /* bound for a walk whose stack's own bounds are not known */
+
+/* Runtime functions (1.19-1.27) inside which the heap and its statistics disagree for a while. */
+static const char *const windows[] = {
+    "runtime.(*sweepLocked).sweep",  /* allocCount and allocBits reset, frees not yet counted */
+    "runtime.(*mcache).refill",      /* old span uncached, its allocations not yet counted */
+    "runtime.(*mcache).releaseAll",  /* allocations counted, span still cached */
+    "runtime.(*mcache).allocLarge",  /* large object counted, not yet marked allocated */
+    "runtime.(*mcache).nextFree",    /* freeindex advanced, allocCount not yet */
+    "runtime.(*mspan).nextFreeIndex",
+};
+
+typedef struct scan {
+    go_rt *rt;
+    const char *hit; /* the window function found, NULL while none */
+} scan;
+
+static const char *window_of(const char *func)
+{
+    for (size_t i = 0; i < sizeof windows / sizeof windows[0]; i++)
+        if (strcmp(func, windows[i]) == 0)
+            return windows[i];
+    return NULL;
+}
+
+static int frame(void *ctx, const go_uframe *f)
+{
+    scan *s = ctx;
+    go_srcframe sf[8];
+    int n = go_pcln_frames(s->rt->pcln, f->lpc, sf, 8);
+    for (int i = 0; i < n && !s->hit; i++)
+        s->hit = window_of(sf[i].func);
+    return s->hit != NULL;
+}
+
+/* The signal stack bounds of the m running thread tid (0 when not found). */
+static void gsignal_bounds(go_rt *rt, int32_t tid, uint64_t *lo, uint64_t *hi)
+{
+    const go_offsets *o = &rt->off;
+    uint64_t m = 0, procid, next, gs;
+    *lo = *hi = 0;
+    if (hs_read_u64(rt->t, rt->sym.allm, &m, NULL) < 0)
+        return;
+    for (size_t i = 0; m && i < MAX_MS; i++, m = next) {
+        if (hs_read_u64(rt->t, m + (uint64_t)o->m_procid, &procid, NULL) < 0 ||
+            hs_read_u64(rt->t, m + (uint64_t)o->m_alllink, &next, NULL) < 0)
+            return;
+        if ((int32_t)procid != tid)
+            continue;
+        if (hs_read_u64(rt->t, m + (uint64_t)o->m_gsignal, &gs, NULL) == 0 && gs &&
+            hs_read_u64(rt->t, gs + (uint64_t)o->g_stack_lo, lo, NULL) == 0 &&
+            hs_read_u64(rt->t, gs + (uint64_t)o->g_stack_hi, hi, NULL) == 0)
+            return;
+        *lo = *hi = 0;
+        return;
+    }
+}
+
+static const char *thread_window(go_rt *rt, go_unwinder *u, const hs_thread *th)
+{
+    scan s = {rt, NULL};
+    int truncated;
+    uint64_t pc = th->regs[HS_RIP], sp = th->regs[HS_RSP], lo, hi;
+    gsignal_bounds(rt, th->tid, &lo, &hi);
+    if (sp >= lo && sp < hi) { /* in the signal handler: what did the signal interrupt? */
+        go_unwind_start sig = {pc, sp, 1, lo, hi};
+        if (go_unwind_signal_regs(u, &sig, &pc, &sp) < 0)
+            return NULL;
+    }
+    go_unwind_start st = {pc, sp, 1, sp, sp + LOOSE_STACK};
+    go_unwind_each(u, &st, MAX_FRAMES, frame, &s, &truncated);
+    return s.hit;
+}
+
+size_t go_inflight_threads(go_rt *rt, go_inflight *out, size_t cap)
+{
+    hs_target *t = rt->t;
+    if (!rt->pcln || !rt->sym.allm)
+        return 0;
+    go_unwinder *u = go_unwinder_new(rt);
+    if (!u)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        const char *w = thread_window(rt, u, &t->threads[i]);
+        if (!w)
+            continue;
+        if (n < cap) {
+            out[n].tid = t->threads[i].tid;
+            snprintf(out[n].func, sizeof out[n].func, "%s", w);
+        }
+        n++;
+    }
+    go_unwinder_free(u);
+    return n;
+}
+
+void go_inflight_describe(const go_inflight *v, size_t n, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n && len < cap; i++) {
+        int k = snprintf(buf + len, cap - len, "%sthread %d was inside %s", i ? "; " : "",
+                         (int)v[i].tid, v[i].func);
+        if (k < 0)
+            break;
+        len += (size_t)k;
+    }
+}
