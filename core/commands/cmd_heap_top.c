@@ -86,7 +86,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     if (read_options(a, &o, err) < 0)
         return HS_USAGE;
     go_rt *rt;
-    if (hs_session_go(s, &rt, err) < 0)
+    if (hs_session_go(s, &rt, err) < 0 || hs_session_release(s, msgs, err) < 0)
         return HS_FAIL;
     go_memstats ms;
     hs_err merr;

@@ -9,6 +9,7 @@
 #include "../snapshot/snapshot_file.h"
 #include "../util/duration.h"
 #include "../util/human.h"
+#include "../target/pid_target.h"
 #include "snapshot_take.h"
 #include "../snapshot/watch_report.h"
 
@@ -48,12 +49,12 @@ static int nap(hs_session *s, int64_t ns)
 static double take_one(hs_session *s, long pid, const char *path, strbuf *msgs, hs_err *err)
 {
     char e[1024];
-    double t0 = now_s(CLOCK_MONOTONIC);
     if (hs_session_attach_pid(s, (int)pid, e, sizeof e) < 0)
         return hs_errf(err, "%s", e);
     cJSON *snap = snapshot_take(s, msgs, err);
+    int released;
+    double pause = s->target ? hs_pid_target_stopped(s->target, &released) : 0;
     hs_session_close_target(s);
-    double pause = now_s(CLOCK_MONOTONIC) - t0;
     int r = snap ? snapshot_write(snap, path, err) : -1;
     cJSON_Delete(snap);
     return r < 0 ? -1 : pause;

@@ -137,9 +137,19 @@ void hs_session_flush(hs_session *s, strbuf *out)
 }
 
 /* A live process stopped while one of its threads is halfway through a two-step heap update
- * (go_inflight.h) is let go and stopped again, up to SETTLE_TRIES times, so that the heap and the
- * runtime's statistics read agree as runtime.ReadMemStats would see them. */
+ * (go_inflight.h) is let go and stopped again, up to SETTLE_TRIES times within SETTLE_NS, so that
+ * the heap and the runtime's statistics read agree as runtime.ReadMemStats would see them (a
+ * heap being swept all the time, just after a collection of a big heap, would otherwise keep it
+ * trying; what it reads then says which thread was where). */
 #define SETTLE_TRIES 50
+#define SETTLE_NS 100000000LL
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 static int open_go_settled(hs_session *s, hs_err *err)
 {
@@ -147,19 +157,13 @@ static int open_go_settled(hs_session *s, hs_err *err)
         return -1;
     if (strcmp(s->target->kind, "pid") != 0)
         return 0;
-    int pid = s->target->pid;
-    for (int i = 0; i < SETTLE_TRIES && go_inflight_threads(s->go, NULL, 0) > 0; i++) {
-        hs_session_close_target(s);
-        struct timespec pause = {0, 200000}; /* 0.2 ms: the windows last microseconds */
-        nanosleep(&pause, NULL);
-        if (hs_pid_target_attach_ex(&s->target, pid, s->interrupted, s->interrupt_ctx, err) < 0 ||
-            open_exe(s, NULL, err) < 0 ||
-            go_rt_open_opts(&s->go, s->target, s->exe, s->try_newer, err) < 0) {
+    int64_t until = mono_ns() + SETTLE_NS;
+    for (int i = 0; i < SETTLE_TRIES && mono_ns() < until && go_inflight_threads(s->go, NULL, 0) > 0;
+         i++)
+        if (hs_pid_target_restop(s->target, err) < 0) {
             hs_session_close_target(s);
             return -1;
         }
-        adopt_interrupt(s);
-    }
     return 0;
 }
 
@@ -179,6 +183,56 @@ int hs_session_go(hs_session *s, go_rt **rt, hs_err *err)
     }
     *rt = s->go;
     return 0;
+}
+
+/* The most memory a copy of a live process may take: HEAPSCOPE_COPY_BUDGET (bytes), else half
+ * of what /proc/meminfo says is available, else 1 GiB. */
+static uint64_t copy_budget(void)
+{
+    const char *env = getenv("HEAPSCOPE_COPY_BUDGET");
+    if (env && *env)
+        return strtoull(env, NULL, 10);
+    FILE *f = fopen("/proc/meminfo", "re");
+    unsigned long long kib = 0;
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib ? (uint64_t)kib * 1024 / 2 : 1ull << 30;
+}
+
+int hs_session_release(hs_session *s, strbuf *msgs, hs_err *err)
+{
+    if (!s->target || strcmp(s->target->kind, "pid") != 0)
+        return 0;
+    hs_pid_release r;
+    int rc = hs_pid_target_release(s->target, copy_budget(), &r, err);
+    if (rc < 0)
+        return -1;
+    s->copied = r.copied;
+    if (rc == 1)
+        sb_printf(msgs, "note: %s stays stopped while it is read: a copy of its memory would take "
+                  "%.0f MiB, more than heapscope allows itself (%.0f MiB: half the memory "
+                  "available here, or HEAPSCOPE_COPY_BUDGET)\n", s->target->description,
+                  (double)r.need / (1 << 20), (double)r.budget / (1 << 20));
+    return 0;
+}
+
+/* How long the live process of the session has been (or was) stopped. */
+static void say_pause(const hs_session *s, strbuf *msgs)
+{
+    if (!s->target || strcmp(s->target->kind, "pid") != 0)
+        return;
+    int released;
+    double secs = hs_pid_target_stopped(s->target, &released);
+    if (released)
+        sb_printf(msgs, "%s stopped %.2f s; %.0f MiB of its memory copied and read after it "
+                  "resumed\n", s->target->description, secs, (double)s->copied / (1 << 20));
+    else
+        sb_printf(msgs, "%s stopped %.2f s so far; it resumes when heapscope lets go of it\n",
+                  s->target->description, secs);
 }
 
 static hs_result result(int status, strbuf *out, strbuf *msgs)
@@ -215,6 +269,8 @@ hs_result hs_session_run(hs_session *s, int argc, const char *const *argv)
         sb_printf(&msgs, "warning: %s\n", s->target_warning);
     if (status != HS_OK && e.msg[0])
         sb_printf(&msgs, "%s: %s\n", c->name, e.msg);
+    if (c->needs_target && status == HS_OK) /* a failure stays one line */
+        say_pause(s, &msgs);
     return result(status, &out, &msgs);
 }
 

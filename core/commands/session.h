@@ -20,6 +20,7 @@ struct hs_session {
     void (*progress)(void *ctx, const char *text);
     void *progress_ctx;
     int try_newer; /* the running command was given --try-newer */
+    uint64_t copied; /* bytes of a live process's memory copied when it was released */
 };
 
 /* The option of every command that reads a Go runtime: a release newer than heapscope knows is
@@ -34,6 +35,12 @@ void hs_session_flush(hs_session *s, strbuf *out);
 
 /* The Go runtime model of the current target, opened on first use. */
 int hs_session_go(hs_session *s, go_rt **rt, hs_err *err);
+
+/* For a live process: copies its memory and lets it go (pid_target.h), so that a long read
+ * (the heap) does not keep it stopped; says in msgs when its memory is too big to copy and it
+ * stays stopped instead. Call after hs_session_go (a process caught halfway through a heap
+ * update is stopped again there). No-op for other targets. */
+int hs_session_release(hs_session *s, strbuf *msgs, hs_err *err);
 
 typedef struct hs_command {
     const char *name;

@@ -129,7 +129,7 @@ static cJSON *memstats_json(go_rt *rt)
 cJSON *snapshot_take(hs_session *s, strbuf *msgs, hs_err *err)
 {
     go_rt *rt;
-    if (hs_session_go(s, &rt, err) < 0)
+    if (hs_session_go(s, &rt, err) < 0 || hs_session_release(s, msgs, err) < 0)
         return NULL;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "format", HS_SNAPSHOT_FORMAT);

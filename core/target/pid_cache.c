@@ -1,15 +1,18 @@
-/* pid_cache.c - the block cache of pid_cache.h: a fixed pool of 64 KiB blocks, a linear-probing
- * index from block number to slot, LRU eviction by a use clock, and per-page validity so that
- * partly unreadable blocks still serve their readable pages. */
+/* pid_cache.c - the block cache of pid_cache.h: a pool of 64 KiB blocks in one MAP_NORESERVE
+ * mapping, a linear-probing index from block number to slot, clock eviction (a hand sweeps the
+ * slots, sparing each one used since it last passed), and per-page validity so that partly
+ * unreadable blocks still serve their readable pages. */
 #include "pid_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 enum { PAGES = HS_BCACHE_BLOCK / HS_BCACHE_PAGE };
 
 typedef struct slot {
-    uint64_t block, stamp;
+    uint64_t block;
+    uint8_t used; /* read since the clock hand last passed */
     uint32_t valid; /* bit p set: page p of the block was read */
     uint8_t *data;
 } slot;
@@ -23,7 +26,8 @@ struct hs_bcache {
     size_t mask;
     int bits;
     slot *last;
-    uint64_t clock, fetches;
+    size_t hand;
+    uint64_t fetches;
     uint8_t *mem;
 };
 
@@ -41,7 +45,9 @@ hs_bcache *hs_bcache_new(hs_fetch_fn fetch, void *ctx, size_t nblocks)
     c->mask = ((size_t)1 << c->bits) - 1;
     c->slots = calloc(c->nslots, sizeof *c->slots);
     c->index = calloc(c->mask + 1, sizeof *c->index);
-    c->mem = malloc(c->nslots * (size_t)HS_BCACHE_BLOCK); /* pages are touched only when used */
+    void *m = mmap(NULL, c->nslots * (size_t)HS_BCACHE_BLOCK, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    c->mem = m == MAP_FAILED ? NULL : m; /* pages are taken only when used */
     if (!c->slots || !c->index || !c->mem) {
         hs_bcache_free(c);
         return NULL;
@@ -57,7 +63,8 @@ void hs_bcache_free(hs_bcache *c)
         return;
     free(c->slots);
     free(c->index);
-    free(c->mem);
+    if (c->mem)
+        munmap(c->mem, c->nslots * (size_t)HS_BCACHE_BLOCK);
     free(c);
 }
 
@@ -102,12 +109,18 @@ static slot *victim(hs_bcache *c)
 {
     if (c->used < c->nslots)
         return &c->slots[c->used++];
-    slot *v = &c->slots[0];
-    for (size_t i = 1; i < c->nslots; i++)
-        if (c->slots[i].stamp < v->stamp)
-            v = &c->slots[i];
-    index_remove(c, v->block);
-    return v;
+    for (;; c->hand = (c->hand + 1) % c->nslots) {
+        slot *v = &c->slots[c->hand];
+        if (v->used) {
+            v->used = 0;
+            continue;
+        }
+        c->hand = (c->hand + 1) % c->nslots;
+        index_remove(c, v->block);
+        if (c->last == v)
+            c->last = NULL;
+        return v;
+    }
 }
 
 static void fill(hs_bcache *c, slot *s, uint64_t block)
@@ -141,7 +154,7 @@ static slot *get_slot(hs_bcache *c, uint64_t block)
             c->index[find_pos(c, block)] = (uint32_t)(s - c->slots) + 1;
         }
     }
-    s->stamp = ++c->clock;
+    s->used = 1;
     c->last = s;
     return s;
 }

@@ -1,12 +1,16 @@
 /* pid_target.c - the live pid target: attach (pid_attach.c), threads and registers, /proc
- * facts (pid_proc.c), cached memory reads (pid_cache.c over pid_mem.c), detach on close. */
+ * facts (pid_proc.c), cached memory reads (pid_cache.c over pid_mem.c), detach on close; or,
+ * once released, reads of a copy of its memory (pid_copy.c) while the process runs on. */
 #include "pid_target.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "pid_attach.h"
 #include "pid_cache.h"
+#include "pid_copy.h"
 #include "pid_proc.h"
 
 typedef struct hs_pid_target {
@@ -14,28 +18,52 @@ typedef struct hs_pid_target {
     hs_attach at;
     hs_proc_mem mem;
     hs_bcache *cache;
+    hs_memcopy *copy;   /* set once released */
+    double attached_at; /* CLOCK_MONOTONIC seconds when the current stop began */
+    double stopped_for; /* seconds the process was stopped, once released */
+    double longest;     /* the longest earlier stop (hs_pid_target_restop), seconds */
 } hs_pid_target;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int pid_read(hs_target *t, uint64_t addr, void *buf, size_t len, hs_err *err)
 {
     hs_pid_target *p = (hs_pid_target *)t;
     uint64_t bad;
+    if (p->copy) {
+        if (hs_memcopy_read(p->copy, addr, buf, len, &bad) == 0)
+            return 0;
+        return hs_errf(err, "cannot read %s at 0x%llx: not in the copy of its memory",
+                       t->description, (unsigned long long)bad);
+    }
     if (hs_bcache_read(p->cache, addr, buf, len, &bad) == 0)
         return 0;
     return hs_proc_mem_error(&p->mem, bad, err);
+}
+
+static const void *pid_view(hs_target *t, uint64_t addr, size_t len)
+{
+    hs_pid_target *p = (hs_pid_target *)t;
+    return p->copy ? hs_memcopy_view(p->copy, addr, len) : NULL;
 }
 
 static void pid_close(hs_target *t)
 {
     hs_pid_target *p = (hs_pid_target *)t;
     hs_bcache_free(p->cache);
+    hs_memcopy_free(p->copy);
     hs_proc_mem_close(&p->mem);
     hs_detach_all(&p->at);
     hs_target_free_common(t);
     free(p);
 }
 
-static const hs_target_ops pid_ops = {pid_read, NULL, pid_close};
+static const hs_target_ops pid_ops = {pid_read, pid_view, pid_close};
 
 static int load_threads(hs_pid_target *p, hs_err *err)
 {
@@ -95,6 +123,7 @@ int hs_pid_target_attach_ex(hs_target **out, int pid, int (*interrupted)(void *c
     p->base.interrupt_ctx = ctx;
     p->mem.fd = -1;
     p->at = (hs_attach){.pid = pid, .interrupted = interrupted, .ctx = ctx};
+    p->attached_at = now_s();
     if (hs_attach_all(&p->at, err) < 0) {
         free(p);
         return -1;
@@ -110,4 +139,62 @@ int hs_pid_target_attach_ex(hs_target **out, int pid, int (*interrupted)(void *c
 int hs_pid_target_attach(hs_target **out, int pid, hs_err *err)
 {
     return hs_pid_target_attach_ex(out, pid, NULL, NULL, err);
+}
+
+int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, hs_err *err)
+{
+    hs_pid_target *p = (hs_pid_target *)t;
+    memset(info, 0, sizeof *info);
+    info->budget = budget;
+    if (p->copy)
+        return 0;
+    if (hs_memcopy_plan(p->at.pid, &info->need, err) < 0)
+        return -1;
+    if (info->need > budget)
+        return 1;
+    if (hs_memcopy_take(&p->copy, p->at.pid, err) < 0)
+        return -1;
+    info->copied = hs_memcopy_size(p->copy);
+    hs_bcache_free(p->cache);
+    p->cache = NULL;
+    hs_proc_mem_close(&p->mem);
+    hs_detach_all(&p->at);
+    p->stopped_for = now_s() - p->attached_at;
+    if (p->stopped_for < p->longest)
+        p->stopped_for = p->longest;
+    info->stopped = p->stopped_for;
+    return 0;
+}
+
+double hs_pid_target_stopped(const hs_target *t, int *released)
+{
+    const hs_pid_target *p = (const hs_pid_target *)t;
+    *released = p->copy != NULL;
+    double now = now_s() - p->attached_at;
+    return p->copy ? p->stopped_for : now > p->longest ? now : p->longest;
+}
+
+int hs_pid_target_restop(hs_target *t, hs_err *err)
+{
+    hs_pid_target *p = (hs_pid_target *)t;
+    if (p->copy)
+        return 0;
+    double stop = now_s() - p->attached_at;
+    if (stop > p->longest)
+        p->longest = stop;
+    hs_bcache_free(p->cache);
+    p->cache = NULL;
+    hs_attach a = {.pid = p->at.pid, .interrupted = p->at.interrupted, .ctx = p->at.ctx};
+    hs_detach_all(&p->at);
+    struct timespec pause = {0, 200000}; /* 0.2 ms: the windows it waits out last microseconds */
+    nanosleep(&pause, NULL);
+    p->at = a;
+    p->attached_at = now_s();
+    free(t->threads);
+    t->threads = NULL;
+    t->nthreads = 0;
+    if (hs_attach_all(&p->at, err) < 0 || load_threads(p, err) < 0)
+        return -1;
+    p->cache = hs_bcache_new(hs_proc_mem_read, &p->mem, 0);
+    return p->cache ? 0 : hs_errf(err, "out of memory");
 }

@@ -1,6 +1,6 @@
-/* pid_target.h - a live process on this machine, stopped with ptrace for as long as the target
- * is open (every thread), read through process_vm_readv or /proc/PID/mem, and let go exactly as
- * it was on close. If heapscope dies instead, the kernel detaches and the process continues. */
+/* pid_target.h - a live process on this machine, stopped with ptrace (every thread) until the
+ * target is closed or released, read through process_vm_readv or /proc/PID/mem, and let go
+ * exactly as it was. If heapscope dies instead, the kernel detaches and the process continues. */
 #ifndef HS_PID_TARGET_H
 #define HS_PID_TARGET_H
 
@@ -14,5 +14,26 @@ int hs_pid_target_attach(hs_target **out, int pid, hs_err *err);
  * detach); the callback also becomes t->interrupted. */
 int hs_pid_target_attach_ex(hs_target **out, int pid, int (*interrupted)(void *ctx), void *ctx,
                             hs_err *err);
+
+/* What releasing a stopped process took. */
+typedef struct hs_pid_release {
+    uint64_t need, budget; /* bytes its memory takes to copy; the most heapscope would copy */
+    uint64_t copied;       /* bytes copied (0 when kept stopped) */
+    double stopped;        /* seconds the process was stopped, when released */
+} hs_pid_release;
+
+/* Copies the stopped process's memory (pid_copy.h) and lets it go: every later read of t reads
+ * the copy, as of the moment it was stopped. Returns 0 when released, 1 when its memory needs
+ * more than budget bytes (the process stays stopped and is read in place), -1 on failure (it
+ * stays stopped too). */
+int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, hs_err *err);
+
+/* Lets the process run for a moment and stops it again (threads and registers read anew, the
+ * read cache emptied). Fails when it exits meanwhile; the target is then unusable. */
+int hs_pid_target_restop(hs_target *t, hs_err *err);
+
+/* Seconds the process has been stopped: its longest stop so far, or in all once released
+ * (*released = 1). */
+double hs_pid_target_stopped(const hs_target *t, int *released);
 
 #endif

@@ -1,0 +1,291 @@
+/* pid_copy.c - the memory copy of pid_copy.h: the readable mappings from /proc/PID/maps, the
+ * pages each holds from /proc/PID/pagemap (bit 63 present, bit 62 swapped), each mapping copied
+ * into an anonymous mapping of its own size (MAP_NORESERVE: pages never written stay free) by
+ * batches of up to IOV_BATCH runs of pages per process_vm_readv, and page by page through
+ * /proc/PID/mem where a batch stops short. */
+#include "pid_copy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+enum { PAGE = 4096, PM_CHUNK = 65536, IOV_BATCH = 1024 };
+
+typedef struct region {
+    uint64_t start, end;
+    int file;      /* file-backed: every page has contents, resident or not */
+    uint8_t *data; /* end - start bytes */
+    uint8_t *bad;  /* a bit per page that could not be read; NULL when none */
+} region;
+
+struct hs_memcopy {
+    int pid, memfd;
+    region *r;
+    size_t n;
+    uint64_t copied;
+    struct iovec local[IOV_BATCH], remote[IOV_BATCH];
+    size_t nb;
+};
+
+static int skipped(const char *name)
+{
+    return !strcmp(name, "[vvar]") || !strcmp(name, "[vvar_vclock]") || !strcmp(name, "[vsyscall]");
+}
+
+static int add_region(hs_memcopy *c, size_t *cap, uint64_t start, uint64_t end, int file)
+{
+    if (c->n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        region *v = realloc(c->r, ncap * sizeof *v);
+        if (!v)
+            return -1;
+        c->r = v;
+        *cap = ncap;
+    }
+    c->r[c->n++] = (region){start, end, file, NULL, NULL};
+    return 0;
+}
+
+/* The readable mappings of c->pid, in address order. */
+static int list_regions(hs_memcopy *c, hs_err *err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/maps", c->pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return hs_errf(err, "cannot read %s: %s", path, strerror(errno));
+    char *line = NULL, perms[8];
+    size_t linecap = 0, cap = 0;
+    int rc = 0;
+    while (rc == 0 && getline(&line, &linecap, f) > 0) {
+        unsigned long long start, end;
+        int pos = 0;
+        if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &start, &end, perms, &pos) != 3 || !pos)
+            continue;
+        char *name = line + pos;
+        name[strcspn(name, "\n")] = 0;
+        if (perms[0] != 'r' || end <= start || skipped(name))
+            continue;
+        if (add_region(c, &cap, start, end, name[0] == '/') < 0)
+            rc = hs_errf(err, "out of memory reading %s", path);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* Calls fn for each run of pages of r that hold data (all of them without a pagemap). */
+typedef int (*run_fn)(hs_memcopy *c, region *r, uint64_t addr, uint64_t len);
+
+static int each_run(hs_memcopy *c, int pmfd, region *r, uint64_t *pm, run_fn fn)
+{
+    if (r->file || pmfd < 0)
+        return fn(c, r, r->start, r->end - r->start);
+    uint64_t run = 0, runlen = 0;
+    for (uint64_t a = r->start; a < r->end;) {
+        size_t k = (size_t)((r->end - a) / PAGE);
+        if (k > PM_CHUNK)
+            k = PM_CHUNK;
+        ssize_t got = pread(pmfd, pm, k * 8, (off_t)(a / PAGE * 8));
+        if (got <= 0) /* no pagemap here: take the rest whole */
+            return (runlen ? fn(c, r, run, runlen) : 0) | fn(c, r, a, r->end - a);
+        k = (size_t)got / 8;
+        for (size_t i = 0; i < k; i++, a += PAGE) {
+            if (pm[i] >> 62) { /* present or swapped */
+                if (!runlen)
+                    run = a;
+                runlen += PAGE;
+            } else if (runlen) {
+                if (fn(c, r, run, runlen) < 0)
+                    return -1;
+                runlen = 0;
+            }
+        }
+    }
+    return runlen ? fn(c, r, run, runlen) : 0;
+}
+
+static int count_run(hs_memcopy *c, region *r, uint64_t addr, uint64_t len)
+{
+    (void)r;
+    (void)addr;
+    c->copied += len;
+    return 0;
+}
+
+static void mark_bad(region *r, uint64_t addr)
+{
+    size_t npages = (size_t)((r->end - r->start) / PAGE), p = (size_t)((addr - r->start) / PAGE);
+    if (!r->bad)
+        r->bad = calloc((npages + 7) / 8, 1);
+    if (r->bad)
+        r->bad[p / 8] |= (uint8_t)(1u << (p % 8));
+}
+
+/* One run the batch could not read: page by page through /proc/PID/mem. */
+static void slow_run(hs_memcopy *c, region *r, uint64_t addr, uint64_t len)
+{
+    for (uint64_t a = addr; a < addr + len; a += PAGE) {
+        uint8_t *dst = r->data + (a - r->start);
+        if (c->memfd < 0 || pread(c->memfd, dst, PAGE, (off_t)a) != PAGE) {
+            memset(dst, 0, PAGE);
+            mark_bad(r, a);
+        }
+    }
+}
+
+/* Which region holds run i of the batch (the batch is in address order). */
+static region *region_of(hs_memcopy *c, uint64_t addr)
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->r[mid].end <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return &c->r[lo];
+}
+
+static void flush(hs_memcopy *c)
+{
+    size_t i = 0;
+    while (i < c->nb) {
+        ssize_t got = process_vm_readv(c->pid, &c->local[i], c->nb - i, &c->remote[i], c->nb - i, 0);
+        size_t done = got > 0 ? (size_t)got : 0;
+        while (i < c->nb && done >= c->remote[i].iov_len)
+            done -= c->remote[i++].iov_len;
+        if (i < c->nb) { /* run i stopped short: the rest of it page by page */
+            uint64_t a = (uint64_t)(uintptr_t)c->remote[i].iov_base + done / PAGE * PAGE;
+            uint64_t end = (uint64_t)(uintptr_t)c->remote[i].iov_base + c->remote[i].iov_len;
+            slow_run(c, region_of(c, a), a, end - a);
+            i++;
+        }
+    }
+    c->nb = 0;
+}
+
+static int copy_run(hs_memcopy *c, region *r, uint64_t addr, uint64_t len)
+{
+    c->local[c->nb] = (struct iovec){r->data + (addr - r->start), (size_t)len};
+    c->remote[c->nb] = (struct iovec){(void *)(uintptr_t)addr, (size_t)len};
+    c->copied += len;
+    if (++c->nb == IOV_BATCH)
+        flush(c);
+    return 0;
+}
+
+static int walk(hs_memcopy *c, run_fn fn, hs_err *err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/pagemap", c->pid);
+    int pmfd = open(path, O_RDONLY | O_CLOEXEC);
+    uint64_t *pm = malloc(PM_CHUNK * sizeof *pm);
+    int rc = pm ? 0 : hs_errf(err, "out of memory");
+    for (size_t i = 0; rc == 0 && i < c->n; i++)
+        if (each_run(c, pmfd, &c->r[i], pm, fn) < 0)
+            rc = hs_errf(err, "out of memory copying process %d", c->pid);
+    free(pm);
+    if (pmfd >= 0)
+        close(pmfd);
+    return rc;
+}
+
+int hs_memcopy_plan(int pid, uint64_t *need, hs_err *err)
+{
+    hs_memcopy c = {.pid = pid, .memfd = -1};
+    int rc = list_regions(&c, err) < 0 ? -1 : walk(&c, count_run, err);
+    *need = c.copied;
+    free(c.r);
+    return rc;
+}
+
+int hs_memcopy_take(hs_memcopy **out, int pid, hs_err *err)
+{
+    hs_memcopy *c = calloc(1, sizeof *c);
+    if (!c)
+        return hs_errf(err, "out of memory");
+    c->pid = pid;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", pid);
+    c->memfd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = list_regions(c, err);
+    for (size_t i = 0; rc == 0 && i < c->n; i++) {
+        void *m = mmap(NULL, c->r[i].end - c->r[i].start, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED)
+            rc = hs_errf(err, "cannot map %llu bytes for a copy of process %d: %s",
+                         (unsigned long long)(c->r[i].end - c->r[i].start), pid, strerror(errno));
+        else
+            c->r[i].data = m;
+    }
+    if (rc == 0 && (rc = walk(c, copy_run, err)) == 0)
+        flush(c);
+    if (c->memfd >= 0)
+        close(c->memfd);
+    c->memfd = -1;
+    if (rc < 0) {
+        hs_memcopy_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+uint64_t hs_memcopy_size(const hs_memcopy *c) { return c->copied; }
+
+static int page_bad(const region *r, uint64_t addr)
+{
+    size_t p = (size_t)((addr - r->start) / PAGE);
+    return r->bad && (r->bad[p / 8] >> (p % 8)) & 1;
+}
+
+int hs_memcopy_read(const hs_memcopy *c, uint64_t addr, void *buf, size_t len, uint64_t *bad)
+{
+    uint8_t *o = buf;
+    while (len > 0) {
+        const region *r = region_of((hs_memcopy *)c, addr);
+        if (r == c->r + c->n || addr < r->start) {
+            *bad = addr;
+            return -1;
+        }
+        size_t n = r->end - addr < len ? (size_t)(r->end - addr) : len;
+        for (uint64_t a = addr & ~(uint64_t)(PAGE - 1); r->bad && a < addr + n; a += PAGE)
+            if (page_bad(r, a)) {
+                *bad = a > addr ? a : addr;
+                return -1;
+            }
+        memcpy(o, r->data + (addr - r->start), n);
+        o += n;
+        addr += n;
+        len -= n;
+    }
+    return 0;
+}
+
+const void *hs_memcopy_view(const hs_memcopy *c, uint64_t addr, size_t len)
+{
+    const region *r = region_of((hs_memcopy *)c, addr);
+    if (r == c->r + c->n || addr < r->start || r->end - addr < len || r->bad)
+        return NULL;
+    return r->data + (addr - r->start);
+}
+
+void hs_memcopy_free(hs_memcopy *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->r[i].data)
+            munmap(c->r[i].data, c->r[i].end - c->r[i].start);
+        free(c->r[i].bad);
+    }
+    free(c->r);
+    free(c);
+}
