@@ -213,10 +213,8 @@ int hs_session_release(hs_session *s, strbuf *msgs, hs_err *err)
         return -1;
     s->copied = r.copied;
     if (rc == 1)
-        sb_printf(msgs, "note: %s stays stopped while it is read: a copy of its memory would take "
-                  "%.0f MiB, more than heapscope allows itself (%.0f MiB: half the memory "
-                  "available here, or HEAPSCOPE_COPY_BUDGET)\n", s->target->description,
-                  (double)r.need / (1 << 20), (double)r.budget / (1 << 20));
+        sb_printf(msgs, "note: %s stays stopped while it is read: %s\n", s->target->description,
+                  r.why);
     return 0;
 }
 

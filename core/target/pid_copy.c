@@ -2,11 +2,13 @@
  * pages each holds from /proc/PID/pagemap (bit 63 present, bit 62 swapped), each mapping copied
  * into an anonymous mapping of its own size (MAP_NORESERVE: pages never written stay free) by
  * batches of up to IOV_BATCH runs of pages per process_vm_readv, and page by page through
- * /proc/PID/mem where a batch stops short. */
+ * /proc/PID/mem where a batch stops short. The runs are shared out among one thread per CPU
+ * (at most MAX_WORKERS): most of the time goes to faulting in the copy's own pages. */
 #include "pid_copy.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { PAGE = 4096, PM_CHUNK = 65536, IOV_BATCH = 1024 };
+enum { PAGE = 4096, PM_CHUNK = 65536, IOV_BATCH = 1024, MAX_WORKERS = 4 };
+#define RUN_MAX (4u << 20) /* longer runs are cut, so that the workers' shares come out even */
+#define MAX_SPAN (64ull << 30) /* anonymous address space scanned page by page for a copy, at most:
+                                  a sanitizer's 16 TiB shadow would take minutes to scan */
 
 typedef struct region {
     uint64_t start, end;
@@ -23,14 +28,25 @@ typedef struct region {
     uint8_t *bad;  /* a bit per page that could not be read; NULL when none */
 } region;
 
+typedef struct run {
+    uint64_t addr, len;
+    region *r;
+} run;
+
 struct hs_memcopy {
     int pid, memfd;
     region *r;
     size_t n;
     uint64_t copied;
+    run *runs;
+    size_t nruns, capruns;
+    pthread_mutex_t slow; /* the page-by-page path marks pages in shared bitmaps */
+};
+
+typedef struct batch {
     struct iovec local[IOV_BATCH], remote[IOV_BATCH];
     size_t nb;
-};
+} batch;
 
 static int skipped(const char *name)
 {
@@ -153,31 +169,93 @@ static region *region_of(hs_memcopy *c, uint64_t addr)
     return &c->r[lo];
 }
 
-static void flush(hs_memcopy *c)
+static void flush(hs_memcopy *c, batch *b)
 {
     size_t i = 0;
-    while (i < c->nb) {
-        ssize_t got = process_vm_readv(c->pid, &c->local[i], c->nb - i, &c->remote[i], c->nb - i, 0);
+    while (i < b->nb) {
+        ssize_t got = process_vm_readv(c->pid, &b->local[i], b->nb - i, &b->remote[i], b->nb - i, 0);
         size_t done = got > 0 ? (size_t)got : 0;
-        while (i < c->nb && done >= c->remote[i].iov_len)
-            done -= c->remote[i++].iov_len;
-        if (i < c->nb) { /* run i stopped short: the rest of it page by page */
-            uint64_t a = (uint64_t)(uintptr_t)c->remote[i].iov_base + done / PAGE * PAGE;
-            uint64_t end = (uint64_t)(uintptr_t)c->remote[i].iov_base + c->remote[i].iov_len;
+        while (i < b->nb && done >= b->remote[i].iov_len)
+            done -= b->remote[i++].iov_len;
+        if (i < b->nb) { /* run i stopped short: the rest of it page by page */
+            uint64_t a = (uint64_t)(uintptr_t)b->remote[i].iov_base + done / PAGE * PAGE;
+            uint64_t end = (uint64_t)(uintptr_t)b->remote[i].iov_base + b->remote[i].iov_len;
+            pthread_mutex_lock(&c->slow);
             slow_run(c, region_of(c, a), a, end - a);
+            pthread_mutex_unlock(&c->slow);
             i++;
         }
     }
-    c->nb = 0;
+    b->nb = 0;
 }
 
-static int copy_run(hs_memcopy *c, region *r, uint64_t addr, uint64_t len)
+static int collect_run(hs_memcopy *c, region *r, uint64_t addr, uint64_t len)
 {
-    c->local[c->nb] = (struct iovec){r->data + (addr - r->start), (size_t)len};
-    c->remote[c->nb] = (struct iovec){(void *)(uintptr_t)addr, (size_t)len};
-    c->copied += len;
-    if (++c->nb == IOV_BATCH)
-        flush(c);
+    for (uint64_t off = 0; off < len; off += RUN_MAX) {
+        if (c->nruns == c->capruns) {
+            size_t cap = c->capruns ? c->capruns * 2 : 4096;
+            run *v = realloc(c->runs, cap * sizeof *v);
+            if (!v)
+                return -1;
+            c->runs = v;
+            c->capruns = cap;
+        }
+        uint64_t n = len - off < RUN_MAX ? len - off : RUN_MAX;
+        c->runs[c->nruns++] = (run){addr + off, n, r};
+        c->copied += n;
+    }
+    return 0;
+}
+
+typedef struct worker {
+    hs_memcopy *c;
+    size_t from, to; /* runs */
+    pthread_t th;
+    batch *b;
+} worker;
+
+static void *copy_share(void *arg)
+{
+    worker *w = arg;
+    batch *b = w->b;
+    for (size_t i = w->from; i < w->to; i++) {
+        const run *u = &w->c->runs[i];
+        b->local[b->nb] = (struct iovec){u->r->data + (u->addr - u->r->start), (size_t)u->len};
+        b->remote[b->nb] = (struct iovec){(void *)(uintptr_t)u->addr, (size_t)u->len};
+        if (++b->nb == IOV_BATCH)
+            flush(w->c, b);
+    }
+    flush(w->c, b);
+    return NULL;
+}
+
+/* Shares the runs out by bytes among up to MAX_WORKERS threads (this one included). */
+static int copy_all(hs_memcopy *c, hs_err *err)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nw = cpus < 1 ? 1 : cpus > MAX_WORKERS ? MAX_WORKERS : (size_t)cpus;
+    worker w[MAX_WORKERS];
+    batch *b = calloc(nw, sizeof *b);
+    if (!b)
+        return hs_errf(err, "out of memory");
+    uint64_t share = c->copied / nw + 1, sum = 0;
+    size_t i = 0;
+    for (size_t k = 0; k < nw; k++) {
+        w[k] = (worker){.c = c, .from = i, .b = &b[k]};
+        while (i < c->nruns && (sum < share * (k + 1) || k == nw - 1))
+            sum += c->runs[i++].len;
+        w[k].to = i;
+    }
+    size_t started = 1;
+    for (; started < nw; started++)
+        if (pthread_create(&w[started].th, NULL, copy_share, &w[started]) != 0)
+            break;
+    copy_share(&w[0]);
+    for (size_t k = started; k < nw; k++) /* threads that could not start: their share here */
+        copy_share(&w[k]);
+    for (size_t k = 1; k < started; k++)
+        pthread_join(w[k].th, NULL);
+    free(b);
     return 0;
 }
 
@@ -199,8 +277,18 @@ static int walk(hs_memcopy *c, run_fn fn, hs_err *err)
 
 int hs_memcopy_plan(int pid, uint64_t *need, hs_err *err)
 {
-    hs_memcopy c = {.pid = pid, .memfd = -1};
-    int rc = list_regions(&c, err) < 0 ? -1 : walk(&c, count_run, err);
+    hs_memcopy c = {.pid = pid, .memfd = -1, .slow = PTHREAD_MUTEX_INITIALIZER};
+    *need = 0;
+    int rc = list_regions(&c, err);
+    uint64_t span = 0;
+    for (size_t i = 0; rc == 0 && i < c.n; i++)
+        span += c.r[i].file ? 0 : c.r[i].end - c.r[i].start;
+    if (rc == 0 && span > MAX_SPAN)
+        rc = 1, hs_errf(err, "its readable memory spans %llu GiB of address space, more than "
+                        "heapscope scans for a copy (%llu GiB)", (unsigned long long)(span >> 30),
+                        (unsigned long long)(MAX_SPAN >> 30));
+    if (rc == 0)
+        rc = walk(&c, count_run, err);
     *need = c.copied;
     free(c.r);
     return rc;
@@ -212,6 +300,7 @@ int hs_memcopy_take(hs_memcopy **out, int pid, hs_err *err)
     if (!c)
         return hs_errf(err, "out of memory");
     c->pid = pid;
+    pthread_mutex_init(&c->slow, NULL);
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/mem", pid);
     c->memfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -225,8 +314,8 @@ int hs_memcopy_take(hs_memcopy **out, int pid, hs_err *err)
         else
             c->r[i].data = m;
     }
-    if (rc == 0 && (rc = walk(c, copy_run, err)) == 0)
-        flush(c);
+    if (rc == 0 && (rc = walk(c, collect_run, err)) == 0)
+        rc = copy_all(c, err);
     if (c->memfd >= 0)
         close(c->memfd);
     c->memfd = -1;
@@ -287,5 +376,7 @@ void hs_memcopy_free(hs_memcopy *c)
         free(c->r[i].bad);
     }
     free(c->r);
+    free(c->runs);
+    pthread_mutex_destroy(&c->slow);
     free(c);
 }

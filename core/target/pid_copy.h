@@ -12,7 +12,8 @@
 
 typedef struct hs_memcopy hs_memcopy;
 
-/* Measures what a copy of pid's memory takes: the bytes to copy into *need. */
+/* Measures what a copy of pid's memory takes: the bytes to copy into *need. Returns 1 (with
+ * the reason in err) when its anonymous mappings span too much address space to scan. */
 int hs_memcopy_plan(int pid, uint64_t *need, hs_err *err);
 
 /* Copies pid's memory (read through /proc/PID/mem where process_vm_readv cannot). Pages that

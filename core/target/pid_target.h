@@ -20,12 +20,13 @@ typedef struct hs_pid_release {
     uint64_t need, budget; /* bytes its memory takes to copy; the most heapscope would copy */
     uint64_t copied;       /* bytes copied (0 when kept stopped) */
     double stopped;        /* seconds the process was stopped, when released */
+    char why[256];         /* why it stays stopped */
 } hs_pid_release;
 
 /* Copies the stopped process's memory (pid_copy.h) and lets it go: every later read of t reads
  * the copy, as of the moment it was stopped. Returns 0 when released, 1 when its memory needs
- * more than budget bytes (the process stays stopped and is read in place), -1 on failure (it
- * stays stopped too). */
+ * more than budget bytes or is too sparse to scan (info->why; the process stays stopped and is
+ * read in place), -1 on failure (it stays stopped too). */
 int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, hs_err *err);
 
 /* Lets the process run for a moment and stops it again (threads and registers read anew, the
