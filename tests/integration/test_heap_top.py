@@ -54,19 +54,22 @@ def profile_sites(go, path):
     lines = {}
     current = None
     for line in locs.splitlines():
-        m = re.match(r"^\s+(\d+): 0x[0-9a-f]+ M=\d+ (\S+) (\S+):(\d+):\d+ s=\d+", line)
+        # function names may hold spaces (a generic instantiation over "interface {}")
+        m = re.match(r"^\s+(\d+): 0x[0-9a-f]+ M=\d+ (.+) (\S+):(\d+):\d+ s=\d+", line)
         if m:
             current = lines.setdefault(int(m.group(1)), [])
             current.append((m.group(2), int(m.group(4))))
             continue
-        m = re.match(r"^\s+(\S+) (\S+):(\d+):\d+ s=\d+$", line)  # an inlined call of the same location
+        m = re.match(r"^\s+(.+) (\S+):(\d+):\d+ s=\d+$", line)  # an inlined call of the same location
         if m and current is not None:
             current.append((m.group(1), int(m.group(3))))
         elif not line.startswith(" "):
             current = None
     out = {}
     for m in re.finditer(r"^\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+): ([\d ]+)$", samples, re.M):
-        stack = tuple(fl for loc in m.group(5).split() for fl in lines[int(loc)])
+        # a location pprof prints without function or line (seen once, in a runtime stack) is
+        # "?": only stacks through main.allocate are compared
+        stack = tuple(fl for loc in m.group(5).split() for fl in lines.get(int(loc), [("?", 0)]))
         v = out.setdefault(stack, [0, 0, 0, 0])
         for i in range(4):
             v[i] += int(m.group(i + 1))
