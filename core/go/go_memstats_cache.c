@@ -3,9 +3,11 @@
  * each cached span adds allocCount - allocCountBeforeCache to smallAllocCount of its size class
  * and slots*elemsize to gcController.totalAlloc; tinyAllocs goes to tinyAllocCount.
  * A span is cached while its sweepgen is mheap_.sweepgen+3 (or +1: cached before this sweep
- * began). mcache.refill flushes the old span's counts and uncaches it (sweepgen back to
- * mheap_.sweepgen or one below) before the new span takes its slot: a core taken in between shows
- * an uncached span still in c.alloc, whose counts the statistics already hold. */
+ * began). mcache.refill uncaches the old span (sweepgen back to mheap_.sweepgen or one below),
+ * then flushes its counts, then fetches the new span (the long part) before it takes the slot:
+ * an uncached span still in c.alloc is counted as flushed. Stopped between the uncaching and the
+ * flush, the statistics miss its counts; go_inflight.c names refill as such a window, so a live
+ * process is stopped again and a core gets a note. */
 #include <stdlib.h>
 #include <string.h>
 
