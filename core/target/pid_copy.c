@@ -126,14 +126,6 @@ static int each_run(hs_memcopy *c, int pmfd, region *r, uint64_t *pm, run_fn fn)
     return runlen ? fn(c, r, run, runlen) : 0;
 }
 
-static int count_run(hs_memcopy *c, region *r, uint64_t addr, uint64_t len)
-{
-    (void)r;
-    (void)addr;
-    c->copied += len;
-    return 0;
-}
-
 static void mark_bad(region *r, uint64_t addr)
 {
     size_t npages = (size_t)((r->end - r->start) / PAGE), p = (size_t)((addr - r->start) / PAGE);
@@ -275,27 +267,43 @@ static int walk(hs_memcopy *c, run_fn fn, hs_err *err)
     return rc;
 }
 
-int hs_memcopy_plan(int pid, uint64_t *need, hs_err *err)
+/* Maps an anonymous copy area for each region. */
+static int map_regions(hs_memcopy *c, hs_err *err)
 {
-    hs_memcopy c = {.pid = pid, .memfd = -1, .slow = PTHREAD_MUTEX_INITIALIZER};
-    *need = 0;
-    int rc = list_regions(&c, err);
-    uint64_t span = 0;
-    for (size_t i = 0; rc == 0 && i < c.n; i++)
-        span += c.r[i].file ? 0 : c.r[i].end - c.r[i].start;
-    if (rc == 0 && span > MAX_SPAN)
-        rc = 1, hs_errf(err, "its readable memory spans %llu GiB of address space, more than "
-                        "heapscope scans for a copy (%llu GiB)", (unsigned long long)(span >> 30),
-                        (unsigned long long)(MAX_SPAN >> 30));
-    if (rc == 0)
-        rc = walk(&c, count_run, err);
-    *need = c.copied;
-    free(c.r);
-    return rc;
+    for (size_t i = 0; i < c->n; i++) {
+        void *m = mmap(NULL, c->r[i].end - c->r[i].start, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED)
+            return hs_errf(err, "cannot map %llu bytes for a copy of process %d: %s",
+                           (unsigned long long)(c->r[i].end - c->r[i].start), c->pid,
+                           strerror(errno));
+        c->r[i].data = m;
+    }
+    return 0;
 }
 
-int hs_memcopy_take(hs_memcopy **out, int pid, hs_err *err)
+/* The regions and the runs of pages to copy; 1 (err says why) when the anonymous mappings
+ * span more than MAX_SPAN. */
+static int plan(hs_memcopy *c, hs_err *err)
 {
+    if (list_regions(c, err) < 0)
+        return -1;
+    uint64_t span = 0;
+    for (size_t i = 0; i < c->n; i++)
+        span += c->r[i].file ? 0 : c->r[i].end - c->r[i].start;
+    if (span > MAX_SPAN) {
+        hs_errf(err, "its readable memory spans %llu GiB of address space, more than heapscope "
+                "scans for a copy (%llu GiB)", (unsigned long long)(span >> 30),
+                (unsigned long long)(MAX_SPAN >> 30));
+        return 1;
+    }
+    return walk(c, collect_run, err);
+}
+
+int hs_memcopy_take(hs_memcopy **out, int pid, uint64_t budget, uint64_t *need, hs_err *err)
+{
+    *out = NULL;
+    *need = 0;
     hs_memcopy *c = calloc(1, sizeof *c);
     if (!c)
         return hs_errf(err, "out of memory");
@@ -304,24 +312,18 @@ int hs_memcopy_take(hs_memcopy **out, int pid, hs_err *err)
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/mem", pid);
     c->memfd = open(path, O_RDONLY | O_CLOEXEC);
-    int rc = list_regions(c, err);
-    for (size_t i = 0; rc == 0 && i < c->n; i++) {
-        void *m = mmap(NULL, c->r[i].end - c->r[i].start, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (m == MAP_FAILED)
-            rc = hs_errf(err, "cannot map %llu bytes for a copy of process %d: %s",
-                         (unsigned long long)(c->r[i].end - c->r[i].start), pid, strerror(errno));
-        else
-            c->r[i].data = m;
-    }
-    if (rc == 0 && (rc = walk(c, collect_run, err)) == 0)
+    int rc = plan(c, err);
+    *need = c->copied;
+    if (rc == 0 && c->copied > budget)
+        rc = 1;
+    if (rc == 0 && (rc = map_regions(c, err)) == 0)
         rc = copy_all(c, err);
     if (c->memfd >= 0)
         close(c->memfd);
     c->memfd = -1;
-    if (rc < 0) {
+    if (rc != 0) {
         hs_memcopy_free(c);
-        return -1;
+        return rc;
     }
     *out = c;
     return 0;

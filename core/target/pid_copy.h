@@ -12,13 +12,11 @@
 
 typedef struct hs_memcopy hs_memcopy;
 
-/* Measures what a copy of pid's memory takes: the bytes to copy into *need. Returns 1 (with
- * the reason in err) when its anonymous mappings span too much address space to scan. */
-int hs_memcopy_plan(int pid, uint64_t *need, hs_err *err);
-
-/* Copies pid's memory (read through /proc/PID/mem where process_vm_readv cannot). Pages that
- * read neither way are remembered as unreadable. */
-int hs_memcopy_take(hs_memcopy **out, int pid, hs_err *err);
+/* Copies pid's memory (read through /proc/PID/mem where process_vm_readv cannot); pages that
+ * read neither way are remembered as unreadable. *need gets the bytes a copy takes. Returns 1
+ * without copying when that is more than budget, or when its anonymous mappings span too much
+ * address space to scan (err then says so). */
+int hs_memcopy_take(hs_memcopy **out, int pid, uint64_t budget, uint64_t *need, hs_err *err);
 
 /* Bytes copied (what the copy holds in memory at most). */
 uint64_t hs_memcopy_size(const hs_memcopy *c);

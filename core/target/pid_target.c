@@ -149,21 +149,19 @@ int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, h
     if (p->copy)
         return 0;
     hs_err why = {{0}};
-    int plan = hs_memcopy_plan(p->at.pid, &info->need, &why);
-    if (plan < 0)
+    int rc = hs_memcopy_take(&p->copy, p->at.pid, budget, &info->need, &why);
+    if (rc < 0)
         return hs_errf(err, "%s", why.msg);
-    if (plan == 1) {
+    if (rc == 1 && why.msg[0]) {
         snprintf(info->why, sizeof info->why, "%.255s", why.msg);
         return 1;
     }
-    if (info->need > budget) {
+    if (rc == 1) {
         snprintf(info->why, sizeof info->why, "a copy of its memory would take %.0f MiB, more than "
                  "heapscope allows itself (%.0f MiB: half the memory available here, or "
                  "HEAPSCOPE_COPY_BUDGET)", (double)info->need / (1 << 20), (double)budget / (1 << 20));
         return 1;
     }
-    if (hs_memcopy_take(&p->copy, p->at.pid, err) < 0)
-        return -1;
     info->copied = hs_memcopy_size(p->copy);
     hs_bcache_free(p->cache);
     p->cache = NULL;

@@ -98,15 +98,20 @@ static void copy_of_child(void **state)
     hs_err err = {{0}};
     uint64_t need = 0;
     if (UNDER_ASAN) {
-        assert_int_equal(hs_memcopy_plan(pid, &need, &err), 1);
+        assert_int_equal(hs_memcopy_take(&c, pid, UINT64_MAX, &need, &err), 1);
+        assert_null(c);
         assert_non_null(strstr(err.msg, "GiB of address space"));
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         munmap(base, (size_t)NPAGES * PAGE);
         return;
     }
-    assert_int_equal(hs_memcopy_plan(pid, &need, &err), 0);
-    assert_int_equal(hs_memcopy_take(&c, pid, &err), 0);
+    uint64_t small_need = 0; /* a budget below what it needs: no copy, the need said */
+    assert_int_equal(hs_memcopy_take(&c, pid, 4096, &small_need, &err), 1);
+    assert_null(c);
+    assert_string_equal(err.msg, "");
+    assert_int_equal(hs_memcopy_take(&c, pid, UINT64_MAX, &need, &err), 0);
+    assert_int_equal(small_need, need);
     uint64_t rss = rss_of(pid, base);
     assert_int_equal(rss, (uint64_t)(NPAGES + 2) / 3 * PAGE);
     assert_true(hs_memcopy_size(c) >= rss);
@@ -144,7 +149,8 @@ static void copy_of_gone_process(void **state)
     waitpid(pid, NULL, 0);
     hs_memcopy *c = NULL;
     hs_err err = {{0}};
-    assert_int_equal(hs_memcopy_take(&c, pid, &err), -1);
+    uint64_t need;
+    assert_int_equal(hs_memcopy_take(&c, pid, UINT64_MAX, &need, &err), -1);
     assert_non_null(strstr(err.msg, "cannot read /proc/"));
 }
 
