@@ -25,13 +25,15 @@ static int interrupted(void *ctx)
 }
 
 typedef struct cli_target {
-    const char *pid, *core, *exe;
+    const char *pid, *core, *exe, *snapshot;
 } cli_target;
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: heapscope COMMAND [OPTIONS] TARGET\n"
-               "       TARGET is --pid PID, or --core CORE [--exe EXE]\n"
+               "       TARGET is --pid PID [--snapshot fork], or --core CORE [--exe EXE]\n"
+               "       (--snapshot fork: the process is stopped only to be forked, and the fork\n"
+               "       is read while it runs on)\n"
                "       heapscope help COMMAND\n\ncommands:\n");
     for (size_t i = 0; i < hs_command_count(); i++)
         fprintf(f, "  %s\n", hs_command_summary(hs_command_name(i)));
@@ -49,20 +51,22 @@ static int own_option(const char *command, const char *name)
     return 0;
 }
 
-/* Takes --pid/--core/--exe (as "--x V" or "--x=V") out of argv; the rest stays for the command. */
+/* Takes --pid/--core/--exe/--snapshot (as "--x V" or "--x=V") out of argv; the rest stays for
+ * the command. */
 static int split_target(int argc, char **argv, cli_target *t, const char **rest, int *nrest)
 {
-    static const char *const names[] = {"--pid", "--core", "--exe"};
+    static const char *const names[] = {"--pid", "--core", "--exe", "--snapshot"};
+    const char **slots[] = {&t->pid, &t->core, &t->exe, &t->snapshot};
     const char *command = argc > 1 ? argv[1] : NULL;
     *nrest = 0;
     for (int i = 1; i < argc; i++) {
         const char **slot = NULL, *val = NULL;
-        for (int k = 0; k < 3 && !slot; k++) {
+        for (int k = 0; k < 4 && !slot; k++) {
             size_t l = strlen(names[k]);
             if (own_option(command, names[k]))
                 continue;
             if (strncmp(argv[i], names[k], l) == 0 && (argv[i][l] == 0 || argv[i][l] == '=')) {
-                slot = k == 0 ? &t->pid : k == 1 ? &t->core : &t->exe;
+                slot = slots[k];
                 val = argv[i][l] == '=' ? argv[i] + l + 1 : (i + 1 < argc ? argv[++i] : NULL);
                 if (!val) {
                     fprintf(stderr, "heapscope: %s needs a value\n", names[k]);
@@ -86,6 +90,10 @@ static int open_target(hs_session *s, const cli_target *t)
         fprintf(stderr, "heapscope: give either --pid or --core, not both\n");
         return 2;
     }
+    if (t->snapshot && !t->pid) {
+        fprintf(stderr, "heapscope: --snapshot goes with --pid\n");
+        return 2;
+    }
     if (t->pid) {
         char *end;
         long pid = strtol(t->pid, &end, 10);
@@ -93,7 +101,7 @@ static int open_target(hs_session *s, const cli_target *t)
             fprintf(stderr, "heapscope: --pid wants a process id, not \"%s\"\n", t->pid);
             return 2;
         }
-        r = hs_session_attach_pid(s, (int)pid, err, sizeof err);
+        r = hs_session_attach_pid_snapshot(s, (int)pid, t->snapshot, err, sizeof err);
     } else if (t->core) {
         r = hs_session_open_core(s, t->core, t->exe, err, sizeof err);
     } else if (t->exe) {

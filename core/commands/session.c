@@ -25,6 +25,7 @@ void hs_session_close_target(hs_session *s)
     s->target_warning = NULL;
     free(s->core_path);
     s->core_path = NULL;
+    s->copied = 0;
 }
 
 void hs_session_free(hs_session *s)
@@ -82,17 +83,28 @@ int hs_session_open_core(hs_session *s, const char *core_path, const char *exe_p
     return 0;
 }
 
-int hs_session_attach_pid(hs_session *s, int pid, char *err, size_t errlen)
+int hs_session_attach_pid_snapshot(hs_session *s, int pid, const char *snapshot, char *err,
+                                   size_t errlen)
 {
     hs_err e = {{0}};
     hs_session_close_target(s);
+    int fork = snapshot && strcmp(snapshot, "fork") == 0;
+    if (snapshot && !fork && strcmp(snapshot, "copy") != 0) {
+        hs_errf(&e, "--snapshot is \"fork\" or \"copy\", not \"%s\"", snapshot);
+        return fail(&e, err, errlen);
+    }
     if (hs_pid_target_attach_ex(&s->target, pid, s->interrupted, s->interrupt_ctx, &e) < 0 ||
-        open_exe(s, NULL, &e) < 0) {
+        (fork && hs_pid_target_fork(s->target, &e) < 0) || open_exe(s, NULL, &e) < 0) {
         hs_session_close_target(s);
         return fail(&e, err, errlen);
     }
     adopt_interrupt(s);
     return 0;
+}
+
+int hs_session_attach_pid(hs_session *s, int pid, char *err, size_t errlen)
+{
+    return hs_session_attach_pid_snapshot(s, pid, NULL, err, errlen);
 }
 
 int hs_session_open_host(hs_session *s, const hs_host_target *host, char *err, size_t errlen)
@@ -212,7 +224,10 @@ int hs_session_release(hs_session *s, strbuf *msgs, hs_err *err)
     if (rc < 0)
         return -1;
     s->copied = r.copied;
-    if (rc == 1)
+    if (rc == 1 && hs_pid_target_forked(s->target))
+        sb_printf(msgs, "note: the fork of %s is read in place: %s\n", s->target->description,
+                  r.why);
+    else if (rc == 1)
         sb_printf(msgs, "note: %s stays stopped while it is read: %s\n", s->target->description,
                   r.why);
     return 0;
@@ -225,7 +240,14 @@ static void say_pause(const hs_session *s, strbuf *msgs)
         return;
     int released;
     double secs = hs_pid_target_stopped(s->target, &released);
-    if (released)
+    if (released && hs_pid_target_forked(s->target) && s->copied)
+        sb_printf(msgs, "%s stopped %.3f s to fork it; %.0f MiB of the fork's memory copied and "
+                  "read while it ran on\n", s->target->description, secs,
+                  (double)s->copied / (1 << 20));
+    else if (released && hs_pid_target_forked(s->target))
+        sb_printf(msgs, "%s stopped %.3f s to fork it; the fork was read while it ran on\n",
+                  s->target->description, secs);
+    else if (released)
         sb_printf(msgs, "%s stopped %.2f s; %.0f MiB of its memory copied and read after it "
                   "resumed\n", s->target->description, secs, (double)s->copied / (1 << 20));
     else

@@ -301,7 +301,8 @@ static int read_allgs(walk *w, uint64_t *ptr, uint64_t *len, hs_err *err)
 }
 
 /* The clock waits are measured against: the live process's monotonic clock (the runtime's
- * nanotime), or for a core the latest time the runtime recorded. */
+ * nanotime) at the moment the memory read shows (its copy or fork was made) or now, or for a
+ * core the latest time the runtime recorded. */
 static void pick_now(walk *w)
 {
     go_goroutines *out = w->out;
@@ -309,7 +310,7 @@ static void pick_now(walk *w)
     if (t->live && t->pid > 0) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        out->now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+        out->now = t->as_of_ns ? t->as_of_ns : (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
         out->now_exact = 1;
         return;
     }

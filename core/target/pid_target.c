@@ -1,6 +1,7 @@
 /* pid_target.c - the live pid target: attach (pid_attach.c), threads and registers, /proc
  * facts (pid_proc.c), cached memory reads (pid_cache.c over pid_mem.c), detach on close; or,
- * once released, reads of a copy of its memory (pid_copy.c) while the process runs on. */
+ * once released, reads of a copy of its memory (pid_copy.c) while the process runs on; or,
+ * with --snapshot fork, reads of its fork (pid_fork.c) while it runs on. */
 #include "pid_target.h"
 
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "pid_attach.h"
 #include "pid_cache.h"
 #include "pid_copy.h"
+#include "pid_fork.h"
 #include "pid_proc.h"
 
 typedef struct hs_pid_target {
@@ -19,6 +21,8 @@ typedef struct hs_pid_target {
     hs_proc_mem mem;
     hs_bcache *cache;
     hs_memcopy *copy;   /* set once released */
+    hs_fork fork;       /* --snapshot fork: reads go to fork.child while the process runs */
+    int forked;         /* made with hs_pid_target_fork */
     double attached_at; /* CLOCK_MONOTONIC seconds when the current stop began */
     double stopped_for; /* seconds the process was stopped, once released */
     double longest;     /* the longest earlier stop (hs_pid_target_restop), seconds */
@@ -29,6 +33,13 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static int pid_read(hs_target *t, uint64_t addr, void *buf, size_t len, hs_err *err)
@@ -55,6 +66,7 @@ static const void *pid_view(hs_target *t, uint64_t addr, size_t len)
 static void pid_close(hs_target *t)
 {
     hs_pid_target *p = (hs_pid_target *)t;
+    hs_fork_end(&p->fork, p->at.n ? &p->at : NULL, p->at.pid, NULL, &(hs_err){{0}});
     hs_bcache_free(p->cache);
     hs_memcopy_free(p->copy);
     hs_proc_mem_close(&p->mem);
@@ -141,6 +153,74 @@ int hs_pid_target_attach(hs_target **out, int pid, hs_err *err)
     return hs_pid_target_attach_ex(out, pid, NULL, NULL, err);
 }
 
+/* Reads go to the fork from now on; the blocks cached so far, read while the process was
+ * stopped just before the fork, hold the same bytes. */
+static int read_fork(hs_pid_target *p, hs_err *err)
+{
+    hs_proc_mem_close(&p->mem);
+    return hs_proc_mem_open(&p->mem, p->fork.child, p->fork.child, 1, err);
+}
+
+/* Forks the stopped process and lets it go at once. */
+static int fork_and_go(hs_pid_target *p, hs_err *err)
+{
+    if (hs_fork_take(&p->at, &p->fork, err) < 0)
+        return -1;
+    hs_detach_all(&p->at);
+    double stop = now_s() - p->attached_at;
+    if (stop > p->longest)
+        p->longest = stop;
+    p->stopped_for = p->longest;
+    p->base.as_of_ns = p->fork.at_ns;
+    return read_fork(p, err);
+}
+
+int hs_pid_target_fork(hs_target *t, hs_err *err)
+{
+    hs_pid_target *p = (hs_pid_target *)t;
+    if (p->forked || p->copy)
+        return 0;
+    if (hs_fork_allowed(p->at.pid, err) < 0 || fork_and_go(p, err) < 0)
+        return -1;
+    p->forked = 1;
+    return 0;
+}
+
+int hs_pid_target_forked(const hs_target *t) { return ((const hs_pid_target *)t)->forked; }
+
+/* A fresh fork (hs_pid_target_restop): the process stopped again, the old fork killed and
+ * reaped while it is, a new one made. */
+static int refork(hs_pid_target *p, hs_err *err)
+{
+    hs_bcache_free(p->cache);
+    p->cache = NULL;
+    free(p->base.threads);
+    p->base.threads = NULL;
+    p->base.nthreads = 0;
+    p->at = (hs_attach){.pid = p->at.pid, .interrupted = p->at.interrupted, .ctx = p->at.ctx};
+    p->attached_at = now_s();
+    if (hs_attach_all(&p->at, err) < 0 || load_threads(p, err) < 0 ||
+        hs_fork_end(&p->fork, &p->at, p->at.pid, NULL, err) < 0)
+        return -1;
+    p->cache = hs_bcache_new(hs_proc_mem_read, &p->mem, 0);
+    if (!p->cache)
+        return hs_errf(err, "out of memory");
+    return fork_and_go(p, err);
+}
+
+/* Once its memory is copied, the fork is killed and reaped (a moment's stop of the process,
+ * counted in the pause stated). */
+static int end_fork(hs_pid_target *p, hs_pid_release *info, hs_err *err)
+{
+    double stop;
+    int rc = hs_fork_end(&p->fork, NULL, p->at.pid, &stop, err);
+    if (stop > p->longest)
+        p->longest = stop;
+    p->stopped_for = p->longest;
+    info->stopped = p->stopped_for;
+    return rc;
+}
+
 int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, hs_err *err)
 {
     hs_pid_target *p = (hs_pid_target *)t;
@@ -149,7 +229,8 @@ int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, h
     if (p->copy)
         return 0;
     hs_err why = {{0}};
-    int rc = hs_memcopy_take(&p->copy, p->at.pid, budget, &info->need, &why);
+    int rc = hs_memcopy_take(&p->copy, p->forked ? p->fork.child : p->at.pid, budget, &info->need,
+                             &why);
     if (rc < 0)
         return hs_errf(err, "%s", why.msg);
     if (rc == 1 && why.msg[0]) {
@@ -166,7 +247,10 @@ int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, h
     hs_bcache_free(p->cache);
     p->cache = NULL;
     hs_proc_mem_close(&p->mem);
+    if (p->forked) /* the copy holds what the fork did: it goes now, not at close */
+        return end_fork(p, info, err);
     hs_detach_all(&p->at);
+    t->as_of_ns = now_ns();
     p->stopped_for = now_s() - p->attached_at;
     if (p->stopped_for < p->longest)
         p->stopped_for = p->longest;
@@ -177,9 +261,9 @@ int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, h
 double hs_pid_target_stopped(const hs_target *t, int *released)
 {
     const hs_pid_target *p = (const hs_pid_target *)t;
-    *released = p->copy != NULL;
+    *released = p->copy != NULL || p->forked;
     double now = now_s() - p->attached_at;
-    return p->copy ? p->stopped_for : now > p->longest ? now : p->longest;
+    return p->copy || p->forked ? p->stopped_for : now > p->longest ? now : p->longest;
 }
 
 int hs_pid_target_restop(hs_target *t, hs_err *err)
@@ -187,6 +271,8 @@ int hs_pid_target_restop(hs_target *t, hs_err *err)
     hs_pid_target *p = (hs_pid_target *)t;
     if (p->copy)
         return 0;
+    if (p->forked)
+        return refork(p, err);
     double stop = now_s() - p->attached_at;
     if (stop > p->longest)
         p->longest = stop;

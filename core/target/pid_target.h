@@ -15,6 +15,13 @@ int hs_pid_target_attach(hs_target **out, int pid, hs_err *err);
 int hs_pid_target_attach_ex(hs_target **out, int pid, int (*interrupted)(void *ctx), void *ctx,
                             hs_err *err);
 
+/* --snapshot fork: forks the stopped process (pid_fork.h; refused under a seccomp filter or a
+ * tight memory cgroup) and lets it go at once; every later read reads the fork, as of the
+ * moment it was made (t->as_of_ns). Threads and registers stay those of the process. The fork
+ * is killed and reaped once its memory is copied (hs_pid_target_release) or at close. */
+int hs_pid_target_fork(hs_target *t, hs_err *err);
+int hs_pid_target_forked(const hs_target *t);
+
 /* What releasing a stopped process took. */
 typedef struct hs_pid_release {
     uint64_t need, budget; /* bytes its memory takes to copy; the most heapscope would copy */
@@ -30,7 +37,8 @@ typedef struct hs_pid_release {
 int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, hs_err *err);
 
 /* Lets the process run for a moment and stops it again (threads and registers read anew, the
- * read cache emptied). Fails when it exits meanwhile; the target is then unusable. */
+ * read cache emptied); a forked one is stopped and forked anew. Fails when it exits meanwhile;
+ * the target is then unusable. */
 int hs_pid_target_restop(hs_target *t, hs_err *err);
 
 /* Seconds the process has been stopped: its longest stop so far, or in all once released

@@ -55,6 +55,9 @@ struct hs_target {
     hs_mapping *maps;
     size_t nmaps;
     uint64_t auxv_entry, auxv_phdr; /* 0 when unknown */
+    /* CLOCK_MONOTONIC ns of the moment the memory read shows (a live process's copy or fork);
+     * 0: now (a live process read in place) or unknown (a core) */
+    int64_t as_of_ns;
     /* Polled during long walks; returns nonzero to abandon the command (Ctrl-C in a debugger). */
     int (*interrupted)(void *ctx);
     void *interrupt_ctx;

@@ -57,6 +57,11 @@ int hs_session_open_core(hs_session *s, const char *core_path, const char *exe_p
                          size_t errlen);
 /* Stops every thread of pid with ptrace until the target is closed or the session freed. */
 int hs_session_attach_pid(hs_session *s, int pid, char *err, size_t errlen);
+/* The same with a way of reading it: "copy" (or NULL; the default: the stopped process's memory
+ * is copied when a command reads much of it, and it runs on), "fork" (it is stopped only to be
+ * forked; the fork is read while it runs on; refused under seccomp or a tight memory cgroup). */
+int hs_session_attach_pid_snapshot(hs_session *s, int pid, const char *snapshot, char *err,
+                                   size_t errlen);
 int hs_session_open_host(hs_session *s, const hs_host_target *host, char *err, size_t errlen);
 /* Releases the target (detaching from a live process); the session stays usable. */
 void hs_session_close_target(hs_session *s);
