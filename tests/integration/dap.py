@@ -138,10 +138,12 @@ class Client:
                     raise DapError("%s failed: %s" % (command, json.dumps(m)[:2000]))
                 return m
 
-    def wait_event(self, name, timeout=60, seen_ok=True):
-        """The first event called name (one already received counts when seen_ok)."""
-        if seen_ok:
-            for e in self.events:
+    def wait_event(self, name, timeout=60, seen_ok=True, since=None):
+        """The first event called name (one already received counts when seen_ok; with since,
+        only one received after the first `since` events counts: one that came while waiting for
+        the response of the request sent after them)."""
+        if seen_ok or since is not None:
+            for e in self.events[since or 0:]:
                 if e.get("event") == name:
                     return e
         deadline = time.monotonic() + timeout

@@ -138,8 +138,9 @@ class LldbDap(unittest.TestCase):
                 text = self.answer_once_running(c, fx)
                 self.assertIn("error: threads-blocked: the process is running", text)
                 self.assertEqual(json_results(text), [])
+                before = len(c.events)  # the stopped event may come before pause's response
                 c.request("pause", {"threadId": fx.pid})
-                c.wait_event("stopped", timeout=60, seen_ok=False)
+                c.wait_event("stopped", timeout=60, seen_ok=False, since=before)
                 got = self.json_answer(answer(c, "threads-blocked --json"))
                 assert_same_groups(blocked_fixture_groups(fx.goroutines, fx.info),
                                    groups_from_heapscope_json(got, ver))
