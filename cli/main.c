@@ -25,7 +25,7 @@ static int interrupted(void *ctx)
 }
 
 typedef struct cli_target {
-    const char *pid, *core, *exe, *snapshot;
+    const char *pid, *core, *exe, *snapshot, *debug_file;
 } cli_target;
 
 static void usage(FILE *f)
@@ -34,6 +34,8 @@ static void usage(FILE *f)
                "       TARGET is --pid PID [--snapshot fork], or --core CORE [--exe EXE]\n"
                "       (--snapshot fork: the process is stopped only to be forked, and the fork\n"
                "       is read while it runs on)\n"
+               "       --debug-file FILE: the executable's separate debug information (found by\n"
+               "       itself through the build-id path and .gnu_debuglink otherwise)\n"
                "       heapscope help COMMAND\n\ncommands:\n");
     for (size_t i = 0; i < hs_command_count(); i++)
         fprintf(f, "  %s\n", hs_command_summary(hs_command_name(i)));
@@ -51,17 +53,17 @@ static int own_option(const char *command, const char *name)
     return 0;
 }
 
-/* Takes --pid/--core/--exe/--snapshot (as "--x V" or "--x=V") out of argv; the rest stays for
- * the command. */
+/* Takes --pid/--core/--exe/--snapshot/--debug-file (as "--x V" or "--x=V") out of argv; the
+ * rest stays for the command. */
 static int split_target(int argc, char **argv, cli_target *t, const char **rest, int *nrest)
 {
-    static const char *const names[] = {"--pid", "--core", "--exe", "--snapshot"};
-    const char **slots[] = {&t->pid, &t->core, &t->exe, &t->snapshot};
+    static const char *const names[] = {"--pid", "--core", "--exe", "--snapshot", "--debug-file"};
+    const char **slots[] = {&t->pid, &t->core, &t->exe, &t->snapshot, &t->debug_file};
     const char *command = argc > 1 ? argv[1] : NULL;
     *nrest = 0;
     for (int i = 1; i < argc; i++) {
         const char **slot = NULL, *val = NULL;
-        for (int k = 0; k < 4 && !slot; k++) {
+        for (int k = 0; k < 5 && !slot; k++) {
             size_t l = strlen(names[k]);
             if (own_option(command, names[k]))
                 continue;
@@ -94,6 +96,8 @@ static int open_target(hs_session *s, const cli_target *t)
         fprintf(stderr, "heapscope: --snapshot goes with --pid\n");
         return 2;
     }
+    if (t->debug_file && hs_session_set_debug_file(s, t->debug_file) < 0)
+        return 1;
     if (t->pid) {
         char *end;
         long pid = strtol(t->pid, &end, 10);

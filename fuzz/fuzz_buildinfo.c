@@ -1,11 +1,13 @@
 /* fuzz_buildinfo.c - libFuzzer target: the input is an executable. It is opened as an image
- * (sections, segments, symbols, build id), its Go build information is read and parsed, and,
+ * (sections, segments, symbols, build id, the .gnu_debuglink its debug file is looked for by),
+ * its Go build information is read and parsed, and,
  * when that names a release heapscope knows, the module data is found and the pclntab opened
  * from the file as go_rt_open would. Seeds: fuzz/corpus/buildinfo (small ELF files made by
  * fuzz/tools/make_seeds.py around the build-info blobs of real Go executables). */
 #include <string.h>
 
 #include "fuzz_util.h"
+#include "image/debug_file.h"
 #include "image/elf_image.h"
 #include "image/go_buildinfo.h"
 #include "image/go_moduledata.h"
@@ -35,6 +37,14 @@ static unsigned image_probes(const hs_image *img)
     return sum;
 }
 
+/* Looks for the image's debug file (build id, .gnu_debuglink) as a session does. */
+static unsigned debug_probe(hs_image *img)
+{
+    hs_err err = {{0}};
+    hs_debug_attach(img, NULL, &err);
+    return hs_image_debug(img) != NULL;
+}
+
 static unsigned pcln_probes(const hs_image *img, const go_version *v)
 {
     go_moduledata md;
@@ -59,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hs_err err;
     if (!path || hs_image_open(&img, path, &err) < 0)
         return 0;
-    volatile unsigned sink = image_probes(img);
+    volatile unsigned sink = image_probes(img) + debug_probe(img);
     char version[128], mainpath[256];
     go_version v;
     if (go_buildinfo_read(img, version, sizeof version, mainpath, sizeof mainpath, &err) == 0 &&

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../image/debug_file.h"
 #include "../target/core_target.h"
 #include "../target/host_target.h"
 #include "../target/pid_target.h"
@@ -33,7 +34,15 @@ void hs_session_free(hs_session *s)
     if (!s)
         return;
     hs_session_close_target(s);
+    free(s->debug_file);
     free(s);
+}
+
+int hs_session_set_debug_file(hs_session *s, const char *path)
+{
+    free(s->debug_file);
+    s->debug_file = path ? strdup(path) : NULL;
+    return path && !s->debug_file ? -1 : 0;
 }
 
 /* Every new target inherits the session's interrupt check (a host target may bring its own). */
@@ -62,7 +71,7 @@ static int open_exe(hs_session *s, const char *exe_path, hs_err *e)
     if (hs_image_open(&s->exe, path, e) < 0)
         return exe_path ? -1 : hs_errctx(e, "the executable recorded in %s (pass another with --exe)",
                                          s->target->description);
-    return 0;
+    return hs_debug_attach(s->exe, s->debug_file, e);
 }
 
 int hs_session_open_core(hs_session *s, const char *core_path, const char *exe_path, char *err,

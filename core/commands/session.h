@@ -21,6 +21,7 @@ struct hs_session {
     void *progress_ctx;
     int try_newer; /* the running command was given --try-newer */
     uint64_t copied; /* bytes of a live process's memory copied when it was released */
+    char *debug_file; /* --debug-file: the executable's separate debug file; NULL: look for it */
 };
 
 /* The option of every command that reads a Go runtime: a release newer than heapscope knows is

@@ -35,8 +35,9 @@ static int find_globals(go_rt *rt, hs_err *err)
     rt->sym.wait_reason_strings =
         go_rt_global(rt, "runtime.waitReasonStrings", &rt->sym.wait_reason_strings_size);
     if (!rt->sym.allgs || !rt->sym.allm)
-        return hs_errf(err, "%s has no symbol table (built with -ldflags=-s?): heapscope needs the "
-                       "symbols to find the runtime; rebuild without -s (-w alone is fine)",
+        return hs_errf(err, "%s has no symbol table (built with -ldflags=-s?) and no separate debug "
+                       "file was found for it (build-id path, .gnu_debuglink): give one with "
+                       "--debug-file, or rebuild without -s (-w alone is fine)",
                        hs_image_path(rt->exe));
     return 0;
 }
@@ -161,7 +162,7 @@ static int read_as_newest(go_rt *rt, const hs_err *refusal, hs_err *err)
 static void open_dwarf(go_rt *rt)
 {
     hs_err derr;
-    if (hs_dwarf_open(&rt->dwarf, hs_image_path(rt->exe), &derr) < 0) {
+    if (hs_dwarf_open(&rt->dwarf, hs_image_dwarf_path(rt->exe), &derr) < 0) {
         rt->dwarf = NULL;
         char w[sizeof derr.msg + 32];
         snprintf(w, sizeof w, "DWARF not used: %s", derr.msg);

@@ -31,6 +31,7 @@ struct hs_image {
     uint8_t build_id[64];
     size_t build_id_len;
     uint64_t build_id_vaddr;
+    hs_image *debug; /* its separate debug file (debug_file.c), owned; NULL when none */
 };
 
 static int load_sections(hs_image *img, hs_err *err)
@@ -222,11 +223,40 @@ void hs_image_close(hs_image *img)
         munmap(img->map, img->size);
     if (img->fd >= 0)
         close(img->fd);
+    hs_image_close(img->debug);
     free(img->sections);
     free(img->segments);
     free(img->symbols);
     free(img->path);
     free(img);
+}
+
+void hs_image_set_debug(hs_image *img, hs_image *debug)
+{
+    hs_image_close(img->debug);
+    img->debug = debug;
+}
+
+const hs_image *hs_image_debug(const hs_image *img) { return img->debug; }
+
+int hs_image_has_dwarf(const hs_image *img)
+{
+    const hs_section *s = hs_image_section(img, ".debug_info");
+    if (!s)
+        s = hs_image_section(img, ".zdebug_info");
+    return s && s->type != SHT_NOBITS && s->size > 0;
+}
+
+const char *hs_image_dwarf_path(const hs_image *img)
+{
+    return !hs_image_has_dwarf(img) && img->debug && hs_image_has_dwarf(img->debug)
+               ? img->debug->path : img->path;
+}
+
+/* Where symbols come from: the image's own .symtab, else its debug file's. */
+static const hs_image *symbol_source(const hs_image *img)
+{
+    return !img->has_symtab && img->debug && img->debug->has_symtab ? img->debug : img;
 }
 
 const char *hs_image_path(const hs_image *img) { return img->path; }
@@ -270,16 +300,18 @@ const hs_segment *hs_image_segment(const hs_image *img, size_t i)
     return i < img->nsegments ? &img->segments[i] : NULL;
 }
 
-int hs_image_has_symtab(const hs_image *img) { return img->has_symtab; }
+int hs_image_has_symtab(const hs_image *img) { return symbol_source(img)->has_symtab; }
 
 const hs_symbol *hs_image_symbols(const hs_image *img, size_t *n)
 {
+    img = symbol_source(img);
     *n = img->nsymbols;
     return img->symbols;
 }
 
 int hs_image_symbol(const hs_image *img, const char *name, hs_symbol *sym)
 {
+    img = symbol_source(img);
     if (!img->nsymbols)
         return -1;
     hs_symbol key = {name, 0, 0};

@@ -45,7 +45,17 @@ const uint8_t *hs_image_section_bytes(const hs_image *img, const hs_section *s);
 size_t hs_image_nsegments(const hs_image *img);
 const hs_segment *hs_image_segment(const hs_image *img, size_t i);
 
-/* Looks a symbol up in .symtab (or .dynsym); returns 0 and fills *sym, -1 when absent. */
+/* A separate debug file (debug_file.h) for img, which takes it over (NULL: none). Symbols and
+ * DWARF come from it where img has none of its own; bytes always come from img. */
+void hs_image_set_debug(hs_image *img, hs_image *debug);
+const hs_image *hs_image_debug(const hs_image *img);
+/* 1 when img has DWARF (a .debug_info section with contents). */
+int hs_image_has_dwarf(const hs_image *img);
+/* The file to read DWARF from: img's own, else its debug file's when that has some. */
+const char *hs_image_dwarf_path(const hs_image *img);
+
+/* Looks a symbol up in .symtab (or .dynsym; a debug file's .symtab when img has none); returns 0
+ * and fills *sym, -1 when absent. */
 int hs_image_symbol(const hs_image *img, const char *name, hs_symbol *sym);
 int hs_image_has_symtab(const hs_image *img);
 /* Every symbol, in name order (for walks over address ranges); valid while img is open. */

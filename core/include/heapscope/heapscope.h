@@ -63,6 +63,10 @@ int hs_session_attach_pid(hs_session *s, int pid, char *err, size_t errlen);
 int hs_session_attach_pid_snapshot(hs_session *s, int pid, const char *snapshot, char *err,
                                    size_t errlen);
 int hs_session_open_host(hs_session *s, const hs_host_target *host, char *err, size_t errlen);
+/* The executable's separate debug file for the targets opened from now on (NULL: look for it as
+ * gdb does: build-id path, .gnu_debuglink; HEAPSCOPE_DEBUG_FILE_DIRECTORY, default
+ * /usr/lib/debug). Returns -1 when out of memory. */
+int hs_session_set_debug_file(hs_session *s, const char *path);
 /* Releases the target (detaching from a live process); the session stays usable. */
 void hs_session_close_target(hs_session *s);
 
