@@ -1,8 +1,9 @@
 /* fuzz_buildinfo.c - libFuzzer target: the input is an executable. It is opened as an image
  * (sections, segments, symbols, build id, the .gnu_debuglink its debug file is looked for by),
  * its Go build information is read and parsed, and,
- * when that names a release heapscope knows, the module data is found and the pclntab opened
- * from the file as go_rt_open would. Seeds: fuzz/corpus/buildinfo (small ELF files made by
+ * when that names a release heapscope knows, the module data is found, the pclntab opened
+ * from the file as go_rt_open would, and runtime globals looked for in the code of the runtime
+ * functions that reference them (go_stripped.c, capstone) as for a binary without symbols. Seeds: fuzz/corpus/buildinfo (small ELF files made by
  * fuzz/tools/make_seeds.py around the build-info blobs of real Go executables). */
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "image/go_moduledata.h"
 #include "image/go_pclntab.h"
 #include "image/go_version.h"
+#include "go/go_stripped.h"
 
 static const char *const symbols[] = {"runtime.firstmoduledata", "runtime.allgs", "runtime.text",
                                       "go:func.*", "runtime.buildVersion", NULL};
@@ -58,6 +60,10 @@ static unsigned pcln_probes(const hs_image *img, const go_version *v)
     for (uint64_t i = 0; i < n && i < 64; i++)
         if (go_pcln_func_at(p, i, &f) == 0)
             sum += (unsigned)go_pcln_frames(p, f.entry, fr, 8) + (unsigned)strlen(go_pcln_name(p, &f));
+    /* the runtime globals of a binary without symbols, from the code of runtime functions */
+    go_rt rt = {.exe = (hs_image *)img, .ver = *v, .md = md, .pcln = p};
+    sum += go_stripped_global(&rt, "runtime.allgs") != 0;
+    sum += go_stripped_global(&rt, "runtime.mheap_") != 0;
     go_pcln_close(p);
     return sum;
 }

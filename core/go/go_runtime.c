@@ -7,6 +7,7 @@
 
 #include "../image/go_buildinfo.h"
 #include "../target/core_target.h"
+#include "go_stripped.h"
 #include "go_tables.h"
 
 uint64_t go_rt_global(const go_rt *rt, const char *name, uint64_t *size)
@@ -22,7 +23,7 @@ uint64_t go_rt_global(const go_rt *rt, const char *name, uint64_t *size)
     uint64_t a;
     if (rt->dwarf && hs_dwarf_var_addr(rt->dwarf, name, &a) == 0 && a)
         return a + rt->bias;
-    return 0;
+    return hs_image_has_symtab(rt->exe) ? 0 : go_stripped_global(rt, name);
 }
 
 static int find_globals(go_rt *rt, hs_err *err)
@@ -34,11 +35,15 @@ static int find_globals(go_rt *rt, hs_err *err)
     rt->sym.build_version = go_rt_global(rt, "runtime.buildVersion", NULL);
     rt->sym.wait_reason_strings =
         go_rt_global(rt, "runtime.waitReasonStrings", &rt->sym.wait_reason_strings_size);
+    if ((!rt->sym.allgs || !rt->sym.allm) && !hs_image_has_symtab(rt->exe))
+        return hs_errf(err, "%s has no symbol table (built with -ldflags=-s?), no separate debug "
+                       "file was found for it (build-id path, .gnu_debuglink), and runtime.%s "
+                       "could not be found from the code of the runtime functions that use it: "
+                       "give its debug file with --debug-file", hs_image_path(rt->exe),
+                       !rt->sym.allgs ? "allgs" : "allm");
     if (!rt->sym.allgs || !rt->sym.allm)
-        return hs_errf(err, "%s has no symbol table (built with -ldflags=-s?) and no separate debug "
-                       "file was found for it (build-id path, .gnu_debuglink): give one with "
-                       "--debug-file, or rebuild without -s (-w alone is fine)",
-                       hs_image_path(rt->exe));
+        return hs_errf(err, "%s has a symbol table without runtime.%s: not a Go program's own "
+                       "symbols?", hs_image_path(rt->exe), !rt->sym.allgs ? "allgs" : "allm");
     return 0;
 }
 

@@ -13,6 +13,8 @@
   heap         the same for fuzz_heap (its anchors follow the goroutine ones, fuzz_heap.c)
   snapshot     snapshot files in the shape core/snapshot/snapshot_file.c reads ("base" is also
                the fixed snapshot fuzz_snapshot compares every input with)
+  coderefs     runtime functions of the stored Go executables that go_stripped_table_amd64.c
+               names, with their link-time address and the start of their data (fuzz_coderefs.c)
 Usage: make_seeds.py TEST_DATA [OUT_DIR]   (TEST_DATA: tests/prepare_data.sh output)"""
 
 import os
@@ -273,6 +275,25 @@ def snapshot(taken_at, scale, groups, sites=True):
             "memstats": {"heap_alloc": 6400 * scale, "heap_objects": 100 * scale, "num_gc": 3}}
 
 
+CODEREF_FUNCS = ("runtime.forEachG", "runtime.allgadd", "runtime.schedinit", "runtime.checkdead")
+
+
+def coderefs_seeds(data):
+    for v in sorted(os.listdir(data)):
+        exe = os.path.join(data, v, "pcln", "exe")
+        if not os.path.exists(exe):
+            continue
+        e = elfw.Elf(open(exe, "rb").read())
+        syms = e.symbols()
+        lo = min(e.sections[s][0] for s in (".noptrdata", ".data") if s in e.sections)
+        for f in CODEREF_FUNCS:
+            if f in syms:
+                addr, size = syms[f]
+                code = e.read(addr, min(size, 4096))
+                head = struct.pack("<QQ", (addr & ~7) | 7, lo)
+                out("coderefs", "%s-%s" % (v, f.split(".", 1)[1]), head + code)
+
+
 def snapshot_seeds():
     import json
     out("snapshot", "base", json.dumps(snapshot(1795350000.5, 1, [("chan receive", 3, "main.worker")])).encode())
@@ -302,6 +323,7 @@ def main():
         goroutine_seeds()
         heap_seeds()
         snapshot_seeds()
+        coderefs_seeds(data)
     return 0
 
 

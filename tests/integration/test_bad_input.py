@@ -232,12 +232,46 @@ class BadInput(unittest.TestCase):
             p.kill()
             p.wait()
 
-    def test_stripped_binary(self):
+    def test_stripped_non_go_binary(self):
+        p = subprocess.Popen(["sleep", "60"])  # Debian's sleep: stripped, and not Go
+        try:
+            self.fails(["--pid", str(p.pid)], "not a Go program")
+        finally:
+            p.kill()
+            p.wait()
+
+    def test_stripped_binary_whose_globals_cannot_be_found(self):
+        """A core of a -s -w program read with a copy of its executable whose runtime functions
+        that reference runtime.allgs are garbled: one line naming what could not be found."""
         tcs = hstest.toolchains_or_skip(self)
-        exe, _ = hstest.build_fixture(list(tcs)[-1], "blocked", ldflags="-s -w")
-        with Fixture(exe) as fx:
-            self.fails(["--pid", str(fx.pid)], "-s")
-            self.assertEqual(fx.proc.poll(), None)
+        exe, ver = hstest.build_fixture(list(tcs)[-1], "blocked", ldflags="-s -w")
+        full, _ = hstest.build_fixture(list(tcs)[-1], "blocked")
+        syms = {}
+        for line in subprocess.run(["nm", "-S", full], capture_output=True, text=True).stdout.splitlines():
+            f = line.split()
+            if len(f) == 4:
+                syms[f[3]] = (int(f[0], 16), int(f[1], 16))
+        with Fixture(exe) as fx, tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["gcore", "-o", os.path.join(tmp, "core"), str(fx.pid)], check=True,
+                           capture_output=True, timeout=300)
+            core = os.path.join(tmp, "core.%d" % fx.pid)
+            data = bytearray(open(exe, "rb").read())
+            segs = subprocess.run(["readelf", "-lW", exe], capture_output=True, text=True).stdout
+            text = next(l.split() for l in segs.splitlines() if l.split()[:1] == ["LOAD"] and "E" in l.split()[-2])
+            off, vaddr = int(text[1], 16), int(text[2], 16)
+            garbled = 0
+            for f in ("runtime.forEachG", "runtime.allgadd", "runtime.allGsSnapshotSortedForGC"):
+                if f in syms:  # the same address in the stripped build (-s -w only drops sections)
+                    a, size = syms[f]
+                    data[off + a - vaddr:off + a - vaddr + size] = b"\xcc" * size
+                    garbled += 1
+            self.assertGreater(garbled, 0, ver)
+            bad = os.path.join(tmp, "exe")
+            open(bad, "wb").write(bytes(data))
+            self.fails(["--core", core, "--exe", bad], "runtime.allgs", "could not be found",
+                       "--debug-file")
+            got = hstest.run_json(["threads-blocked", "--core", core, "--exe", exe])
+            self.assertEqual(got["total"], fx.info["num_goroutine"], ver)  # the intact one reads
 
     def test_usage_errors(self):
         d = self.stored()
