@@ -5,9 +5,11 @@
 #   Debian's gdb-minimal (a gdb without Python), whose package conflicts with gdb, so it is
 #   downloaded (apt-get download) and unpacked into a build tree instead of installed.
 #
-#   test-tools.sh install               install Delve and download gdb-minimal (scripts/setup.sh --all-go)
+#   test-tools.sh install               install Delve, download gdb-minimal and etcd (setup.sh --all-go)
 #   test-tools.sh gdb-minimal DEST      unpack gdb-minimal into DEST (downloading it if needed) and
 #                                       check it runs without Python; prints DEST/usr/bin/gdb
+#   test-tools.sh etcd                  unpack Debian's etcd-server (a stripped go1.19 binary, for
+#                                       the tests of binaries without symbols); prints its etcd
 set -euo pipefail
 DELVE_VERSION=v1.27.2   # needs Go >= 1.25 to build
 tools=${HEAPSCOPE_TOOLS_DIR:-$HOME/.cache/heapscope-tools}
@@ -69,9 +71,29 @@ unpack_gdb_minimal() { # DEST
   echo "$dest/usr/bin/gdb"
 }
 
+# Debian's etcd-server package (a released, stripped Go binary) unpacked into $tools/etcd;
+# prints the etcd executable.
+unpack_etcd() {
+  local dest=$tools/etcd deb
+  mkdir -p "$tools/debs"
+  deb=$(ls "$tools"/debs/etcd-server_*.deb 2>/dev/null | head -1 || true)
+  if [ -z "$deb" ]; then
+    (cd "$tools/debs" && apt-get download -qq etcd-server 2>/dev/null) ||
+      { echo "test-tools: apt-get download etcd-server failed (apt-get update first?)" >&2; exit 1; }
+    deb=$(ls "$tools"/debs/etcd-server_*.deb | head -1)
+  fi
+  if [ ! -x "$dest/usr/bin/etcd" ] || [ "$deb" -nt "$dest/usr/bin/etcd" ]; then
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    dpkg-deb -x "$deb" "$dest"
+  fi
+  echo "$dest/usr/bin/etcd"
+}
+
 case "${1:-}" in
-  install) install_delve; gdb_minimal_deb >/dev/null ;;
+  install) install_delve; gdb_minimal_deb >/dev/null; unpack_etcd >/dev/null ;;
+  etcd) unpack_etcd ;;
   gdb-minimal) [ $# -eq 2 ] || { echo "usage: test-tools.sh gdb-minimal DEST" >&2; exit 2; }
                unpack_gdb_minimal "$2" ;;
-  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
 esac

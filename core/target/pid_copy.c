@@ -85,7 +85,9 @@ static int list_regions(hs_memcopy *c, hs_err *err)
             continue;
         char *name = line + pos;
         name[strcspn(name, "\n")] = 0;
-        if (perms[0] != 'r' || end <= start || skipped(name))
+        /* a shared mapping (a database file mapped by the program, shared memory) is not the
+         * process's own state to freeze, and may be gigabytes: read live when asked for */
+        if (perms[0] != 'r' || perms[3] == 's' || end <= start || skipped(name))
             continue;
         if (add_region(c, &cap, start, end, name[0] == '/') < 0)
             rc = hs_errf(err, "out of memory reading %s", path);

@@ -1,7 +1,9 @@
 /* pid_copy.h - a private copy of a stopped process's memory, so that it can be let go at once
- * and read afterwards like a core: every readable mapping, of which only the pages the process
- * has (resident or swapped, by /proc/PID/pagemap; file-backed pages always) are copied, in
- * large process_vm_readv batches; the untouched anonymous rest reads as the zeros it holds. */
+ * and read afterwards like a core: every readable private mapping, of which only the pages the
+ * process has (resident or swapped, by /proc/PID/pagemap; file-backed pages always) are copied,
+ * in large process_vm_readv batches; the untouched anonymous rest reads as the zeros it holds.
+ * Shared mappings (a mapped database file, shared memory) are left out: they are not the
+ * process's private state and can be huge; pid_target.c reads them live. */
 #ifndef HS_PID_COPY_H
 #define HS_PID_COPY_H
 

@@ -49,6 +49,8 @@ static int pid_read(hs_target *t, uint64_t addr, void *buf, size_t len, hs_err *
     if (p->copy) {
         if (hs_memcopy_read(p->copy, addr, buf, len, &bad) == 0)
             return 0;
+        if (p->mem.fd >= 0 && hs_proc_mem_read(&p->mem, addr, buf, len) == 0)
+            return 0; /* a shared mapping, left out of the copy: as it is now */
         return hs_errf(err, "cannot read %s at 0x%llx: not in the copy of its memory",
                        t->description, (unsigned long long)bad);
     }
@@ -246,9 +248,10 @@ int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, h
     info->copied = hs_memcopy_size(p->copy);
     hs_bcache_free(p->cache);
     p->cache = NULL;
-    hs_proc_mem_close(&p->mem);
-    if (p->forked) /* the copy holds what the fork did: it goes now, not at close */
+    if (p->forked) { /* the copy holds what the fork did: it goes now, not at close */
+        hs_proc_mem_close(&p->mem);
         return end_fork(p, info, err);
+    }
     hs_detach_all(&p->at);
     t->as_of_ns = now_ns();
     p->stopped_for = now_s() - p->attached_at;

@@ -5,14 +5,21 @@ as the runtime says — live and on a gcore core: heap-top's totals against runt
 (HeapAlloc, HeapObjects), its statistics against the runtime's, objects per size class against
 MemStats.BySize; threads-blocked's groups against the program's own runtime.Stack dump. The
 share of bytes typed without DWARF is printed for each release (types come from allocation
-headers and typed pointers, not from globals' DWARF)."""
+headers and typed pointers, not from globals' DWARF). And a binary nobody here built: Debian's
+etcd-server (go1.19.8, stripped), live and from a gcore core, its goroutine count against its
+own /debug/pprof endpoint."""
 
+import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+import urllib.request
 
 import hstest
 import test_heap_top as th
@@ -20,6 +27,7 @@ from groups import assert_same_groups, blocked_fixture_groups, groups_from_heaps
 from run_fixture import Fixture
 
 STRIP = "-s -w"
+re_pause = __import__("re").compile(r"stopped (\d+\.\d+) s")
 
 
 class Stripped(unittest.TestCase):
@@ -83,6 +91,96 @@ class Stripped(unittest.TestCase):
                                        "--exe", exe])
                 self.assertEqual(got["total"], fx.info["num_goroutine"], ver + " gcore")
                 assert_same_groups(want, groups_from_heapscope_json(got, ver))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+HTTP_CONN = ("net/http.(*conn).serve", "net/http.(*connReader).backgroundRead")
+
+
+def pprof_goroutines(port):
+    """etcd's own goroutines by id (first line of each), less its HTTP connections' (this
+    request's, and earlier ones still closing)."""
+    url = "http://127.0.0.1:%d/debug/pprof/goroutine?debug=2" % port
+    dump = urllib.request.urlopen(url, timeout=10).read().decode()
+    blocks = [b for b in dump.strip().split("\n\n") if b.startswith("goroutine ")]
+    return {int(b.split()[1]): b.splitlines()[0] for b in blocks if not any(f in b for f in HTTP_CONN)}
+
+
+def heapscope_goroutines(got):
+    """threads-blocked's goroutines by id, less those of HTTP connections (as pprof_goroutines)."""
+    return {i: g["state"] for g in got["groups"] for i in g["goroutine_ids"]
+            if not any(f["function"] in HTTP_CONN for f in g.get("frames", []))}
+
+
+class DebianEtcd(unittest.TestCase):
+    def test_etcd_live_and_gcore(self):
+        tools = os.path.join(hstest.SOURCE_DIR, "scripts", "test-tools.sh")
+        p = subprocess.run([tools, "etcd"], capture_output=True, text=True, timeout=600)
+        self.assertEqual(p.returncode, 0, "scripts/test-tools.sh etcd: " + p.stderr)
+        etcd = p.stdout.strip()
+        self.assertEqual(subprocess.run(["nm", etcd], capture_output=True).stdout, b"", "not stripped")
+        client, peer = free_port(), free_port()
+        with tempfile.TemporaryDirectory() as tmp:
+            url = "http://127.0.0.1:%d" % client
+            proc = subprocess.Popen([etcd, "--data-dir", tmp + "/data", "--enable-pprof",
+                                     "--listen-client-urls", url, "--advertise-client-urls", url,
+                                     "--listen-peer-urls", "http://127.0.0.1:%d" % peer],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                self.run_checks(proc, client, tmp)
+            finally:
+                proc.kill()
+                proc.wait()
+
+    def run_checks(self, proc, port, tmp):
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if b"true" in urllib.request.urlopen("http://127.0.0.1:%d/health" % port, timeout=2).read():
+                    break
+            except OSError:
+                pass
+            self.assertLess(time.monotonic(), deadline, "etcd did not become healthy")
+            time.sleep(0.2)
+        seen = []
+        for _ in range(10):  # etcd's own count, unchanged across heapscope's read
+            before = pprof_goroutines(port)
+            got = hstest.run_json(["threads-blocked", "--pid", str(proc.pid)])
+            after = pprof_goroutines(port)
+            ours = heapscope_goroutines(got)
+            seen.append((len(before), len(ours), len(after)))
+            if before == after:
+                self.assertEqual(got["version"], "go1.19.8")
+                self.assertEqual(sorted(ours), sorted(before), "pprof only: %s; heapscope only: %s"
+                                 % ([before[i] for i in before if i not in ours],
+                                    [(i, ours[i]) for i in ours if i not in before]))
+                break
+            time.sleep(0.5)
+        else:
+            self.fail("etcd's goroutine count never held still: %s" % seen)
+        status, out, err = hstest.run(["heap-top", "--json", "--pid", str(proc.pid)])
+        self.assertEqual(status, 0, err)
+        heap = json.loads(out)
+        self.assertTrue(th.near(heap["totals"]["inuse_objects"], heap["memstats"]["heap_objects"], 0.01), err)
+        # the 10 GiB database etcd maps (shared) is not copied: a pause of milliseconds
+        m = re_pause.search(err)
+        self.assertIsNotNone(m, err)
+        self.assertLess(float(m.group(1)), 2.0, err)
+        os.kill(proc.pid, signal.SIGSTOP)
+        try:
+            live = hstest.run_json(["threads-blocked", "--pid", str(proc.pid)])["total"]
+            subprocess.run(["gcore", "-o", os.path.join(tmp, "core"), str(proc.pid)], check=True,
+                           capture_output=True, timeout=300)
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        core = hstest.run_json(["threads-blocked", "--core", os.path.join(tmp, "core.%d" % proc.pid),
+                                "--exe", proc.args[0]])
+        self.assertEqual(core["total"], live)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 /* test_pid_copy.c - the copy of a live process's memory (pid_copy.c) against a forked child that
  * fills known pages of a large mapping and leaves the rest untouched: the copied bytes are the
  * pages the kernel says the child has (its /proc/PID/smaps Rss of that mapping), every filled
- * page reads back its pattern, untouched pages read zero, unmapped addresses fail (under
+ * page reads back its pattern, untouched pages read zero, unmapped addresses and a shared
+ * mapping (not the process's own state, left out) fail (under
  * AddressSanitizer, whose 16 TiB shadow the child inherits: the copy is refused, saying why,
  * as it is for any process whose memory spans that much address space). And the block
  * cache (pid_cache.c) over a counting reader: what it returns equals the reader's bytes under
@@ -41,6 +42,8 @@ enum { PAGE = 4096, NPAGES = 4096 }; /* a 16 MiB mapping, every 3rd page filled 
 
 static uint64_t pattern(uint64_t addr) { return addr * 0x9E3779B97F4A7C15ull ^ 0x5bd1e995; }
 
+static uint8_t *shared; /* a shared mapping of the child's, 16 pages, filled: left out */
+
 /* The child: maps, fills, reports the address, waits to be killed. */
 static pid_t start_child(uint8_t **base)
 {
@@ -48,6 +51,9 @@ static pid_t start_child(uint8_t **base)
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(m != MAP_FAILED);
     *base = m;
+    shared = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(shared != MAP_FAILED);
+    memset(shared, 0x5a, 16 * PAGE);
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     pid_t pid = fork();
@@ -104,6 +110,7 @@ static void copy_of_child(void **state)
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         munmap(base, (size_t)NPAGES * PAGE);
+        munmap(shared, 16 * PAGE);
         return;
     }
     uint64_t small_need = 0; /* a budget below what it needs: no copy, the need said */
@@ -134,10 +141,14 @@ static void copy_of_child(void **state)
     assert_int_equal(first, pattern((uint64_t)(uintptr_t)base));
     assert_int_equal(hs_memcopy_read(c, 8, buf, 8, &bad), -1);
     assert_int_equal(bad, 8);
+    /* a shared mapping is not the process's own state: left out of the copy */
+    assert_int_equal(hs_memcopy_read(c, (uint64_t)(uintptr_t)shared, buf, 8, &bad), -1);
+    assert_int_equal(bad, (uint64_t)(uintptr_t)shared);
     hs_memcopy_free(c);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     munmap(base, (size_t)NPAGES * PAGE);
+    munmap(shared, 16 * PAGE);
 }
 
 static void copy_of_gone_process(void **state)
