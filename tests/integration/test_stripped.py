@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,26 @@ class Stripped(unittest.TestCase):
             with Fixture(exe, args=[os.path.join(tmp, "heap.pprof")]) as fx:
                 info, ms = th.program_output(fx.output)
                 self.check_heap(["--pid", str(fx.pid)], info, ms, ver + " strip --strip-unneeded")
+
+    def test_no_section_headers(self):
+        """A -s -w binary whose section headers are gone too (e_shoff, e_shnum zeroed): pclntab,
+        moduledata and build info are found by scanning its segments."""
+        tcs = hstest.toolchains_or_skip(self)
+        for v in (tcs[0], tcs[-1]):
+            with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
+                built, ver = hstest.build_fixture(v, "heap", ldflags=STRIP)
+                data = bytearray(open(built, "rb").read())
+                struct.pack_into("<Q", data, 0x28, 0)  # e_shoff
+                struct.pack_into("<HH", data, 0x3c, 0, 0)  # e_shnum, e_shstrndx
+                exe = os.path.join(tmp, "exe")
+                with open(exe, "wb") as f:
+                    f.write(bytes(data))
+                os.chmod(exe, 0o755)
+                out = subprocess.run(["readelf", "-S", exe], capture_output=True, text=True).stdout
+                self.assertIn("no sections", out)
+                with Fixture(exe, args=[os.path.join(tmp, "heap.pprof")]) as fx:
+                    info, ms = th.program_output(fx.output)
+                    self.check_heap(["--pid", str(fx.pid)], info, ms, ver + " no section headers")
 
     def test_threads_live_and_gcore(self):
         for v in hstest.toolchains_or_skip(self):
