@@ -10,6 +10,7 @@
 #include "../image/go_window.h" /* go_le32, go_le64 */
 #include "../util/addrset.h"
 #include "go_labels.h"
+#include "go_sighandler.h"
 #include "go_unwind.h"
 
 #define MAX_GOROUTINES 50000000u /* more means allgs is corrupt */
@@ -137,23 +138,6 @@ static int runs_user_code(const go_rt *rt, const uint64_t *pcs, uint32_t n)
     return 0;
 }
 
-/* A thread in the runtime's signal handler (on m.gsignal's stack, as in a GOTRACEBACK=crash
- * core): the PC and SP the signal interrupted. */
-static int interrupted_regs(const walk *w, const thread_of_m *tm, uint64_t *pc, uint64_t *sp)
-{
-    const go_offsets *o = &w->rt->off;
-    uint64_t gs, lo, hi;
-    hs_target *t = w->rt->t;
-    if (hs_read_u64(t, tm->m + (uint64_t)o->m_gsignal, &gs, NULL) < 0 || !gs ||
-        hs_read_u64(t, gs + (uint64_t)o->g_stack_lo, &lo, NULL) < 0 ||
-        hs_read_u64(t, gs + (uint64_t)o->g_stack_hi, &hi, NULL) < 0)
-        return -1;
-    go_unwind_start st = {tm->thread->regs[HS_RIP], tm->thread->regs[HS_RSP], 1, lo, hi};
-    if (st.sp < lo || st.sp >= hi)
-        return -1;
-    return go_unwind_signal_regs(w->unw, &st, pc, sp);
-}
-
 /* Where the stack walk starts: the thread's registers when it runs on this goroutine's stack,
  * or those a signal interrupted when the thread is in the signal handler; the syscall state
  * when in a syscall; else the state saved when the goroutine was last switched out. */
@@ -169,7 +153,8 @@ static go_unwind_start start_of(const walk *w, const uint8_t *gb, go_goroutine *
         if (tm->thread) {
             pc = tm->thread->regs[HS_RIP];
             sp = tm->thread->regs[HS_RSP];
-            if ((sp < st.lo || sp >= st.hi) && interrupted_regs(w, tm, &pc, &sp) < 0)
+            if ((sp < st.lo || sp >= st.hi) &&
+                go_signal_interrupted(w->rt, w->unw, tm->m, tm->thread, &pc, &sp) < 0)
                 sp = 0;
         }
         if (sp && sp >= st.lo && sp < st.hi) {

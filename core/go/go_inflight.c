@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "go_sighandler.h"
 #include "go_unwind.h"
 
 #define MAX_FRAMES 24      /* the windows sit near the top of the stack */
-#define MAX_MS 100000      /* more threads in runtime.allm means it is corrupt */
 #define LOOSE_STACK (8u << 20) /* bound for a walk whose stack's own bounds are not known */
 
 /* Runtime functions (1.19-1.27) inside which the heap and its statistics disagree for a while. */
@@ -46,40 +46,13 @@ static int frame(void *ctx, const go_uframe *f)
     return s->hit != NULL;
 }
 
-/* The signal stack bounds of the m running thread tid (0 when not found). */
-static void gsignal_bounds(go_rt *rt, int32_t tid, uint64_t *lo, uint64_t *hi)
-{
-    const go_offsets *o = &rt->off;
-    uint64_t m = 0, procid, next, gs;
-    *lo = *hi = 0;
-    if (hs_read_u64(rt->t, rt->sym.allm, &m, NULL) < 0)
-        return;
-    for (size_t i = 0; m && i < MAX_MS; i++, m = next) {
-        if (hs_read_u64(rt->t, m + (uint64_t)o->m_procid, &procid, NULL) < 0 ||
-            hs_read_u64(rt->t, m + (uint64_t)o->m_alllink, &next, NULL) < 0)
-            return;
-        if ((int32_t)procid != tid)
-            continue;
-        if (hs_read_u64(rt->t, m + (uint64_t)o->m_gsignal, &gs, NULL) == 0 && gs &&
-            hs_read_u64(rt->t, gs + (uint64_t)o->g_stack_lo, lo, NULL) == 0 &&
-            hs_read_u64(rt->t, gs + (uint64_t)o->g_stack_hi, hi, NULL) == 0)
-            return;
-        *lo = *hi = 0;
-        return;
-    }
-}
-
 static const char *thread_window(go_rt *rt, go_unwinder *u, const hs_thread *th)
 {
     scan s = {rt, NULL};
     int truncated;
-    uint64_t pc = th->regs[HS_RIP], sp = th->regs[HS_RSP], lo, hi;
-    gsignal_bounds(rt, th->tid, &lo, &hi);
-    if (sp >= lo && sp < hi) { /* in the signal handler: what did the signal interrupt? */
-        go_unwind_start sig = {pc, sp, 1, lo, hi};
-        if (go_unwind_signal_regs(u, &sig, &pc, &sp) < 0)
-            return NULL;
-    }
+    uint64_t pc = th->regs[HS_RIP], sp = th->regs[HS_RSP];
+    /* in the signal handler: what did the signal interrupt? */
+    go_signal_interrupted(rt, u, go_m_of_thread(rt, th->tid), th, &pc, &sp);
     go_unwind_start st = {pc, sp, 1, sp, sp + LOOSE_STACK};
     go_unwind_each(u, &st, MAX_FRAMES, frame, &s, &truncated);
     return s.hit;
