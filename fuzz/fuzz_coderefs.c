@@ -3,12 +3,15 @@
  * 16-byte header (little-endian: the link-time address of the code's first byte, whose low 3
  * bits are the largest k to ask for; the start of the data range, which spans 16 MiB), then the
  * code. Every k up to that is asked for; the distinct addresses found must lie in the range, and asking for a later one never
- * finds an address when an earlier one was not found. Seeds: fuzz/corpus/coderefs (runtime
+ * finds an address when an earlier one was not found. The same code is also searched for the
+ * freeindex/allocCount window of a generated allocation function (go_alloc_window.c) at every
+ * eighth address. Seeds: fuzz/corpus/coderefs (runtime
  * functions of the stored Go executables that the table names, with their real addresses). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "go/go_alloc_window.h"
 #include "go/go_stripped.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -29,5 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         missing |= t == 0;
     }
+    volatile int in = 0;
+    for (size_t at = 0; at < size - 16; at += 8)
+        in += go_alloc_in_window(data + 16, size - 16, pc, pc + at, 48, 96);
+    (void)in;
     return 0;
 }

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../image/elf_image.h"
+#include "go_alloc_window.h"
+#include "go_heap_span.h"
 #include "go_sighandler.h"
 #include "go_unwind.h"
 
@@ -21,6 +24,8 @@ static const char *const windows[] = {
     "runtime.(*mcache).allocLarge",  /* large object counted, not yet marked allocated */
     "runtime.(*mcache).nextFree",    /* freeindex advanced, allocCount not yet */
     "runtime.(*mspan).nextFreeIndex",
+    "runtime.nextFreeFast",          /* the same, inlined into mallocgc (a generated copy of it
+                                      * in 1.26+: go_alloc_window.h) */
 };
 
 typedef struct scan {
@@ -46,6 +51,21 @@ static int frame(void *ctx, const go_uframe *f)
     return s->hit != NULL;
 }
 
+/* A thread whose innermost frame is a generated allocation function, in its window. */
+static const char *generated_window(go_rt *rt, uint64_t pc)
+{
+    go_func f;
+    go_span_layout l;
+    if (go_pcln_find(rt->pcln, go_rt_linkpc(rt, pc), &f) < 0 ||
+        !go_alloc_generated(go_pcln_name(rt->pcln, &f)) || f.end <= f.entry ||
+        go_span_layout_resolve(rt, &l, NULL) < 0 || l.freeindex < 0 || l.alloc_count < 0)
+        return NULL;
+    size_t len = (size_t)(f.end - f.entry);
+    const uint8_t *code = hs_image_view(rt->exe, f.entry, len);
+    return go_alloc_in_window(code, len, f.entry, go_rt_linkpc(rt, pc), l.freeindex, l.alloc_count)
+               ? "runtime.nextFreeFast" : NULL;
+}
+
 static const char *thread_window(go_rt *rt, go_unwinder *u, const hs_thread *th)
 {
     scan s = {rt, NULL};
@@ -53,6 +73,9 @@ static const char *thread_window(go_rt *rt, go_unwinder *u, const hs_thread *th)
     uint64_t pc = th->regs[HS_RIP], sp = th->regs[HS_RSP];
     /* in the signal handler: what did the signal interrupt? */
     go_signal_interrupted(rt, u, go_m_of_thread(rt, th->tid), th, &pc, &sp);
+    const char *w = generated_window(rt, pc);
+    if (w)
+        return w;
     go_unwind_start st = {pc, sp, 1, sp, sp + LOOSE_STACK};
     go_unwind_each(u, &st, MAX_FRAMES, frame, &s, &truncated);
     return s.hit;

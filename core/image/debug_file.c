@@ -133,11 +133,11 @@ int hs_debug_attach(hs_image *img, const char *path, hs_err *err)
         hs_image *d = NULL;
         if (hs_image_open(&d, path, err) < 0)
             return hs_errctx(err, "the debug file given");
-        if (!same_build(img, d) || (!hs_image_has_symtab(d) && !hs_image_has_dwarf(d))) {
+        int same = same_build(img, d), useful = hs_image_has_symtab(d) || hs_image_has_dwarf(d);
+        if (!same || !useful) {
             hs_image_close(d);
             return hs_errf(err, "%s is not the debug file of %s (%s)", path, hs_image_path(img),
-                           same_build(img, d) ? "it has neither symbols nor DWARF"
-                                              : "their build ids differ");
+                           same ? "it has neither symbols nor DWARF" : "their build ids differ");
         }
         hs_image_set_debug(img, d);
         return 0;
