@@ -3,11 +3,15 @@
 newest Go here (v2.15.3) and with go1.21 (v2.10.14, the newest release whose go.mod accepts 1.21),
 under bounded loopback load (tests/tools/nats_load.py: pub/sub, queue groups, requests, a
 JetStream stream), then a gcore core. heap-top --live must give a type to at least 95% of the
-reachable bytes; the figure of each release is printed. The builds are cached for every build
-tree in ~/.cache/heapscope-nats (HS_NATS_CACHE); without the module proxy the test skips."""
+reachable bytes; the figure of each release is printed. The same binary with its symbols and
+DWARF stripped (objcopy --strip-all) is measured too: from go1.22 (allocation headers) its typed
+share must be at least 90% of the unstripped one's; older releases' figure is printed. The
+builds are cached for every build tree in ~/.cache/heapscope-nats (HS_NATS_CACHE); without the
+module proxy the test skips."""
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,6 +23,7 @@ import hstest
 import nats_load
 
 TARGET_SHARE = 0.95
+STRIPPED_SHARE = 0.90  # of the unstripped binary's typed share, from go1.22
 RELEASES = [("newest", "v2.15.3", 26), ("1.21", "v2.10.14", 21)]  # (toolchain, nats-server, min minor)
 
 
@@ -102,6 +107,18 @@ class NatsTyping(unittest.TestCase):
                 self.assertEqual(got["objects"], "live")
                 self.assertGreater(tot["inuse_objects"], 5000)
                 self.assertGreaterEqual(share, TARGET_SHARE, figures[-1])
+                with tempfile.TemporaryDirectory() as tmp:
+                    stripped = os.path.join(tmp, "nats-server")
+                    shutil.copy(exe, stripped)
+                    subprocess.run(["objcopy", "--strip-all", stripped], check=True)
+                    _, sgot = self.measure(stripped, tmp)
+                st = sgot["totals"]
+                sshare = st["typed_bytes"] / max(1, st["inuse_bytes"])
+                figures.append("nats-server %s, %s, stripped: %.1f%% typed (%.0f%% of the unstripped "
+                               "share)" % (nats_version, sgot["version"], 100 * sshare, 100 * sshare / share))
+                print(figures[-1], file=sys.stderr)
+                if int(version.split(".")[1]) >= 22:
+                    self.assertGreaterEqual(sshare, STRIPPED_SHARE * share, figures[-1])
 
 
 if __name__ == "__main__":
