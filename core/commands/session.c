@@ -8,6 +8,7 @@
 
 #include "../image/debug_file.h"
 #include "../target/core_target.h"
+#include "../util/clock.h"
 #include "../target/host_target.h"
 #include "../target/pid_target.h"
 #include "../go/go_inflight.h"
@@ -165,21 +166,14 @@ void hs_session_flush(hs_session *s, strbuf *out)
 #define SETTLE_TRIES 50
 #define SETTLE_NS 100000000LL
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int open_go_settled(hs_session *s, hs_err *err)
 {
     if (go_rt_open_opts(&s->go, s->target, s->exe, s->try_newer, err) < 0)
         return -1;
     if (strcmp(s->target->kind, "pid") != 0)
         return 0;
-    int64_t until = mono_ns() + SETTLE_NS;
-    for (int i = 0; i < SETTLE_TRIES && mono_ns() < until && go_inflight_threads(s->go, NULL, 0) > 0;
+    int64_t until = hs_mono_ns() + SETTLE_NS;
+    for (int i = 0; i < SETTLE_TRIES && hs_mono_ns() < until && go_inflight_threads(s->go, NULL, 0) > 0;
          i++)
         if (hs_pid_target_restop(s->target, err) < 0) {
             hs_session_close_target(s);

@@ -2,8 +2,9 @@
  * go_alloc_window.h). */
 #include "go_alloc_window.h"
 
-#include <capstone/capstone.h>
 #include <string.h>
+
+#include "../image/x86_decode.h"
 
 enum { AFTER_PC = 64 }; /* the increment follows the store within a few instructions */
 
@@ -26,33 +27,35 @@ static int64_t written_disp(const cs_insn *insn)
     return op->mem.disp;
 }
 
+typedef struct scan {
+    uint64_t pc;
+    int64_t freeindex_off, alloc_count_off;
+    int stored, in;
+} scan;
+
+static int each_insn(void *ctx, const cs_insn *insn)
+{
+    scan *s = ctx;
+    int64_t d = written_disp(insn);
+    if (insn->address < s->pc) {
+        if (d == s->freeindex_off)
+            s->stored = 1;
+        else if (d == s->alloc_count_off)
+            s->stored = 0;
+        return 0;
+    }
+    if (s->stored && d == s->alloc_count_off)
+        s->in = 1; /* the increment is still to come */
+    return s->in || d == s->freeindex_off;
+}
+
 int go_alloc_in_window(const uint8_t *code, size_t len, uint64_t entry, uint64_t pc,
                        int64_t freeindex_off, int64_t alloc_count_off)
 {
-    csh h;
-    if (!code || pc < entry || pc >= entry + len || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+    if (!code || pc < entry || pc >= entry + len)
         return 0;
-    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-    cs_insn *insn = cs_malloc(h);
-    uint64_t at = entry;
-    size_t left = pc + AFTER_PC - entry < len ? (size_t)(pc + AFTER_PC - entry) : len;
-    int stored = 0, in = 0;
-    while (insn && left > 0 && cs_disasm_iter(h, &code, &left, &at, insn)) {
-        int64_t d = written_disp(insn);
-        if (insn->address < pc) {
-            if (d == freeindex_off)
-                stored = 1;
-            else if (d == alloc_count_off)
-                stored = 0;
-        } else if (stored && d == alloc_count_off) {
-            in = 1; /* the increment is still to come */
-            break;
-        } else if (d == freeindex_off) {
-            break;
-        }
-    }
-    if (insn)
-        cs_free(insn, 1);
-    cs_close(&h);
-    return in;
+    scan s = {pc, freeindex_off, alloc_count_off, 0, 0};
+    size_t upto = pc + AFTER_PC - entry < len ? (size_t)(pc + AFTER_PC - entry) : len;
+    hs_x86_each(code, upto, entry, each_insn, &s);
+    return s.in;
 }

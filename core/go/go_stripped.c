@@ -1,8 +1,9 @@
 /* go_stripped.c - runtime globals from the code that references them (see go_stripped.h). */
 #include "go_stripped.h"
 
-#include <capstone/capstone.h>
 #include <string.h>
+
+#include "../image/x86_decode.h"
 
 enum { MAX_FUNC_BYTES = 1 << 20, MAX_REFS = 256 };
 
@@ -30,40 +31,39 @@ static void data_bounds(const go_moduledata *md, uint64_t *lo, uint64_t *hi)
     }
 }
 
+typedef struct kth {
+    uint64_t lo, hi, seen[MAX_REFS], found;
+    unsigned n, k;
+} kth;
+
+static int each_ref(void *ctx, const cs_insn *insn)
+{
+    kth *w = ctx;
+    const cs_x86 *x = &insn->detail->x86;
+    for (uint8_t i = 0; i < x->op_count; i++) {
+        const cs_x86_op *op = &x->operands[i];
+        if (op->type != X86_OP_MEM || op->mem.base != X86_REG_RIP)
+            continue;
+        uint64_t t = insn->address + insn->size + (uint64_t)op->mem.disp;
+        int dup = t < w->lo || t >= w->hi;
+        for (unsigned j = 0; j < w->n && !dup; j++)
+            dup = w->seen[j] == t;
+        if (!dup && w->n < MAX_REFS)
+            w->seen[w->n++] = t;
+        if (!dup && w->n == w->k + 1) {
+            w->found = t;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 uint64_t go_code_kth_data_ref(const uint8_t *code, size_t len, uint64_t pc, uint64_t lo,
                               uint64_t hi, unsigned k)
 {
-    csh h;
-    if (!code || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
-        return 0;
-    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-    cs_insn *insn = cs_malloc(h);
-    uint64_t seen[MAX_REFS], found = 0;
-    unsigned n = 0;
-    while (insn && !found && len > 0) {
-        if (!cs_disasm_iter(h, &code, &len, &pc, insn)) { /* not code: step over a byte */
-            code++, len--, pc++;
-            continue;
-        }
-        const cs_x86 *x = &insn->detail->x86;
-        for (uint8_t i = 0; i < x->op_count && !found; i++) {
-            const cs_x86_op *op = &x->operands[i];
-            if (op->type != X86_OP_MEM || op->mem.base != X86_REG_RIP)
-                continue;
-            uint64_t t = insn->address + insn->size + (uint64_t)op->mem.disp;
-            int dup = t < lo || t >= hi;
-            for (unsigned j = 0; j < n && !dup; j++)
-                dup = seen[j] == t;
-            if (!dup && n < MAX_REFS)
-                seen[n++] = t;
-            if (!dup && n == k + 1)
-                found = t;
-        }
-    }
-    if (insn)
-        cs_free(insn, 1);
-    cs_close(&h);
-    return found;
+    kth w = {.lo = lo, .hi = hi, .k = k};
+    hs_x86_each(code, len, pc, each_ref, &w);
+    return w.found;
 }
 
 /* The k-th distinct data address (link-time) the code of func reaches RIP-relative; 0 none. */

@@ -65,11 +65,19 @@ static hs_image *try_file(const hs_image *img, const char *path, int64_t crc)
     return d;
 }
 
-/* The directories to look under, colon-separated. */
-static const char *debug_dirs(void)
+/* The first match of DIR + rel for each DIR of HEAPSCOPE_DEBUG_FILE_DIRECTORY (colon-separated;
+ * default /usr/lib/debug); rel starts with '/'. */
+static hs_image *under_debug_dirs(const hs_image *img, const char *rel, int64_t crc)
 {
     const char *e = getenv("HEAPSCOPE_DEBUG_FILE_DIRECTORY");
-    return e && *e ? e : "/usr/lib/debug";
+    char *dirs = strdup(e && *e ? e : "/usr/lib/debug"), *save = NULL, path[8192];
+    hs_image *d = NULL;
+    for (char *dir = dirs ? strtok_r(dirs, ":", &save) : NULL; dir && !d; dir = strtok_r(NULL, ":", &save)) {
+        snprintf(path, sizeof path, "%s%s", dir, rel);
+        d = try_file(img, path, crc);
+    }
+    free(dirs);
+    return d;
 }
 
 static hs_image *by_build_id(const hs_image *img)
@@ -79,18 +87,11 @@ static hs_image *by_build_id(const hs_image *img)
     const uint8_t *id = hs_image_build_id(img, &len, &va);
     if (len < 2)
         return NULL;
-    char hex[130] = "";
+    char hex[130] = "", rel[160];
     for (size_t i = 0; i < len && i < 64; i++)
         snprintf(hex + 2 * i, 3, "%02x", id[i]);
-    char *dirs = strdup(debug_dirs()), *save = NULL;
-    hs_image *d = NULL;
-    for (char *dir = strtok_r(dirs, ":", &save); dirs && dir && !d; dir = strtok_r(NULL, ":", &save)) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/.build-id/%.2s/%s.debug", dir, hex, hex + 2);
-        d = try_file(img, path, -1);
-    }
-    free(dirs);
-    return d;
+    snprintf(rel, sizeof rel, "/.build-id/%.2s/%s.debug", hex, hex + 2);
+    return under_debug_dirs(img, rel, -1);
 }
 
 static hs_image *by_debuglink(const hs_image *img)
@@ -117,12 +118,10 @@ static hs_image *by_debuglink(const hs_image *img)
         snprintf(path, sizeof path, "%s/.debug/%s", dir, name);
         d = try_file(img, path, crc);
     }
-    char *dirs = strdup(debug_dirs()), *save = NULL;
-    for (char *g = dirs ? strtok_r(dirs, ":", &save) : NULL; g && !d; g = strtok_r(NULL, ":", &save)) {
-        snprintf(path, sizeof path, "%s%s/%s", g, dir, name);
-        d = try_file(img, path, crc);
+    if (!d) {
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        d = under_debug_dirs(img, path, crc);
     }
-    free(dirs);
     free(exe);
     return d;
 }

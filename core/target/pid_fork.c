@@ -14,17 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/clock.h"
 #include "pid_inject.h"
 #include "pid_proc.h"
 
 enum { CLONE_TRIES = 5, REAP_TRIES = 200 };
-
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* A number from a small file (a cgroup's memory.max ...); -1 when unreadable or "max". */
 static int64_t file_number(const char *dir, const char *name)
@@ -131,7 +125,7 @@ static void on_clone(void *ctx, int tid, int event)
         ;
     ptrace(PTRACE_SETOPTIONS, child, NULL, (void *)(long)PTRACE_O_EXITKILL);
     f->child = child;
-    f->at_ns = mono_ns();
+    f->at_ns = hs_mono_ns();
 }
 
 int hs_fork_take(hs_attach *a, hs_fork *f, hs_err *err)
@@ -188,7 +182,7 @@ int hs_fork_end(hs_fork *f, hs_attach *a, int pid, double *stopped, hs_err *err)
         ;
     hs_attach own = {.pid = pid};
     int rc = 0;
-    int64_t start = mono_ns();
+    int64_t start = hs_mono_ns();
     if (!a) {
         if (hs_attach_all(&own, err) < 0)
             rc = hs_proc_alive(pid) ? -1 : 0;
@@ -200,7 +194,7 @@ int hs_fork_end(hs_fork *f, hs_attach *a, int pid, double *stopped, hs_err *err)
     if (a == &own) {
         hs_detach_all(&own);
         if (stopped)
-            *stopped = (double)(mono_ns() - start) / 1e9;
+            *stopped = (double)(hs_mono_ns() - start) / 1e9;
     }
     f->child = 0;
     return rc;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/clock.h"
 #include "pid_attach.h"
 #include "pid_cache.h"
 #include "pid_copy.h"
@@ -28,18 +29,12 @@ typedef struct hs_pid_target {
     double longest;     /* the longest earlier stop (hs_pid_target_restop), seconds */
 } hs_pid_target;
 
-static double now_s(void)
+/* A stop of secs seconds is over: the longest one is what the process lived through. */
+static void count_stop(hs_pid_target *p, double secs)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    if (secs > p->longest)
+        p->longest = secs;
+    p->stopped_for = p->longest;
 }
 
 static int pid_read(hs_target *t, uint64_t addr, void *buf, size_t len, hs_err *err)
@@ -137,7 +132,7 @@ int hs_pid_target_attach_ex(hs_target **out, int pid, int (*interrupted)(void *c
     p->base.interrupt_ctx = ctx;
     p->mem.fd = -1;
     p->at = (hs_attach){.pid = pid, .interrupted = interrupted, .ctx = ctx};
-    p->attached_at = now_s();
+    p->attached_at = hs_mono_s();
     if (hs_attach_all(&p->at, err) < 0) {
         free(p);
         return -1;
@@ -169,10 +164,7 @@ static int fork_and_go(hs_pid_target *p, hs_err *err)
     if (hs_fork_take(&p->at, &p->fork, err) < 0)
         return -1;
     hs_detach_all(&p->at);
-    double stop = now_s() - p->attached_at;
-    if (stop > p->longest)
-        p->longest = stop;
-    p->stopped_for = p->longest;
+    count_stop(p, hs_mono_s() - p->attached_at);
     p->base.as_of_ns = p->fork.at_ns;
     return read_fork(p, err);
 }
@@ -190,9 +182,8 @@ int hs_pid_target_fork(hs_target *t, hs_err *err)
 
 int hs_pid_target_forked(const hs_target *t) { return ((const hs_pid_target *)t)->forked; }
 
-/* A fresh fork (hs_pid_target_restop): the process stopped again, the old fork killed and
- * reaped while it is, a new one made. */
-static int refork(hs_pid_target *p, hs_err *err)
+/* Stops the (running) process again: threads and registers read anew, an empty read cache. */
+static int stop_again(hs_pid_target *p, hs_err *err)
 {
     hs_bcache_free(p->cache);
     p->cache = NULL;
@@ -200,13 +191,19 @@ static int refork(hs_pid_target *p, hs_err *err)
     p->base.threads = NULL;
     p->base.nthreads = 0;
     p->at = (hs_attach){.pid = p->at.pid, .interrupted = p->at.interrupted, .ctx = p->at.ctx};
-    p->attached_at = now_s();
-    if (hs_attach_all(&p->at, err) < 0 || load_threads(p, err) < 0 ||
-        hs_fork_end(&p->fork, &p->at, p->at.pid, NULL, err) < 0)
+    p->attached_at = hs_mono_s();
+    if (hs_attach_all(&p->at, err) < 0 || load_threads(p, err) < 0)
         return -1;
     p->cache = hs_bcache_new(hs_proc_mem_read, &p->mem, 0);
-    if (!p->cache)
-        return hs_errf(err, "out of memory");
+    return p->cache ? 0 : hs_errf(err, "out of memory");
+}
+
+/* A fresh fork (hs_pid_target_restop): the process stopped again, the old fork killed and
+ * reaped while it is, a new one made. */
+static int refork(hs_pid_target *p, hs_err *err)
+{
+    if (stop_again(p, err) < 0 || hs_fork_end(&p->fork, &p->at, p->at.pid, NULL, err) < 0)
+        return -1;
     return fork_and_go(p, err);
 }
 
@@ -216,9 +213,7 @@ static int end_fork(hs_pid_target *p, hs_pid_release *info, hs_err *err)
 {
     double stop;
     int rc = hs_fork_end(&p->fork, NULL, p->at.pid, &stop, err);
-    if (stop > p->longest)
-        p->longest = stop;
-    p->stopped_for = p->longest;
+    count_stop(p, stop);
     info->stopped = p->stopped_for;
     return rc;
 }
@@ -253,10 +248,8 @@ int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, h
         return end_fork(p, info, err);
     }
     hs_detach_all(&p->at);
-    t->as_of_ns = now_ns();
-    p->stopped_for = now_s() - p->attached_at;
-    if (p->stopped_for < p->longest)
-        p->stopped_for = p->longest;
+    t->as_of_ns = hs_mono_ns();
+    count_stop(p, hs_mono_s() - p->attached_at);
     info->stopped = p->stopped_for;
     return 0;
 }
@@ -265,7 +258,7 @@ double hs_pid_target_stopped(const hs_target *t, int *released)
 {
     const hs_pid_target *p = (const hs_pid_target *)t;
     *released = p->copy != NULL || p->forked;
-    double now = now_s() - p->attached_at;
+    double now = hs_mono_s() - p->attached_at;
     return p->copy || p->forked ? p->stopped_for : now > p->longest ? now : p->longest;
 }
 
@@ -276,22 +269,9 @@ int hs_pid_target_restop(hs_target *t, hs_err *err)
         return 0;
     if (p->forked)
         return refork(p, err);
-    double stop = now_s() - p->attached_at;
-    if (stop > p->longest)
-        p->longest = stop;
-    hs_bcache_free(p->cache);
-    p->cache = NULL;
-    hs_attach a = {.pid = p->at.pid, .interrupted = p->at.interrupted, .ctx = p->at.ctx};
+    count_stop(p, hs_mono_s() - p->attached_at);
     hs_detach_all(&p->at);
     struct timespec pause = {0, 200000}; /* 0.2 ms: the windows it waits out last microseconds */
     nanosleep(&pause, NULL);
-    p->at = a;
-    p->attached_at = now_s();
-    free(t->threads);
-    t->threads = NULL;
-    t->nthreads = 0;
-    if (hs_attach_all(&p->at, err) < 0 || load_threads(p, err) < 0)
-        return -1;
-    p->cache = hs_bcache_new(hs_proc_mem_read, &p->mem, 0);
-    return p->cache ? 0 : hs_errf(err, "out of memory");
+    return stop_again(p, err);
 }
