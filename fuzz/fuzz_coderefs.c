@@ -5,14 +5,54 @@
  * code. Every k up to that is asked for; the distinct addresses found must lie in the range, and asking for a later one never
  * finds an address when an earlier one was not found. The same code is also searched for the
  * freeindex/allocCount window of a generated allocation function (go_alloc_window.c) at every
- * eighth address. Seeds: fuzz/corpus/coderefs (runtime
+ * eighth address, and scanned for typed global words (go_code_types.c: functions every 256 bytes,
+ * the targets of its first call instructions given the roles of runtime functions in turn; what
+ * it reports must lie in the data range, name a type in the type range, and come sorted, one per
+ * address). Seeds: fuzz/corpus/coderefs (runtime
  * functions of the stored Go executables that the table names, with their real addresses). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "go/go_alloc_window.h"
+#include "go/go_code_types.h"
 #include "go/go_stripped.h"
+
+static void scan_globals(const uint8_t *data, size_t size, uint64_t pc, uint64_t lo, uint64_t hi)
+{
+    enum { NENTRIES = 64, NCALLEES = 10 };
+    uint64_t entries[NENTRIES];
+    go_code_callee callees[NCALLEES];
+    size_t ne = 0, nc = 0, len = size - 16;
+    for (uint64_t a = pc; a < pc + len && ne < NENTRIES; a += 256)
+        entries[ne++] = a;
+    for (size_t i = 16; i + 5 <= size && nc < NCALLEES; i++) { /* E8 rel32: a call's target */
+        if (data[i] != 0xe8)
+            continue;
+        int32_t rel;
+        memcpy(&rel, data + i + 1, 4);
+        uint64_t at = pc + (i - 16) + 5 + (uint64_t)(int64_t)rel;
+        size_t k = nc;
+        while (k > 0 && callees[k - 1].entry > at) /* kept sorted, no repeats */
+            k--;
+        if (k > 0 && callees[k - 1].entry == at)
+            continue;
+        memmove(callees + k + 1, callees + k, (nc - k) * sizeof *callees);
+        callees[k] = (go_code_callee){at, (uint8_t)(1 + nc % GO_CODE_WB_BUF), (uint8_t)(nc % 3)};
+        nc++;
+    }
+    go_code_space sp = {.text = pc, .types_lo = hi, .types_hi = hi + (16u << 20), .data_lo = lo, .data_hi = hi};
+    go_code_global *v;
+    size_t n;
+    hs_err err;
+    if (go_code_scan(data + 16, len, &sp, entries, ne, callees, nc, &v, &n, &err) < 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].addr < lo || v[i].addr >= hi || v[i].type < sp.types_lo || v[i].type >= sp.types_hi ||
+            (i && v[i].addr <= v[i - 1].addr) || v[i].kind > GO_CODE_VALUE)
+            abort();
+    free(v);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -32,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         missing |= t == 0;
     }
+    scan_globals(data, size, pc, lo, hi);
     volatile int in = 0;
     for (size_t at = 0; at < size - 16; at += 8)
         in += go_alloc_in_window(data + 16, size - 16, pc, pc + at, 48, 96);

@@ -123,10 +123,12 @@ static int by_type(heap_analysis *a, const heap_top_options *o, heap_top_result 
     res->owned = rows;
     res->free_owned = free_type_rows;
     sb_printf(&res->notes, "(%llu objects typed by the runtime's own records, the rest by following "
-              "typed pointers from %llu global variables, %zu stack frames, finalizers and interface "
+              "typed pointers from %llu global variables%s, %zu stack frames, finalizers and interface "
               "values; objects of unknown type are listed by size as <noscan|scan SIZE>)\n",
               (unsigned long long)a->tst.from_headers,
-              (unsigned long long)(a->tst.roots + a->tst.dwarf_roots), a->hg.nframes);
+              (unsigned long long)(a->tst.roots + a->tst.dwarf_roots + a->tst.code_roots),
+              a->tst.code_roots ? " (typed by the code that stores to them: the binary has no DWARF)" : "",
+              a->hg.nframes);
     return HS_OK;
 }
 

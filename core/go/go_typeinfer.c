@@ -161,7 +161,7 @@ static int run(ti *t, hs_err *err)
 {
     uint8_t *buf = malloc(CHUNK_BYTES);
     int r = !buf || !t->plans || !t->synth ? hs_errf(err, "out of memory for type inference")
-            : from_headers(t, buf, err) < 0 || from_roots(t, buf, err) < 0 ||
+            : from_headers(t, buf, err) < 0 || from_roots(t, buf, err) < 0 || ti_from_code(t, buf, err) < 0 ||
                       (t->hg->live && (ti_from_frames(t, buf, err) < 0 || ti_from_finalizers(t, buf, err) < 0 ||
                                        ti_from_interfaces(t, buf, err) < 0)) ? -1
             : t->oom ? hs_errf(err, "out of memory for type names")

@@ -17,6 +17,7 @@ typedef struct go_typeinfer_stats {
     uint64_t from_headers;              /* objects typed by the runtime itself */
     uint64_t roots;                     /* typed globals followed */
     uint64_t dwarf_roots;               /* globals followed with types pieced from DWARF */
+    uint64_t code_roots;                /* globals typed by the code that stores to them (no DWARF) */
 } go_typeinfer_stats;
 
 /* Gives every object of hg's graph whose type can be known its type name (hs_graph_set_type):

@@ -4,7 +4,8 @@
  * still hold such pairs (sync.Pool's queues, []any built at run time, errors kept in unsafe
  * places), so every live object still untyped is searched for a word naming a type descriptor
  * (or an itab) followed by a pointer to the start of an untyped heap object; each one found is
- * typed and followed as usual. Repeats while new objects get types (bounded). */
+ * typed and followed as usual. Repeats while new objects get types (bounded). Without DWARF,
+ * global variables are searched too (once, first). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,8 +93,29 @@ static int round_once(ti *t, uint8_t *buf, hs_err *err)
     return 0;
 }
 
+/* Without DWARF the global variables' interface values are found the same way: data and bss
+ * of the first module, read a chunk at a time (chunks overlap by a word, so no pair is cut). */
+static void globals_once(ti *t, uint8_t *buf)
+{
+    const go_moduledata *md = &t->rt->md;
+    const uint64_t sec[2][2] = {{md->data, md->edata}, {md->bss, md->ebss}};
+    size_t hint = 0;
+    for (int i = 0; i < 2; i++)
+        for (uint64_t a = sec[i][0]; a + 16 <= sec[i][1]; a += CHUNK - 8) {
+            uint64_t n = sec[i][1] - a < CHUNK ? sec[i][1] - a : CHUNK;
+            if (hs_read(t->rt->t, a + t->rt->bias, buf, (size_t)n, NULL) == 0)
+                search(t, buf, n / 8, &hint);
+        }
+}
+
 int ti_from_interfaces(ti *t, uint8_t *buf, hs_err *err)
 {
+    const go_roots_info *ri = go_types_roots_info(t->ts);
+    if (!ri || !ri->have_dwarf) {
+        globals_once(t, buf);
+        if (ti_drain(t, buf, err) < 0)
+            return -1;
+    }
     for (int r = 0; r < MAX_ROUNDS; r++) {
         uint64_t before = t->st.typed_objects;
         if (round_once(t, buf, err) < 0)

@@ -73,6 +73,9 @@ int ti_from_finalizers(ti *t, uint8_t *buf, hs_err *err); /* a finalizer's objec
 void ti_closure_vars(ti *t, uint64_t closure, uint64_t fn); /* a closure's captured variables */
 void ti_frames_free(ti *t);
 
+/* go_typeinfer_code.c: without DWARF, the global words the program's code types */
+int ti_from_code(ti *t, uint8_t *buf, hs_err *err);
+
 /* go_typeinfer_ifaces.c: interface values (type word, data word) in objects no typed path
  * reached: the type word says what the data word points to. Repeats until nothing new. */
 int ti_from_interfaces(ti *t, uint8_t *buf, hs_err *err);

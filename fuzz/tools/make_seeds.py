@@ -14,7 +14,8 @@
   snapshot     snapshot files in the shape core/snapshot/snapshot_file.c reads ("base" is also
                the fixed snapshot fuzz_snapshot compares every input with)
   coderefs     runtime functions of the stored Go executables that go_stripped_table_amd64.c
-               names, with their link-time address and the start of their data (fuzz_coderefs.c)
+               names, and their main.main and main.run, with their link-time address and the
+               start of their data (fuzz_coderefs.c)
 Usage: make_seeds.py TEST_DATA [OUT_DIR]   (TEST_DATA: tests/prepare_data.sh output)"""
 
 import os
@@ -275,7 +276,8 @@ def snapshot(taken_at, scale, groups, sites=True):
             "memstats": {"heap_alloc": 6400 * scale, "heap_objects": 100 * scale, "num_gc": 3}}
 
 
-CODEREF_FUNCS = ("runtime.forEachG", "runtime.allgadd", "runtime.schedinit", "runtime.checkdead")
+CODEREF_FUNCS = ("runtime.forEachG", "runtime.allgadd", "runtime.schedinit", "runtime.checkdead",
+                 "main.main", "main.run")  # the last two: program code that stores to globals
 
 
 def coderefs_seeds(data):

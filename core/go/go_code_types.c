@@ -1,0 +1,451 @@
+/* go_code_types.c - global variables typed by the code that stores to them (see
+ * go_code_types.h): one capstone pass over the module's text, registers followed through
+ * straight-line code and forgotten at calls, jumps and jump targets. */
+#include "go_code_types.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../image/x86_decode.h"
+
+enum { NREGS = 16, JT_SLOTS = 1024, MAX_TEXT = 1u << 30, POLL_EVERY = 1 << 16 };
+enum { R_AX, R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_SP, R_8, R_9, R_10, R_11, R_12, R_13, R_14, R_15 };
+
+enum val_kind { V_NONE, V_TYPE, V_NEW_PTR, V_NEW_MAP, V_NEW_CHAN, V_GADDR, V_GWORD };
+
+typedef struct val {
+    uint8_t kind;
+    uint64_t x; /* link-time: the type descriptor (TYPE, NEW_*), the global (GADDR, GWORD) */
+} val;
+
+typedef struct scan {
+    go_code_space sp;
+    const go_code_callee *callees;
+    size_t ncallees;
+    const uint64_t *entries; /* function entries, rising */
+    size_t nentries, func_i;
+    uint64_t next_entry; /* where the next function starts (state is forgotten there) */
+    val r[NREGS];
+    struct { uint64_t pc; val r[NREGS]; } jt[JT_SLOTS]; /* forward jump targets in the current
+                                                          function, with what their jumps agree on */
+    uint16_t jt_used[JT_SLOTS / 2];
+    unsigned njt;
+    int jt_full, dead; /* dead: the previous instruction does not fall through */
+    go_code_global *out;
+    size_t n, cap;
+    uint64_t steps;
+    int oom, stopped;
+} scan;
+
+static int reg_index(x86_reg r)
+{
+    static const x86_reg fam[NREGS][4] = {
+        {X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL}, {X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL},
+        {X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL}, {X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL},
+        {X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL}, {X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL},
+        {X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL}, {X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL},
+        {X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B}, {X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B},
+        {X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B}, {X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B},
+        {X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B}, {X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B},
+        {X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B}, {X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B}};
+    if (r == X86_REG_AH)
+        return R_AX;
+    if (r == X86_REG_BH)
+        return R_BX;
+    if (r == X86_REG_CH)
+        return R_CX;
+    if (r == X86_REG_DH)
+        return R_DX;
+    for (int i = 0; i < NREGS; i++)
+        for (int k = 0; k < 4; k++)
+            if (fam[i][k] == r)
+                return i;
+    return -1;
+}
+
+/* ---- the runtime functions that tell ---- */
+
+int go_code_role_of(const char *name, int minor, uint8_t *reg)
+{
+    static const struct { const char *name; uint8_t role; } exact[] = {
+        {"runtime.newobject", GO_CODE_NEW_AX}, {"runtime.makeslice", GO_CODE_NEW_AX},
+        {"runtime.makeslice64", GO_CODE_NEW_AX}, {"runtime.makeslicecopy", GO_CODE_NEW_AX},
+        {"runtime.makemap", GO_CODE_MAKEMAP}, {"runtime.makemap64", GO_CODE_MAKEMAP},
+        {"runtime.makechan", GO_CODE_MAKECHAN}, {"runtime.makechan64", GO_CODE_MAKECHAN},
+        {"runtime.typedmemmove", GO_CODE_TYPED}, {"runtime.typedmemclr", GO_CODE_TYPED},
+        {"runtime.mapiterinit", GO_CODE_MAPOP}, {"runtime.mapclear", GO_CODE_MAPOP}};
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+        if (strcmp(name, exact[i].name) == 0)
+            return exact[i].role;
+    if (strcmp(name, "runtime.growslice") == 0) /* 1.20 moved the type to the fifth argument */
+        return minor >= 20 ? GO_CODE_NEW_SI : GO_CODE_NEW_AX;
+    if (strncmp(name, "runtime.mallocgc", 16) == 0) /* mallocgc(size, typ, needzero) and the
+                                                       1.26+ generated size-class variants */
+        return GO_CODE_NEW_BX;
+    if (strncmp(name, "runtime.mapassign", 17) == 0 || strncmp(name, "runtime.mapaccess", 17) == 0 ||
+        strncmp(name, "runtime.mapdelete", 17) == 0)
+        return GO_CODE_MAPOP;
+    /* 1.19-1.20: gcWriteBarrier stores AX at [DI]; gcWriteBarrierBX etc. store that register */
+    static const struct { const char *suffix; uint8_t reg; } wb[] = {
+        {"", R_AX}, {"BX", R_BX}, {"CX", R_CX}, {"DX", R_DX}, {"SI", R_SI}, {"R8", R_8}, {"R9", R_9}};
+    if (minor <= 20 && strncmp(name, "runtime.gcWriteBarrier", 22) == 0)
+        for (size_t i = 0; i < sizeof wb / sizeof wb[0]; i++)
+            if (strcmp(name + 22, wb[i].suffix) == 0) {
+                *reg = wb[i].reg;
+                return GO_CODE_WB;
+            }
+    /* 1.21+: gcWriteBarrier1..8 hand out buffer space in R11; the store follows the call */
+    if (minor >= 21 && strncmp(name, "runtime.gcWriteBarrier", 22) == 0)
+        return GO_CODE_WB_BUF;
+    return 0;
+}
+
+static const go_code_callee *callee_at(const scan *s, uint64_t pc)
+{
+    size_t lo = 0, hi = s->ncallees;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->callees[mid].entry < pc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->ncallees && s->callees[lo].entry == pc ? &s->callees[lo] : NULL;
+}
+
+/* ---- what is found ---- */
+
+static void record(scan *s, uint64_t addr, uint64_t type, uint8_t kind)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        go_code_global *v = realloc(s->out, cap * sizeof *v);
+        if (!v) {
+            s->oom = 1;
+            return;
+        }
+        s->out = v;
+        s->cap = cap;
+    }
+    s->out[s->n++] = (go_code_global){addr + s->sp.bias, type + s->sp.bias, kind};
+}
+
+/* A store of v into the global word at addr. */
+static void stored(scan *s, uint64_t addr, val v)
+{
+    static const uint8_t kind_of[] = {[V_NEW_PTR] = GO_CODE_PTR, [V_NEW_MAP] = GO_CODE_MAP,
+                                      [V_NEW_CHAN] = GO_CODE_CHAN};
+    if (v.kind == V_NEW_PTR || v.kind == V_NEW_MAP || v.kind == V_NEW_CHAN)
+        record(s, addr, v.x, kind_of[v.kind]);
+}
+
+static void called(scan *s, const go_code_callee *c)
+{
+    val *r = s->r, res = {V_NONE, 0};
+    switch (c ? c->role : 0) {
+    case GO_CODE_NEW_AX: if (r[R_AX].kind == V_TYPE) res = (val){V_NEW_PTR, r[R_AX].x}; break;
+    case GO_CODE_NEW_BX: if (r[R_BX].kind == V_TYPE) res = (val){V_NEW_PTR, r[R_BX].x}; break;
+    case GO_CODE_NEW_SI: if (r[R_SI].kind == V_TYPE) res = (val){V_NEW_PTR, r[R_SI].x}; break;
+    case GO_CODE_MAKEMAP: if (r[R_AX].kind == V_TYPE) res = (val){V_NEW_MAP, r[R_AX].x}; break;
+    case GO_CODE_MAKECHAN: if (r[R_AX].kind == V_TYPE) res = (val){V_NEW_CHAN, r[R_AX].x}; break;
+    case GO_CODE_MAPOP:
+        if (r[R_AX].kind == V_TYPE && r[R_BX].kind == V_GWORD)
+            record(s, r[R_BX].x, r[R_AX].x, GO_CODE_MAP);
+        break;
+    case GO_CODE_TYPED:
+        if (r[R_AX].kind == V_TYPE && r[R_BX].kind == V_GADDR)
+            record(s, r[R_BX].x, r[R_AX].x, GO_CODE_VALUE);
+        break;
+    case GO_CODE_WB:
+        if (r[R_DI].kind == V_GADDR)
+            stored(s, r[R_DI].x, r[c->reg]);
+        return; /* the write barriers keep every register */
+    case GO_CODE_WB_BUF:
+        r[R_11] = (val){V_NONE, 0};
+        return;
+    }
+    memset(s->r, 0, sizeof s->r); /* Go's calls keep no register */
+    s->r[R_AX] = res;
+}
+
+/* ---- the pass ---- */
+
+/* The slot of jump target pc in the table (its own, or the empty one where it would go). */
+static unsigned jt_slot(const scan *s, uint64_t pc)
+{
+    unsigned i = (unsigned)(pc * 0x9e3779b97f4a7c15ull >> 54) % JT_SLOTS;
+    while (s->jt[i].pc && s->jt[i].pc != pc)
+        i = (i + 1) % JT_SLOTS;
+    return i;
+}
+
+/* What a register holds where paths meet: what every path agrees on. */
+static void meet(val *into, const val *other)
+{
+    for (int k = 0; k < NREGS; k++)
+        if (into[k].kind != other[k].kind || into[k].x != other[k].x)
+            into[k] = (val){V_NONE, 0};
+}
+
+/* A forward jump to pc: the registers there are at most what they are here. */
+static void jt_add(scan *s, uint64_t pc)
+{
+    if (s->njt >= JT_SLOTS / 2) {
+        s->jt_full = 1; /* targets not remembered: every later instruction may be one */
+        return;
+    }
+    unsigned i = jt_slot(s, pc);
+    if (s->jt[i].pc) {
+        meet(s->jt[i].r, s->r);
+        return;
+    }
+    s->jt[i].pc = pc;
+    memcpy(s->jt[i].r, s->r, sizeof s->r);
+    s->jt_used[s->njt++] = (uint16_t)i;
+}
+
+/* Arriving at pc by falling through: merge with the jumps that target it. */
+static void jt_arrive(scan *s, uint64_t pc)
+{
+    if (s->jt_full) {
+        memset(s->r, 0, sizeof s->r);
+        return;
+    }
+    unsigned i = jt_slot(s, pc);
+    if (s->jt[i].pc)
+        meet(s->r, s->jt[i].r);
+}
+
+/* Arriving at pc only by jumps: what they agree on, nothing when none was seen. */
+static void jt_enter(scan *s, uint64_t pc)
+{
+    unsigned i = jt_slot(s, pc);
+    if (!s->jt_full && s->jt[i].pc)
+        memcpy(s->r, s->jt[i].r, sizeof s->r);
+    else
+        memset(s->r, 0, sizeof s->r);
+}
+
+static void next_function(scan *s, uint64_t pc)
+{
+    memset(s->r, 0, sizeof s->r);
+    for (unsigned i = 0; i < s->njt; i++)
+        s->jt[s->jt_used[i]].pc = 0;
+    s->njt = 0;
+    s->jt_full = s->dead = 0;
+    while (s->func_i < s->nentries && s->entries[s->func_i] <= pc)
+        s->func_i++;
+    s->next_entry = s->func_i < s->nentries ? s->entries[s->func_i] : UINT64_MAX;
+}
+
+/* The RIP-relative address an operand reaches, or 0. */
+static uint64_t rip_target(const cs_insn *insn, const cs_x86_op *op)
+{
+    return op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP && op->mem.index == X86_REG_INVALID
+               ? insn->address + insn->size + (uint64_t)op->mem.disp
+               : 0;
+}
+
+static val classify(const scan *s, uint64_t a, int load)
+{
+    if (!load && a >= s->sp.types_lo && a < s->sp.types_hi)
+        return (val){V_TYPE, a};
+    if (a >= s->sp.data_lo && a < s->sp.data_hi)
+        return (val){load ? V_GWORD : V_GADDR, a};
+    return (val){V_NONE, 0};
+}
+
+static void forget_written(scan *s, const cs_insn *insn)
+{
+    const cs_detail *d = insn->detail;
+    for (uint8_t i = 0; i < d->regs_write_count; i++) {
+        int k = reg_index(d->regs_write[i]);
+        if (k >= 0)
+            s->r[k] = (val){V_NONE, 0};
+    }
+    for (uint8_t i = 0; i < d->x86.op_count; i++) {
+        const cs_x86_op *op = &d->x86.operands[i];
+        int k = op->type == X86_OP_REG && (op->access & CS_AC_WRITE) ? reg_index(op->reg) : -1;
+        if (k >= 0)
+            s->r[k] = (val){V_NONE, 0};
+    }
+}
+
+static int moves(scan *s, const cs_insn *insn)
+{
+    const cs_x86 *x = &insn->detail->x86;
+    if (x->op_count != 2)
+        return 0;
+    const cs_x86_op *dst = &x->operands[0], *src = &x->operands[1];
+    int d = dst->type == X86_OP_REG && dst->size == 8 ? reg_index(dst->reg) : -1;
+    if (insn->id == X86_INS_LEA && d >= 0) {
+        uint64_t a = rip_target(insn, src);
+        s->r[d] = a ? classify(s, a, 0) : (val){V_NONE, 0};
+        return 1;
+    }
+    if (insn->id != X86_INS_MOV)
+        return 0;
+    if (d >= 0 && src->type == X86_OP_REG) {
+        int k = reg_index(src->reg);
+        s->r[d] = k >= 0 && src->size == 8 ? s->r[k] : (val){V_NONE, 0};
+        return 1;
+    }
+    if (d >= 0 && src->type == X86_OP_MEM) {
+        uint64_t a = rip_target(insn, src);
+        s->r[d] = a && src->size == 8 ? classify(s, a, 1) : (val){V_NONE, 0};
+        return 1;
+    }
+    uint64_t a = dst->size == 8 ? rip_target(insn, dst) : 0;
+    int k = src->type == X86_OP_REG ? reg_index(src->reg) : -1;
+    if (a >= s->sp.data_lo && a < s->sp.data_hi && k >= 0)
+        stored(s, a, s->r[k]);
+    return 0; /* a store: the registers keep their values */
+}
+
+static int is_jump(const cs_insn *insn)
+{
+    for (uint8_t i = 0; i < insn->detail->groups_count; i++)
+        if (insn->detail->groups[i] == CS_GRP_JUMP)
+            return 1;
+    return insn->id == X86_INS_JMP;
+}
+
+static int each_insn(void *ctx, const cs_insn *insn)
+{
+    scan *s = ctx;
+    if (++s->steps % POLL_EVERY == 0 && s->sp.interrupted && s->sp.interrupted(s->sp.ctx))
+        return s->stopped = 1;
+    if (insn->address >= s->next_entry)
+        next_function(s, insn->address);
+    else if (s->dead) /* reached by jumps only */
+        jt_enter(s, insn->address);
+    else if (s->njt || s->jt_full)
+        jt_arrive(s, insn->address);
+    s->dead = 0;
+    const cs_x86 *x = &insn->detail->x86;
+    const cs_x86_op *op0 = x->op_count ? &x->operands[0] : NULL;
+    if (insn->id == X86_INS_CALL) {
+        called(s, op0 && op0->type == X86_OP_IMM ? callee_at(s, (uint64_t)op0->imm) : NULL);
+        return s->oom;
+    }
+    if (is_jump(insn)) {
+        if (op0 && op0->type == X86_OP_IMM && (uint64_t)op0->imm > insn->address &&
+            (uint64_t)op0->imm < s->next_entry)
+            jt_add(s, (uint64_t)op0->imm);
+        s->dead = insn->id == X86_INS_JMP;
+        return 0;
+    }
+    if (insn->id == X86_INS_RET || insn->id == X86_INS_INT3 || insn->id == X86_INS_UD2) {
+        s->dead = 1;
+        return 0;
+    }
+    if (!moves(s, insn))
+        forget_written(s, insn);
+    return s->oom;
+}
+
+static int by_addr(const void *a, const void *b)
+{
+    const go_code_global *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return x->type != y->type ? (x->type < y->type ? -1 : 1) : (int)x->kind - (int)y->kind;
+}
+
+/* Sorts and keeps one entry per address; addresses given two types are left out. */
+static size_t settle(go_code_global *v, size_t n)
+{
+    if (n > 1)
+        qsort(v, n, sizeof *v, by_addr);
+    size_t m = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1, agree = 1;
+        for (; j < n && v[j].addr == v[i].addr; j++)
+            agree &= v[j].type == v[i].type && v[j].kind == v[i].kind;
+        if (agree)
+            v[m++] = v[i];
+        i = j;
+    }
+    return m;
+}
+
+int go_code_scan(const uint8_t *code, size_t len, const go_code_space *sp, const uint64_t *entries,
+                 size_t nentries, const go_code_callee *callees, size_t ncallees, go_code_global **out,
+                 size_t *n, hs_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    scan *s = calloc(1, sizeof *s); /* the jump table is too big for a debugger thread's stack */
+    if (!s)
+        return hs_errf(err, "out of memory reading the program's code");
+    s->sp = *sp;
+    s->entries = entries;
+    s->nentries = nentries;
+    s->callees = callees;
+    s->ncallees = ncallees;
+    int r = ncallees && code ? hs_x86_each(code, len, sp->text, each_insn, s) : 0;
+    if (r < 0 || s->oom || s->stopped) {
+        free(s->out);
+        r = hs_errf(err, s->stopped ? "interrupted" : r < 0 ? "capstone cannot decode amd64 code"
+                                                            : "out of memory reading the program's code");
+    } else {
+        *n = settle(s->out, s->n);
+        *out = s->out;
+    }
+    free(s);
+    return r;
+}
+
+static int target_interrupted(void *ctx) { return hs_interrupted(ctx); }
+
+/* Every function's entry, and the runtime functions that tell, from pclntab. */
+static int functions(go_rt *rt, uint64_t **entries, size_t *n, go_code_callee **callees, size_t *nc)
+{
+    uint64_t nfunc = go_pcln_nfunc(rt->pcln);
+    *entries = malloc((nfunc + 1) * sizeof **entries);
+    *callees = NULL;
+    *n = *nc = 0;
+    if (!*entries)
+        return -1;
+    go_func f;
+    for (uint64_t i = 0; i < nfunc; i++) {
+        if (go_pcln_func_at(rt->pcln, i, &f) < 0)
+            continue;
+        (*entries)[(*n)++] = f.entry;
+        const char *name = go_pcln_name(rt->pcln, &f);
+        uint8_t reg = 0;
+        int role = name && strncmp(name, "runtime.", 8) == 0 ? go_code_role_of(name, rt->ver.minor, &reg) : 0;
+        if (!role)
+            continue;
+        go_code_callee *v = realloc(*callees, (*nc + 1) * sizeof *v);
+        if (!v)
+            return -1;
+        *callees = v;
+        v[(*nc)++] = (go_code_callee){f.entry, (uint8_t)role, reg}; /* address order */
+    }
+    return 0;
+}
+
+int go_code_globals(go_rt *rt, go_code_global **out, size_t *n, hs_err *err)
+{
+    const go_moduledata *md = &rt->md;
+    go_code_space sp = {.text = md->text, .types_lo = md->types, .types_hi = md->etypes,
+                        .data_lo = md->data < md->noptrdata ? md->data : md->noptrdata,
+                        .data_hi = md->ebss > md->enoptrbss ? md->ebss : md->enoptrbss,
+                        .bias = rt->bias, .interrupted = target_interrupted, .ctx = rt->t};
+    uint64_t len = md->etext > md->text ? md->etext - md->text : 0;
+    const uint8_t *code = len && len <= MAX_TEXT ? hs_image_view(rt->exe, md->text, (size_t)len) : NULL;
+    *out = NULL;
+    *n = 0;
+    if (!code || !rt->pcln)
+        return 0; /* no text to read: nothing learnt */
+    uint64_t *entries;
+    go_code_callee *callees;
+    size_t ne, nc;
+    int r = functions(rt, &entries, &ne, &callees, &nc) < 0
+                ? hs_errf(err, "out of memory reading the program's code")
+                : go_code_scan(code, (size_t)len, &sp, entries, ne, callees, nc, out, n, err);
+    free(entries);
+    free(callees);
+    return r;
+}
