@@ -11,15 +11,16 @@
 #include "heap_top.h"
 #include "session.h"
 
-enum { O_BY, O_LIMIT, O_JSON, O_PPROF, O_LIVE, O_UNREACHABLE, O_TRY_NEWER };
+enum { O_BY, O_LIMIT, O_JSON, O_PPROF, O_LIVE, O_UNREACHABLE, O_RETAINED, O_TRY_NEWER };
 
 static const hs_opt opts[] = {
-    [O_BY] = {"by", 0, 1, "type (default), site or size"},
+    [O_BY] = {"by", 0, 1, "type (default), site, size or root"},
     [O_LIMIT] = {"limit", 'n', 1, "show at most N rows (text default 20; 0 = all)"},
     [O_JSON] = {"json", 0, 0, "one JSON object instead of text"},
     [O_PPROF] = {"pprof", 0, 1, "also write a gzipped profile.proto for go tool pprof"},
     [O_LIVE] = {"live", 0, 0, "only objects reachable from the program's roots"},
     [O_UNREACHABLE] = {"unreachable", 0, 0, "only garbage the collector has not freed yet"},
+    [O_RETAINED] = {"retained", 0, 0, "with --by type: what each type's objects keep alive"},
     [O_TRY_NEWER] = HS_OPT_TRY_NEWER,
     {0, 0, 0, 0},
 };
@@ -36,10 +37,18 @@ static int read_options(const hs_args *a, heap_top_options *o, hs_err *err)
     if (a->v[O_LIMIT].present && hs_opt_uint("limit", a->v[O_LIMIT].arg, &o->limit, err) < 0)
         return -1;
     const char *by = a->v[O_BY].arg;
-    if (by && strcmp(by, "type") && strcmp(by, "site") && strcmp(by, "size"))
-        return hs_errf(err, "--by wants type, site or size, not \"%s\"", by);
+    static const char *const bys[] = {[HEAP_BY_TYPE] = "type", [HEAP_BY_SITE] = "site",
+                                       [HEAP_BY_SIZE] = "size", [HEAP_BY_ROOT] = "root"};
+    for (int i = 0; by && i < 4; i++)
+        if (!strcmp(by, bys[i]))
+            o->by = (enum heap_by)i, by = NULL;
     if (by)
-        o->by = by[1] == 'y' ? HEAP_BY_TYPE : by[1] == 'i' && by[2] == 't' ? HEAP_BY_SITE : HEAP_BY_SIZE;
+        return hs_errf(err, "--by wants type, site, size or root, not \"%s\"", by);
+    o->retained = a->v[O_RETAINED].present;
+    if (o->retained && o->by != HEAP_BY_TYPE)
+        return hs_errf(err, "--retained adds a column to --by type (--by root is retained already)");
+    if (o->by == HEAP_BY_ROOT && a->v[O_UNREACHABLE].present)
+        return hs_errf(err, "--by root counts what roots keep alive: nothing unreachable");
     if (a->v[O_LIVE].present && a->v[O_UNREACHABLE].present)
         return hs_errf(err, "--live and --unreachable exclude each other");
     o->reach = a->v[O_LIVE].present ? HS_REACH_LIVE : a->v[O_UNREACHABLE].present ? HS_REACH_UNREACHABLE
@@ -94,7 +103,8 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     if (!have_ms)
         sb_printf(msgs, "warning: runtime statistics unavailable: %s\n", merr.msg);
     heap_analysis an;
-    if (heap_analysis_open(&an, rt, o.reach != HS_REACH_ALL, err) < 0)
+    int need = o.reach != HS_REACH_ALL || o.retained || o.by == HEAP_BY_ROOT;
+    if (heap_analysis_open(&an, rt, need ? HEAP_NEED_GRAPH : 0, err) < 0)
         return HS_FAIL;
     if (have_ms)
         check_walk(rt, an.h, &ms, msgs);
@@ -107,7 +117,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
                          res.objects, res.bytes, res.rows_objects, res.rows_bytes,
                          res.typed_bytes, o.by == HEAP_BY_TYPE, res.rows, res.nrows, o.limit,
                          sb_str(&res.notes), heap_analysis_warnings(&an, &warnings), o.reach,
-                         an.have_graph ? &an.reach : NULL};
+                         an.have_graph ? &an.reach : NULL, o.retained};
         (o.json ? heap_render_json : heap_render_text)(&r, out);
         if (!o.json && *r.warnings)
             sb_puts(msgs, r.warnings);
@@ -123,8 +133,8 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
 
 const hs_command hs_cmd_heap_top = {
     "heap-top",
-    "heap-top [--by type|site|size] [--live|--unreachable] [-n N] [--json] [--pprof FILE]",
-    "heap-top [--by type|site|size] [--live|--unreachable] [-n N] [--json] [--pprof FILE]\n"
+    "heap-top [--by type|site|size|root] [--live|--unreachable] [--retained] [-n N] [--json] [--pprof FILE]",
+    "heap-top [--by type|site|size|root] [--live|--unreachable] [--retained] [-n N] [--json] [--pprof FILE]\n"
     "  What fills the heap: allocated objects and bytes per type (default), per allocation site\n"
     "  (when the program keeps heap-profile records: it links runtime/pprof), or per size class,\n"
     "  under the runtime's own statistics (runtime.MemStats), and how much of it is reachable:\n"
@@ -136,6 +146,9 @@ const hs_command hs_cmd_heap_top = {
     "                   class, untyped\n"
     "  --by site        in-use objects and bytes per allocation stack, scaled as pprof scales them\n"
     "  --by size        per size class\n"
+    "  --by root        per root (a global variable, a goroutine, a finalizer): the objects and\n"
+    "                   bytes it alone keeps alive (its part of the dominator tree)\n"
+    "  --retained       with --by type, a column of what each type's objects keep alive\n"
     "  -n, --limit N    show at most N rows (text default 20; 0 = all)\n"
     "  --json           one JSON object instead of text\n"
     "  --pprof FILE     also write a gzipped profile.proto (go tool pprof FILE)\n"

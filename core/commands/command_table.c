@@ -6,6 +6,7 @@
 
 static const hs_command *const commands[] = {
     &hs_cmd_heap_top,
+    &hs_cmd_heap_paths,
     &hs_cmd_threads_blocked,
     &hs_cmd_snapshot,
     &hs_cmd_snapshot_diff,

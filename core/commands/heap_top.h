@@ -18,6 +18,7 @@ typedef struct heap_top_options {
     int json;
     const char *pprof;
     enum hs_reach reach;
+    int retained;    /* --retained: what each type's objects keep alive */
 } heap_top_options;
 
 /* One target's heap, analysed once for every set of rows asked of it. */
@@ -32,9 +33,13 @@ typedef struct heap_analysis {
     heap_reach reach;
 } heap_analysis;
 
-/* Reads the heap; builds the graph and marks when need_graph, else tries to and keeps the reason
+enum { HEAP_NEED_GRAPH = 1, HEAP_KEEP_TAGS = 2 };
+/* Reads the heap; builds the graph and marks (keeping where each edge was found with
+ * HEAP_KEEP_TAGS); fails when that fails and flags have HEAP_NEED_GRAPH, else keeps the reason
  * it could not (reachability then unknown). */
-int heap_analysis_open(heap_analysis *a, go_rt *rt, int need_graph, hs_err *err);
+int heap_analysis_open(heap_analysis *a, go_rt *rt, int flags, hs_err *err);
+/* Infers the types of the graph's objects (once). */
+int heap_analysis_types(heap_analysis *a, hs_err *err);
 void heap_analysis_close(heap_analysis *a);
 /* Warnings of the walk and the mark, one per line (owned by a until close). */
 const char *heap_analysis_warnings(heap_analysis *a, strbuf *buf);
@@ -53,6 +58,9 @@ typedef struct heap_top_result {
 /* Fills res; returns HS_OK, HS_FAIL or HS_USAGE (err says why). */
 int heap_top_collect(heap_analysis *a, const heap_top_options *o, heap_top_result *res,
                      strbuf *msgs, hs_err *err);
+/* heap_top_roots.c: rows per root unit from the dominator tree; retained bytes per type row. */
+int heap_top_by_root(heap_analysis *a, heap_top_result *res, hs_err *err);
+int heap_top_add_retained(heap_analysis *a, heap_top_result *res, hs_err *err);
 int heap_top_write_pprof(const heap_top_options *o, const heap_top_result *res, hs_err *err);
 void heap_top_result_free(heap_top_result *res);
 

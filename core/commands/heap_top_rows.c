@@ -33,14 +33,15 @@ static void fill_reach(heap_analysis *a)
     r->edges_special = hg->st.roots_special;
 }
 
-int heap_analysis_open(heap_analysis *a, go_rt *rt, int need_graph, hs_err *err)
+int heap_analysis_open(heap_analysis *a, go_rt *rt, int flags, hs_err *err)
 {
+    int need_graph = flags & HEAP_NEED_GRAPH;
     memset(a, 0, sizeof *a);
     a->rt = rt;
     if (go_heap_open(&a->h, rt, err) < 0)
         return -1;
     hs_err gerr;
-    if (go_heapgraph_build(rt, a->h, 0, &a->hg, &gerr) < 0) {
+    if (go_heapgraph_build(rt, a->h, (flags & HEAP_KEEP_TAGS) != 0, &a->hg, &gerr) < 0) {
         if (need_graph || strcmp(gerr.msg, "interrupted") == 0 ||
             go_heapgraph_objects(a->h, &a->hg, err) < 0) { /* rows by type still need objects */
             if (need_graph)
@@ -74,7 +75,7 @@ const char *heap_analysis_warnings(heap_analysis *a, strbuf *buf)
     return sb_str(buf);
 }
 
-static int ensure_types(heap_analysis *a, hs_err *err)
+int heap_analysis_types(heap_analysis *a, hs_err *err)
 {
     if (a->typed)
         return 0;
@@ -98,7 +99,7 @@ static void free_type_rows(void *p) { hs_type_rows_free(p); }
 
 static int by_type(heap_analysis *a, const heap_top_options *o, heap_top_result *res, hs_err *err)
 {
-    if (ensure_types(a, err) < 0)
+    if (heap_analysis_types(a, err) < 0)
         return HS_FAIL;
     hs_type_rows *rows = hs_type_rows_new();
     if (!rows || hs_graph_type_rows(a->hg.g, marks(a), o->reach, rows) < 0) {
@@ -113,8 +114,8 @@ static int by_type(heap_analysis *a, const heap_top_options *o, heap_top_result 
         return hs_errf(err, "out of memory"), HS_FAIL;
     }
     for (size_t i = 0; i < n; i++)
-        res->rows[i] = (heap_row){sorted[i].name, sorted[i].objects, sorted[i].bytes,
-                                  sorted[i].typed, 0, 0, NULL, 0, NULL, -1, 0, 0};
+        res->rows[i] = (heap_row){.name = sorted[i].name, .objects = sorted[i].objects,
+                                  .bytes = sorted[i].bytes, .typed = sorted[i].typed, .size_class = -1};
     res->nrows = n;
     uint64_t typed_objects;
     hs_type_rows_totals(rows, &res->objects, &res->bytes, &typed_objects, &res->typed_bytes);
@@ -164,8 +165,8 @@ static int by_size(heap_analysis *a, const heap_top_options *o, heap_top_result 
             else
                 snprintf(nm->names[s->sizeclass], sizeof nm->names[0], "%llu B",
                          (unsigned long long)s->elemsize);
-            *row = (heap_row){nm->names[s->sizeclass], 0, 0, 0, 0, 0, NULL, 0, NULL, s->sizeclass,
-                              s->sizeclass ? s->elemsize : 0, 0};
+            *row = (heap_row){.name = nm->names[s->sizeclass], .size_class = s->sizeclass,
+                              .elem_size = s->sizeclass ? s->elemsize : 0};
         }
         row->objects += n;
         row->bytes += n * s->elemsize;
@@ -216,9 +217,11 @@ static int by_site(heap_analysis *a, heap_top_result *res, strbuf *msgs, hs_err 
         return hs_errf(err, "out of memory"), HS_FAIL;
     for (size_t i = 0; i < o->rows.n; i++) {
         const hs_site_row *r = &o->rows.v[i];
-        res->rows[i] = (heap_row){r->name, (uint64_t)r->inuse_objects, (uint64_t)r->inuse_bytes, 1,
-                                  (uint64_t)r->alloc_objects, (uint64_t)r->alloc_bytes, r->frames,
-                                  r->nframes, r->symbols, -1, 0, 0};
+        res->rows[i] = (heap_row){.name = r->name, .objects = (uint64_t)r->inuse_objects,
+                                  .bytes = (uint64_t)r->inuse_bytes, .typed = 1,
+                                  .alloc_objects = (uint64_t)r->alloc_objects,
+                                  .alloc_bytes = (uint64_t)r->alloc_bytes, .frames = r->frames,
+                                  .nframes = r->nframes, .symbols = r->symbols, .size_class = -1};
     }
     res->nrows = o->rows.n;
     res->sites = sites;
@@ -239,8 +242,12 @@ int heap_top_collect(heap_analysis *a, const heap_top_options *o, heap_top_resul
     if (o->reach != HS_REACH_ALL && !a->have_graph)
         return hs_errf(err, "%s", a->graph_error ? a->graph_error : "reachability unknown"), HS_FAIL;
     switch (o->by) {
-    case HEAP_BY_TYPE:
-        return by_type(a, o, res, err);
+    case HEAP_BY_TYPE: {
+        int r = by_type(a, o, res, err);
+        return r == HS_OK && o->retained ? heap_top_add_retained(a, res, err) : r;
+    }
+    case HEAP_BY_ROOT:
+        return heap_top_by_root(a, res, err);
     case HEAP_BY_SIZE:
         return by_size(a, o, res, err);
     case HEAP_BY_SITE:
@@ -264,7 +271,8 @@ int heap_top_write_pprof(const heap_top_options *o, const heap_top_result *res, 
         rows[i] = (hs_pprof_row){res->rows[i].name, (int64_t)res->rows[i].objects,
                                  (int64_t)res->rows[i].bytes};
     int r = hs_pprof_write_rows(o->pprof, rows, res->nrows,
-                                o->by == HEAP_BY_TYPE ? "heap-top --by type" : "heap-top --by size", err);
+                                o->by == HEAP_BY_TYPE ? "heap-top --by type"
+                                : o->by == HEAP_BY_ROOT ? "heap-top --by root (retained)" : "heap-top --by size", err);
     free(rows);
     return r < 0 ? HS_FAIL : HS_OK;
 }

@@ -58,6 +58,7 @@ const hs_command *hs_find_command(const char *name);
 
 extern const hs_command hs_cmd_threads_blocked;
 extern const hs_command hs_cmd_heap_top;
+extern const hs_command hs_cmd_heap_paths;
 extern const hs_command hs_cmd_snapshot;
 extern const hs_command hs_cmd_snapshot_diff;
 extern const hs_command hs_cmd_watch;

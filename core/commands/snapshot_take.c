@@ -45,7 +45,7 @@ static cJSON *target_json(const hs_session *s)
 static int add_rows(heap_analysis *an, enum heap_by by, enum hs_reach reach, cJSON *heap,
                     const char *key, const char *totals, hs_err *err)
 {
-    heap_top_options o = {by, 0, 1, NULL, reach};
+    heap_top_options o = {.by = by, .json = 1, .reach = reach};
     heap_top_result res;
     strbuf ignored;
     sb_init(&ignored);

@@ -317,6 +317,15 @@ uint64_t hs_graph_size(const hs_graph *g, hs_oid o)
 
 uint32_t hs_graph_type(const hs_graph *g, hs_oid o) { return o < g->nslots ? g->type[o] : 0; }
 
+uint32_t hs_graph_name(const hs_graph *g, hs_oid o)
+{
+    uint32_t t = hs_graph_type(g, o);
+    if (t)
+        return t;
+    const hs_block *b = hs_graph_block_of(g, o);
+    return b ? b->untyped : 0;
+}
+
 void hs_graph_set_type(hs_graph *g, hs_oid o, uint32_t name)
 {
     if (o < g->nslots)

@@ -98,6 +98,8 @@ uint64_t hs_graph_size(const hs_graph *g, hs_oid o);
  * memory). */
 uint32_t hs_graph_type(const hs_graph *g, hs_oid o);
 void hs_graph_set_type(hs_graph *g, hs_oid o, uint32_t name);
+/* The name object o counts under: its type, else its block's untyped name ("<scan 48B>"). */
+uint32_t hs_graph_name(const hs_graph *g, hs_oid o);
 /* The type names of all slots, for hot loops (nslots entries). */
 uint32_t *hs_graph_types(hs_graph *g);
 uint8_t *hs_graph_flags(hs_graph *g);

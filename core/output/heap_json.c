@@ -15,10 +15,22 @@ cJSON *heap_row_json(enum heap_by by, const heap_row *row)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", row->name);
+    if (by == HEAP_BY_ROOT) {
+        cJSON_AddStringToObject(o, "kind", row->kind);
+        if (row->goroutine)
+            json_add_u64(o, "goroutine", row->goroutine);
+        json_add_u64(o, "retained_objects", row->objects);
+        json_add_u64(o, "retained_bytes", row->bytes);
+        return o;
+    }
     cJSON_AddNumberToObject(o, "inuse_objects", (double)row->objects);
     cJSON_AddNumberToObject(o, "inuse_bytes", (double)row->bytes);
     if (by == HEAP_BY_TYPE && !row->typed)
         cJSON_AddBoolToObject(o, "typed", 0);
+    if (row->retained_bytes) {
+        json_add_u64(o, "retained_objects", row->retained_objects);
+        json_add_u64(o, "retained_bytes", row->retained_bytes);
+    }
     if (row->nframes) {
         cJSON_AddNumberToObject(o, "alloc_objects", (double)row->alloc_objects);
         cJSON_AddNumberToObject(o, "alloc_bytes", (double)row->alloc_bytes);
@@ -58,7 +70,7 @@ const char *heap_reach_name(enum hs_reach which)
 
 const char *heap_by_name(enum heap_by by)
 {
-    return by == HEAP_BY_SITE ? "site" : by == HEAP_BY_SIZE ? "size" : "type";
+    return by == HEAP_BY_SITE ? "site" : by == HEAP_BY_SIZE ? "size" : by == HEAP_BY_ROOT ? "root" : "type";
 }
 
 void heap_render_json(const heap_report *r, strbuf *out)

@@ -13,7 +13,7 @@
 #include "../views/graph_rows.h"
 #include "../views/records.h"
 
-enum heap_by { HEAP_BY_TYPE, HEAP_BY_SITE, HEAP_BY_SIZE };
+enum heap_by { HEAP_BY_TYPE, HEAP_BY_SITE, HEAP_BY_SIZE, HEAP_BY_ROOT };
 
 typedef struct heap_row {
     const char *name;
@@ -27,6 +27,10 @@ typedef struct heap_row {
     /* by size */
     int size_class;           /* -1 when not a size row; 0 = large objects */
     uint64_t elem_size, spans;
+    /* by root (objects and bytes are then what the root alone keeps alive), --retained */
+    const char *kind;         /* by root: "global", "goroutine", "finalizer", "runtime" */
+    uint64_t goroutine;       /* by root, a goroutine: its id */
+    uint64_t retained_objects, retained_bytes; /* --retained: what the row's objects keep alive */
 } heap_row;
 
 /* What a mark from every root found: reachable objects and garbage not yet collected. */
@@ -54,6 +58,7 @@ typedef struct heap_report {
     const char *warnings;
     enum hs_reach which;         /* the objects shown: all, reachable, unreachable */
     const heap_reach *reach;     /* NULL when the mark could not run */
+    int have_retained;           /* rows carry retained_objects/bytes (--retained) */
 } heap_report;
 
 const char *heap_by_name(enum heap_by by); /* "type", "site", "size" */

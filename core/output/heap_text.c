@@ -91,21 +91,34 @@ static void site_frames(const heap_row *row, strbuf *out)
                   (unsigned)(row->nframes - TEXT_SITE_FRAMES - 1));
 }
 
+static const char *name_column(enum heap_by by)
+{
+    return by == HEAP_BY_SITE ? "allocation site" : by == HEAP_BY_TYPE ? "type"
+           : by == HEAP_BY_ROOT ? "root (what it alone keeps alive)" : "size class";
+}
+
 void heap_render_text(const heap_report *r, strbuf *out)
 {
     header_text(r, out);
     size_t shown = r->limit > 0 && (size_t)r->limit < r->nrows ? (size_t)r->limit : r->nrows;
-    sb_printf(out, "\n%12s %7s %7s %12s  %s\n", "inuse", "%", "cum%", "objects",
-              r->by == HEAP_BY_SITE ? "allocation site" : r->by == HEAP_BY_TYPE ? "type" : "size class");
+    sb_printf(out, "\n%12s %7s %7s %12s  ", r->by == HEAP_BY_ROOT ? "retained" : "inuse", "%", "cum%",
+              "objects");
+    if (r->have_retained)
+        sb_printf(out, "%12s  ", "retained");
+    sb_printf(out, "%s\n", name_column(r->by));
     double cum = 0;
     for (size_t i = 0; i < shown; i++) {
         const heap_row *row = &r->rows[i];
-        char b[48];
+        char b[48], k[48];
         hs_format_bytes(row->bytes, b, sizeof b);
         double pct = r->rows_bytes ? 100.0 * (double)row->bytes / (double)r->rows_bytes : 0;
         cum += pct;
-        sb_printf(out, "%12s %6.1f%% %6.1f%% %12llu  %s\n", b, pct, cum,
-                  (unsigned long long)row->objects, row->name);
+        sb_printf(out, "%12s %6.1f%% %6.1f%% %12llu  ", b, pct, cum, (unsigned long long)row->objects);
+        if (r->have_retained) {
+            hs_format_bytes(row->retained_bytes, k, sizeof k);
+            sb_printf(out, "%12s  ", k);
+        }
+        sb_printf(out, "%s\n", row->name);
         if (row->nframes)
             site_frames(row, out);
     }

@@ -2,6 +2,7 @@
  * profile.proto message when first seen (see pprof.h). */
 #include "pprof_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,6 +151,14 @@ uint64_t hs_pprof_location(hs_pprof *p, uint64_t address, const hs_frame *frames
 
 uint64_t hs_pprof_name_location(hs_pprof *p, const char *name)
 {
+    /* pprof shortens function names as C++ and drops what is between angle brackets, so
+     * "<noscan 48B>" would print as <unknown>: it is written "untyped noscan 48B" */
+    char buf[256];
+    size_t len = strlen(name);
+    if (len > 2 && len < sizeof buf - 10 && name[0] == '<' && name[len - 1] == '>') {
+        snprintf(buf, sizeof buf, "untyped %.*s", (int)(len - 2), name + 1);
+        name = buf;
+    }
     hs_pprof_line l = {name, NULL, NULL, 0, 0};
     return hs_pprof_location_lines(p, 0, &l, 1);
 }

@@ -1,0 +1,168 @@
+/* heap_holders.c - Go's roots named, and the holders' structures built (see heap_holders.h). */
+#include "heap_holders.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int poll_target(void *ctx) { return hs_interrupted(ctx); }
+
+static const char *name_of(const heap_holders *hh, uint32_t id)
+{
+    return hs_strtab_str(hs_graph_names(hh->a->hg.g), id);
+}
+
+static const char *kind_name(const hs_root *r)
+{
+    switch (r->kind) {
+    case HS_ROOT_GLOBAL: return "global";
+    case HS_ROOT_FRAME:
+    case HS_ROOT_REGISTERS: return r->group ? "goroutine" : "runtime";
+    case HS_ROOT_FINALIZER: return "finalizer";
+    default: return "runtime";
+    }
+}
+
+/* A global with no symbol (a stripped binary): its place in data or bss, and what it points to. */
+static void section_label(const heap_holders *hh, const hs_root *r, uint32_t tag, hs_oid first,
+                          char *buf, size_t cap)
+{
+    const go_rt *rt = hh->a->rt;
+    const char *sec = name_of(hh, r->name);
+    uint64_t base = (strcmp(sec, "bss") == 0 ? rt->md.bss : rt->md.data) + rt->bias;
+    uint64_t at = r->addr + tag;
+    if (first == HS_NO_OBJ)
+        snprintf(buf, cap, ".%s+0x%llx", sec, (unsigned long long)(at - base));
+    else
+        snprintf(buf, cap, ".%s+0x%llx (*%s)", sec, (unsigned long long)(at - base),
+                 name_of(hh, hs_graph_name(hh->a->hg.g, first)));
+}
+
+void heap_holders_describe(const heap_holders *hh, uint32_t ri, uint32_t tag, hs_oid first,
+                           hs_path_root *out, char *buf, size_t cap)
+{
+    const hs_graph *g = hh->a->hg.g;
+    const hs_root *r = hs_graph_root(g, ri);
+    const char *name = name_of(hh, r->name);
+    memset(out, 0, sizeof *out);
+    out->kind = kind_name(r);
+    out->name = buf;
+    if (r->kind == HS_ROOT_GLOBAL && (!strcmp(name, "data") || !strcmp(name, "bss")))
+        section_label(hh, r, tag, first, buf, cap);
+    else if (!strcmp(out->kind, "goroutine")) {
+        out->goroutine = r->group < hh->a->hg.ngroups ? hh->a->hg.group_goid[r->group] : 0;
+        out->function = name;
+        snprintf(buf, cap, "goroutine %llu %s", (unsigned long long)out->goroutine, name);
+    } else if (r->kind == HS_ROOT_FINALIZER && !strcmp(name, "(finalizer)")) {
+        hs_oid o = hs_graph_find(g, r->addr); /* the object the finalizer is set on */
+        snprintf(buf, cap, "finalizer of %s", o == HS_NO_OBJ ? "?" : name_of(hh, hs_graph_name(g, o)));
+    } else
+        snprintf(buf, cap, "%s", name);
+}
+
+uint32_t heap_holders_unit_root(const heap_holders *hh, uint32_t u)
+{
+    const hs_graph *g = hh->a->hg.g;
+    uint32_t first = hh->units.first[u];
+    const hs_root *r0 = hs_graph_root(g, first);
+    if (!r0->group)
+        return first;
+    for (uint32_t r = first; r < hs_graph_nroots(g); r++) { /* a goroutine's roots are in a row */
+        const hs_root *x = hs_graph_root(g, r);
+        if (x->group != r0->group)
+            break;
+        if (x->kind == HS_ROOT_FRAME && strncmp(name_of(hh, x->name), "runtime.", 8) != 0)
+            return r;
+    }
+    return first;
+}
+
+/* ---- chain names ---- */
+
+static uint32_t label(void *ctx, uint32_t root, uint32_t tag, hs_oid first)
+{
+    const heap_holders *hh = ctx;
+    char buf[512];
+    hs_path_root d;
+    heap_holders_describe(hh, root, tag, first, &d, buf, sizeof buf);
+    uint32_t id = hs_strtab_intern(hs_graph_names(hh->a->hg.g), buf);
+    return id == UINT32_MAX ? 0 : id;
+}
+
+/* Map internals are one step, named as the map's type: "[]map.bucket[string]*T" (hmap
+ * buckets) and "map.group[string]*T" (swiss groups) become "map[string]*T"; the map header,
+ * its overflow lists and swiss tables are no step of their own. */
+static uint32_t step_for(heap_holders *hh, const char *n)
+{
+    static const char *const skip[] = {"runtime.hmap", "runtime.mapextra", "[]*runtime.bmap",
+                                       "internal/runtime/maps.Map", "internal/runtime/maps.table",
+                                       "[]*internal/runtime/maps.table"};
+    for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+        if (!strcmp(n, skip[i]))
+            return 0;
+    const char *p = !strncmp(n, "[]", 2) ? n + 2 : n;
+    const char *rest = !strncmp(p, "map.bucket[", 11) ? p + 10 : !strncmp(p, "map.group[", 10) ? p + 9 : NULL;
+    if (!rest)
+        return hs_strtab_intern(hs_graph_names(hh->a->hg.g), n);
+    char buf[1024];
+    snprintf(buf, sizeof buf, "map%s", rest);
+    uint32_t id = hs_strtab_intern(hs_graph_names(hh->a->hg.g), buf);
+    return id == UINT32_MAX ? 0 : id;
+}
+
+static uint32_t step(void *ctx, uint32_t name)
+{
+    heap_holders *hh = ctx;
+    if (name >= hh->nstep) {
+        uint32_t n = hs_strtab_count(hs_graph_names(hh->a->hg.g)) + 1024;
+        uint32_t *v = realloc(hh->step_of, (size_t)n * sizeof *v);
+        if (!v)
+            return name;
+        memset(v + hh->nstep, 0xff, (size_t)(n - hh->nstep) * sizeof *v);
+        hh->step_of = v;
+        hh->nstep = n;
+    }
+    if (name < hh->nstep && hh->step_of[name] == UINT32_MAX) {
+        char copy[1024]; /* interning may move the table the name lives in */
+        snprintf(copy, sizeof copy, "%s", name_of(hh, name));
+        hh->step_of[name] = step_for(hh, copy);
+    }
+    return name < hh->nstep ? hh->step_of[name] : name;
+}
+
+/* ---- building ---- */
+
+int heap_holders_open(heap_holders *hh, heap_analysis *a, int what, hs_err *err)
+{
+    memset(hh, 0, sizeof *hh);
+    hh->a = a;
+    if (!a->have_graph)
+        return hs_errf(err, "who holds what needs the mark of every root, which could not run: %s",
+                       a->graph_error ? a->graph_error : "unknown reason");
+    if (heap_analysis_types(a, err) < 0 || hs_units_build(a->hg.g, &hh->units, err) < 0)
+        return -1;
+    const uint8_t *live = hs_mark_bits(a->hg.live);
+    hs_target *t = a->rt->t;
+    int r = 0;
+    if (what & HOLD_PATHS) {
+        hs_chain_namer nm = {label, step, hh};
+        r = hs_paths_build(&hh->paths, a->hg.g, live, hh->units.unit_of, hh->units.n, poll_target, t, err);
+        if (r == 0)
+            r = hs_chains_build(&hh->chains, a->hg.g, hh->paths, &hh->units, &nm, err);
+    }
+    if (r == 0 && (what & HOLD_DOMINATORS))
+        r = hs_dom_build(&hh->dom, a->hg.g, live, hh->units.unit_of, hh->units.n, poll_target, t, err);
+    if (r < 0)
+        heap_holders_close(hh);
+    return r;
+}
+
+void heap_holders_close(heap_holders *hh)
+{
+    hs_chains_free(hh->chains);
+    hs_paths_free(hh->paths);
+    hs_dom_free(hh->dom);
+    hs_units_free(&hh->units);
+    free(hh->step_of);
+    memset(hh, 0, sizeof *hh);
+}

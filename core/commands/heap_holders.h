@@ -1,0 +1,38 @@
+/* heap_holders.h - who holds a Go heap's objects, for heap-paths and heap-top --by root /
+ * --retained: the roots grouped into units (a global; a goroutine, all its frames), the shortest
+ * path forest and its chains of steps, the dominator tree, and the roots named as a Go
+ * programmer names them: `main.cache`, `goroutine 17 main.handle`, `finalizer of main.Fin`, and
+ * for a binary without symbols the place in data or bss with the type it points to,
+ * `.bss+0x1a40 (*main.holderT)`. Map internals are one step named after the map's type. */
+#ifndef HS_HEAP_HOLDERS_H
+#define HS_HEAP_HOLDERS_H
+
+#include "../graph/dominators.h"
+#include "../graph/paths.h"
+#include "../output/paths_report.h"
+#include "../views/holders.h"
+#include "heap_top.h"
+
+enum { HOLD_PATHS = 1, HOLD_DOMINATORS = 2 };
+
+typedef struct heap_holders {
+    heap_analysis *a;
+    hs_units units;
+    hs_paths *paths;     /* with HOLD_PATHS */
+    hs_chains *chains;   /* with HOLD_PATHS */
+    hs_dom *dom;         /* with HOLD_DOMINATORS */
+    uint32_t *step_of;   /* per name id: its step (UINT32_MAX: not worked out yet; 0: none) */
+    uint32_t nstep;
+} heap_holders;
+
+/* Builds what `what` asks for (HOLD_PATHS | HOLD_DOMINATORS) over a's marked graph, typed. */
+int heap_holders_open(heap_holders *hh, heap_analysis *a, int what, hs_err *err);
+void heap_holders_close(heap_holders *hh);
+
+/* Root r reached through the edge with tag to object first (HS_NO_OBJ: the root as a whole). */
+void heap_holders_describe(const heap_holders *hh, uint32_t r, uint32_t tag, hs_oid first,
+                           hs_path_root *out, char *buf, size_t cap);
+/* The root that names unit u: a goroutine by its innermost frame outside the runtime. */
+uint32_t heap_holders_unit_root(const heap_holders *hh, uint32_t u);
+
+#endif

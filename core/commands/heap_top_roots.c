@@ -1,0 +1,122 @@
+/* heap_top_roots.c - heap-top's rows from the dominator tree: --by root (every root unit, a
+ * global or a goroutine, with the objects and bytes it alone keeps alive) and --retained (per
+ * type, what its objects keep alive). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap_holders.h"
+
+typedef struct root_rows { /* what the rows' names point into */
+    char *names;
+    size_t used, cap;
+} root_rows;
+
+static void free_root_rows(void *p)
+{
+    root_rows *rr = p;
+    if (rr)
+        free(rr->names);
+    free(rr);
+}
+
+static int row_cmp(const void *pa, const void *pb)
+{
+    const heap_row *a = pa, *b = pb;
+    if (a->bytes != b->bytes)
+        return a->bytes > b->bytes ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+/* The rows, names kept as offsets into rr->names until the buffer stops moving. */
+static int unit_rows(heap_holders *hh, heap_top_result *res, root_rows *rr)
+{
+    size_t *at = calloc(hh->units.n + 1, sizeof *at);
+    res->rows = calloc(hh->units.n + 1, sizeof *res->rows);
+    if (!at || !res->rows) {
+        free(at);
+        return -1;
+    }
+    for (uint32_t u = 0; u < hh->units.n; u++) {
+        uint64_t objects, bytes;
+        hs_dom_retained_unit(hh->dom, u, &objects, &bytes);
+        if (!objects)
+            continue;
+        char buf[512];
+        hs_path_root d;
+        heap_holders_describe(hh, heap_holders_unit_root(hh, u), 0, HS_NO_OBJ, &d, buf, sizeof buf);
+        size_t len = strlen(buf) + 1;
+        if (rr->used + len > rr->cap) {
+            size_t cap = (rr->cap + len) * 2;
+            char *v = realloc(rr->names, cap);
+            if (!v) {
+                free(at);
+                return -1;
+            }
+            rr->names = v;
+            rr->cap = cap;
+        }
+        memcpy(rr->names + rr->used, buf, len);
+        at[res->nrows] = rr->used;
+        rr->used += len;
+        res->rows[res->nrows++] = (heap_row){.objects = objects, .bytes = bytes, .typed = 1, .size_class = -1,
+                                             .kind = d.kind, .goroutine = d.goroutine};
+        res->rows_objects += objects;
+    }
+    for (size_t i = 0; i < res->nrows; i++)
+        res->rows[i].name = rr->names + at[i];
+    free(at);
+    return 0;
+}
+
+int heap_top_by_root(heap_analysis *a, heap_top_result *res, hs_err *err)
+{
+    heap_holders hh;
+    if (heap_holders_open(&hh, a, HOLD_DOMINATORS, err) < 0)
+        return HS_FAIL;
+    root_rows *rr = calloc(1, sizeof *rr);
+    int r = rr && unit_rows(&hh, res, rr) == 0 ? HS_OK : (hs_errf(err, "out of memory"), HS_FAIL);
+    heap_holders_close(&hh);
+    res->owned = rr;
+    res->free_owned = free_root_rows;
+    if (r != HS_OK)
+        return r;
+    if (res->nrows > 1)
+        qsort(res->rows, res->nrows, sizeof *res->rows, row_cmp);
+    res->objects = a->hg.live_objects;
+    res->bytes = res->rows_bytes = a->hg.live_bytes;
+    uint64_t alone = 0;
+    for (size_t i = 0; i < res->nrows; i++)
+        alone += res->rows[i].bytes;
+    sb_printf(&res->notes, "(each root's objects and bytes are what it alone keeps alive: freed if it "
+              "let go; %.1f%% of the reachable bytes are kept alive by more than one root and are in "
+              "no row)\n", a->hg.live_bytes ? 100.0 * (double)(a->hg.live_bytes - alone) / (double)a->hg.live_bytes : 0.0);
+    return HS_OK;
+}
+
+int heap_top_add_retained(heap_analysis *a, heap_top_result *res, hs_err *err)
+{
+    heap_holders hh;
+    if (heap_holders_open(&hh, a, HOLD_DOMINATORS, err) < 0)
+        return HS_FAIL;
+    const hs_strtab *names = hs_graph_names(a->hg.g);
+    uint32_t count = hs_strtab_count(names);
+    uint64_t *objects = calloc(count + 1, sizeof *objects), *bytes = calloc(count + 1, sizeof *bytes);
+    int r = objects && bytes ? HS_OK : (hs_errf(err, "out of memory"), HS_FAIL);
+    if (r == HS_OK)
+        hs_dom_type_retained(hh.dom, a->hg.g, objects, bytes, count);
+    for (uint32_t id = 1; r == HS_OK && id < count; id++) { /* rows are few: look each up */
+        if (!bytes[id])
+            continue;
+        const char *name = hs_strtab_str(names, id);
+        for (size_t i = 0; i < res->nrows; i++)
+            if (!strcmp(res->rows[i].name, name)) {
+                res->rows[i].retained_objects = objects[id];
+                res->rows[i].retained_bytes = bytes[id];
+                break;
+            }
+    }
+    free(objects);
+    free(bytes);
+    heap_holders_close(&hh);
+    return r;
+}

@@ -1,0 +1,122 @@
+/* paths.c - the shortest-path forest (see paths.h): a breadth-first walk whose queue is the
+ * order array itself. parent[o] holds an object id, or UNIT_BIT | unit, or NONE. */
+#include "paths.h"
+
+#include <stdlib.h>
+
+#define UNIT_BIT 0x80000000u
+#define NONE UINT32_MAX
+#define POLL_EVERY 65536
+
+struct hs_paths {
+    uint32_t *parent;
+    hs_oid *order;
+    size_t n;
+    uint32_t nslots;
+};
+
+static int takes_part(const hs_graph *g, const uint8_t *live, hs_oid o)
+{
+    return o < hs_graph_nslots(g) && hs_graph_present(g, o) && (!live || (live[o >> 3] >> (o & 7) & 1));
+}
+
+/* The units' own edges first, unit by unit, roots in order within a unit. */
+static void first_level(hs_paths *p, const hs_graph *g, const uint8_t *live, const uint32_t *unit_of,
+                        uint32_t nunits)
+{
+    uint32_t nroots = hs_graph_nroots(g);
+    uint32_t *next = malloc(((size_t)nroots + 1) * sizeof *next), *head = malloc(((size_t)nunits + 1) * sizeof *head);
+    uint32_t *tail = malloc(((size_t)nunits + 1) * sizeof *tail);
+    if (!next || !head || !tail) { /* fall back to root order */
+        for (uint32_t r = 0; r < nroots; r++) {
+            uint32_t n, u = unit_of[r];
+            const hs_oid *e = u < nunits ? hs_graph_root_edges(g, r, &n) : NULL;
+            for (uint32_t i = 0; e && i < n; i++)
+                if (takes_part(g, live, e[i]) && p->parent[e[i]] == NONE) {
+                    p->parent[e[i]] = UNIT_BIT | u;
+                    p->order[p->n++] = e[i];
+                }
+        }
+    } else {
+        for (uint32_t u = 0; u < nunits; u++)
+            head[u] = tail[u] = NONE;
+        for (uint32_t r = 0; r < nroots; r++) { /* each unit's roots, as lists in root order */
+            uint32_t u = unit_of[r];
+            if (u >= nunits)
+                continue;
+            next[r] = NONE;
+            if (head[u] == NONE)
+                head[u] = r;
+            else
+                next[tail[u]] = r;
+            tail[u] = r;
+        }
+        for (uint32_t u = 0; u < nunits; u++)
+            for (uint32_t r = head[u]; r != NONE; r = next[r]) {
+                uint32_t n;
+                const hs_oid *e = hs_graph_root_edges(g, r, &n);
+                for (uint32_t i = 0; i < n; i++)
+                    if (takes_part(g, live, e[i]) && p->parent[e[i]] == NONE) {
+                        p->parent[e[i]] = UNIT_BIT | u;
+                        p->order[p->n++] = e[i];
+                    }
+            }
+    }
+    free(next);
+    free(head);
+    free(tail);
+}
+
+int hs_paths_build(hs_paths **out, const hs_graph *g, const uint8_t *live, const uint32_t *unit_of,
+                   uint32_t nunits, int (*poll)(void *ctx), void *ctx, hs_err *err)
+{
+    uint32_t nslots = hs_graph_nslots(g);
+    hs_paths *p = calloc(1, sizeof *p);
+    if (!p || nunits >= UNIT_BIT || nslots >= UNIT_BIT || !(p->parent = malloc(((size_t)nslots + 1) * sizeof *p->parent)) ||
+        !(p->order = malloc(((size_t)nslots + 1) * sizeof *p->order))) {
+        hs_paths_free(p);
+        return hs_errf(err, "out of memory for the paths of %u objects", nslots);
+    }
+    p->nslots = nslots;
+    for (uint32_t o = 0; o < nslots; o++)
+        p->parent[o] = NONE;
+    first_level(p, g, live, unit_of, nunits);
+    for (size_t head = 0; head < p->n; head++) { /* every object enters the queue once */
+        if (poll && head % POLL_EVERY == 0 && poll(ctx)) {
+            hs_paths_free(p);
+            return hs_errf(err, "interrupted");
+        }
+        hs_oid o = p->order[head];
+        uint32_t n;
+        const hs_oid *e = hs_graph_edges(g, o, &n);
+        for (uint32_t i = 0; i < n; i++)
+            if (takes_part(g, live, e[i]) && p->parent[e[i]] == NONE) {
+                p->parent[e[i]] = o;
+                p->order[p->n++] = e[i];
+            }
+    }
+    *out = p;
+    return 0;
+}
+
+void hs_paths_free(hs_paths *p)
+{
+    if (!p)
+        return;
+    free(p->parent);
+    free(p->order);
+    free(p);
+}
+
+hs_oid hs_paths_parent(const hs_paths *p, hs_oid o, uint32_t *unit)
+{
+    uint32_t v = o < p->nslots ? p->parent[o] : NONE;
+    *unit = v != NONE && (v & UNIT_BIT) ? v & ~UNIT_BIT : UINT32_MAX;
+    return v == NONE || (v & UNIT_BIT) ? HS_NO_OBJ : v;
+}
+
+const hs_oid *hs_paths_order(const hs_paths *p, size_t *n)
+{
+    *n = p->n;
+    return p->order;
+}
