@@ -31,11 +31,11 @@ static void section_label(const heap_holders *hh, const hs_root *r, uint32_t tag
     const char *sec = name_of(hh, r->name);
     uint64_t base = (strcmp(sec, "bss") == 0 ? rt->md.bss : rt->md.data) + rt->bias;
     uint64_t at = r->addr + tag;
-    if (first == HS_NO_OBJ)
+    if (first == HS_NO_OBJ || !hs_graph_type(hh->a->hg.g, first)) /* untyped: the place alone */
         snprintf(buf, cap, ".%s+0x%llx", sec, (unsigned long long)(at - base));
     else
         snprintf(buf, cap, ".%s+0x%llx (*%s)", sec, (unsigned long long)(at - base),
-                 name_of(hh, hs_graph_name(hh->a->hg.g, first)));
+                 name_of(hh, hs_graph_type(hh->a->hg.g, first)));
 }
 
 void heap_holders_describe(const heap_holders *hh, uint32_t ri, uint32_t tag, hs_oid first,

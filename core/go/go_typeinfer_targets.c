@@ -144,13 +144,32 @@ static void hmap_overflow_list(ti *t, uint64_t slice_hdr, const go_type *bucket)
         ti_target(t, word(t, arr + 8 * i), bucket);
 }
 
+/* A pointerful map's overflow buckets hang off each bucket's last word, an unsafe.Pointer in
+ * the bucket type (a pointer-free map lists them in mapextra instead): followed chain by chain. */
+static void overflow_chains(ti *t, uint64_t arr, const go_type *bucket)
+{
+    uint64_t start;
+    hs_oid o = arr && bucket->size >= 16 && bucket->ptrdata ? hs_graph_find_start(t->g, arr, &t->hint, &start) : HS_NO_OBJ;
+    if (o == HS_NO_OBJ || arr - start > 8) /* its start, or after an allocation header */
+        return;
+    uint64_t n = (hs_graph_size(t->g, o) - (arr - start)) / bucket->size, steps = 0;
+    for (uint64_t i = 0; i < n; i++)
+        for (uint64_t b = word(t, arr + i * bucket->size + bucket->size - 8); b && steps < (1u << 20); steps++) {
+            ti_target(t, b, bucket);
+            b = word(t, b + bucket->size - 8);
+        }
+}
+
 static void target_hmap(ti *t, uint64_t p, const go_type *bucket)
 {
     if (!claim_named(t, p, "runtime.hmap"))
         return;
     /* the bucket array's slot holds 1<<B buckets and any preallocated overflow ones */
-    ti_target(t, word(t, p + (uint64_t)t->hmap_buckets), bucket);
-    ti_target(t, word(t, p + (uint64_t)t->hmap_oldbuckets), bucket);
+    uint64_t buckets = word(t, p + (uint64_t)t->hmap_buckets), old = word(t, p + (uint64_t)t->hmap_oldbuckets);
+    ti_target(t, buckets, bucket);
+    ti_target(t, old, bucket);
+    overflow_chains(t, buckets, bucket);
+    overflow_chains(t, old, bucket);
     uint64_t extra = word(t, p + (uint64_t)t->hmap_extra);
     if (extra && claim_named(t, extra, "runtime.mapextra")) {
         hmap_overflow_list(t, word(t, extra), bucket);
