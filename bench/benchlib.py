@@ -23,6 +23,12 @@ MIB = 1 << 20
 failures = []
 
 
+def toolchain_root(version):
+    """GOROOT of an unpacked Go release ("1.26")."""
+    tcdir = os.environ.get("GO_TOOLCHAINS_DIR", os.path.expanduser("~/.cache/go-toolchains"))
+    return os.path.join(tcdir, version, "usr", "lib", "go-" + version)
+
+
 def newest_go():
     """The newest Go release unpacked by scripts/go-toolchains.sh, e.g. "1.26"."""
     tcdir = os.environ.get("GO_TOOLCHAINS_DIR", os.path.expanduser("~/.cache/go-toolchains"))

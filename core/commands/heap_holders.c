@@ -54,8 +54,12 @@ void heap_holders_describe(const heap_holders *hh, uint32_t ri, uint32_t tag, hs
         out->function = name;
         snprintf(buf, cap, "goroutine %llu %s", (unsigned long long)out->goroutine, name);
     } else if (r->kind == HS_ROOT_FINALIZER && !strcmp(name, "(finalizer)")) {
-        hs_oid o = hs_graph_find(g, r->addr); /* the object the finalizer is set on */
-        snprintf(buf, cap, "finalizer of %s", o == HS_NO_OBJ ? "?" : name_of(hh, hs_graph_name(g, o)));
+        /* the object the finalizer is set on, by the type the finalizer records (*T), else its own */
+        const go_type *ot = hh->ts && r->aux ? go_types_get(hh->ts, r->aux) : NULL;
+        const go_type *t = ot && ot->kind == GO_KIND_PTR ? go_types_get(hh->ts, ot->elem) : NULL;
+        hs_oid o = hs_graph_find(g, r->addr);
+        snprintf(buf, cap, "finalizer of %s", t && t->name ? t->name
+                 : o == HS_NO_OBJ ? "?" : name_of(hh, hs_graph_name(g, o)));
     } else
         snprintf(buf, cap, "%s", name);
 }
@@ -139,8 +143,12 @@ int heap_holders_open(heap_holders *hh, heap_analysis *a, int what, hs_err *err)
     if (!a->have_graph)
         return hs_errf(err, "who holds what needs the mark of every root, which could not run: %s",
                        a->graph_error ? a->graph_error : "unknown reason");
-    if (heap_analysis_types(a, err) < 0 || hs_units_build(a->hg.g, &hh->units, err) < 0)
+    if (((what & HOLD_PATHS) && heap_analysis_types(a, err) < 0) || /* steps are named by type */
+        hs_units_build(a->hg.g, &hh->units, err) < 0)
         return -1;
+    hs_err terr;
+    if (go_types_open(&hh->ts, a->rt, &terr) < 0)
+        hh->ts = NULL; /* finalizers are then named by their object's type alone */
     const uint8_t *live = hs_mark_bits(a->hg.live);
     hs_target *t = a->rt->t;
     int r = 0;
@@ -163,6 +171,7 @@ void heap_holders_close(heap_holders *hh)
     hs_paths_free(hh->paths);
     hs_dom_free(hh->dom);
     hs_units_free(&hh->units);
+    go_types_close(hh->ts);
     free(hh->step_of);
     memset(hh, 0, sizeof *hh);
 }

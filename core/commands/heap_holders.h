@@ -21,6 +21,7 @@ typedef struct heap_holders {
     hs_paths *paths;     /* with HOLD_PATHS */
     hs_chains *chains;   /* with HOLD_PATHS */
     hs_dom *dom;         /* with HOLD_DOMINATORS */
+    go_types *ts;        /* for the types finalizers record */
     uint32_t *step_of;   /* per name id: its step (UINT32_MAX: not worked out yet; 0: none) */
     uint32_t nstep;
 } heap_holders;

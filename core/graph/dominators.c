@@ -23,6 +23,7 @@ typedef struct build {
     const uint8_t *live;
     uint32_t *ustart, *utgt; /* the units' targets (CSR) */
     uint32_t *parent, *semi, *label, *anc, *buf, *pstart, *pred;
+    uint32_t nbuf;
     int (*poll)(void *);
     void *ctx;
 } build;
@@ -173,14 +174,28 @@ static int predecessors(build *b)
     return 0;
 }
 
-/* The node with the least semidominator on v's path in the linked forest (path compression). */
+/* The node with the least semidominator on v's path in the linked forest (path compression).
+ * The path is kept in buf, grown as needed (paths are short once compressed). */
 static uint32_t eval(build *b, uint32_t v)
 {
     uint32_t *anc = b->anc, *label = b->label, *semi = b->semi, k = 0;
     if (!anc[v])
         return v;
-    for (uint32_t x = v; anc[anc[x]]; x = anc[x])
+    for (uint32_t x = v; anc[anc[x]]; x = anc[x]) {
+        if (k == b->nbuf) {
+            uint32_t *nb = realloc(b->buf, (b->nbuf * 2 + 1024) * sizeof *nb);
+            if (!nb) { /* no room to compress: the answer without compressing */
+                uint32_t best = label[v];
+                for (uint32_t y = anc[v]; anc[y]; y = anc[y])
+                    if (semi[label[y]] < semi[best])
+                        best = label[y];
+                return best;
+            }
+            b->buf = nb;
+            b->nbuf = b->nbuf * 2 + 1024;
+        }
         b->buf[k++] = x;
+    }
     while (k > 0) {
         uint32_t x = b->buf[--k], a = anc[x];
         if (semi[label[a]] < semi[label[x]])
@@ -193,17 +208,23 @@ static uint32_t eval(build *b, uint32_t v)
 static int semi_nca(build *b, hs_err *err)
 {
     hs_dom *d = b->d;
-    uint32_t n = d->n;
+    uint32_t n = d->n, end = b->pstart[n + 1];
     for (uint32_t i = 1; i <= n; i++)
-        b->semi[i] = b->label[i] = i, b->anc[i] = 0;
+        b->label[i] = i, b->anc[i] = 0;
+    /* a node's semidominator takes its place in pstart once its predecessors are read: the
+     * nodes numbered above i hold theirs; the others (unlinked) are their own */
+    b->semi = b->pstart;
     for (uint32_t i = n; i >= 2; i--) {
         if (b->poll && i % POLL_EVERY == 0 && b->poll(b->ctx))
             return hs_errf(err, "interrupted"), -2;
-        for (uint32_t p = b->pstart[i]; p < b->pstart[i + 1]; p++) {
-            uint32_t u = eval(b, b->pred[p]);
-            if (b->semi[u] < b->semi[i])
-                b->semi[i] = b->semi[u];
+        uint32_t start = b->pstart[i], s = i;
+        for (uint32_t p = start; p < end; p++) {
+            uint32_t u = eval(b, b->pred[p]), su = u > i ? b->semi[u] : u;
+            if (su < s)
+                s = su;
         }
+        end = start;
+        b->semi[i] = s;
         b->anc[i] = b->parent[i];
     }
     d->idom = b->parent; /* the parent, then up the tree to the nearest common ancestor */
@@ -240,7 +261,6 @@ static void build_free(build *b)
     free(b->ustart);
     free(b->utgt);
     free(b->parent);
-    free(b->semi);
     free(b->label);
     free(b->anc);
     free(b->buf);
@@ -266,14 +286,23 @@ int hs_dom_build(hs_dom **out, const hs_graph *g, const uint8_t *live, const uin
         r = number(&b, err);
     if (r == 0) {
         size_t m = (size_t)d->n + 1;
-        uint32_t *v = realloc(d->vertex, m * sizeof *v); /* shrink to what was reached */
+        uint32_t *v = realloc(d->vertex, m * sizeof *v), *p; /* shrink to what was reached */
         if (v)
             d->vertex = v;
-        b.semi = malloc(m * sizeof *b.semi), b.label = malloc(m * sizeof *b.label);
-        b.anc = malloc(m * sizeof *b.anc), b.buf = malloc(m * sizeof *b.buf);
-        r = b.semi && b.label && b.anc && b.buf && predecessors(&b) == 0 ? semi_nca(&b, err) : -1;
+        if ((p = realloc(b.parent, (m + 1) * sizeof *p)))
+            b.parent = p;
+        r = predecessors(&b);
+        free(d->dfn); /* not needed until the questions: made again from vertex below */
+        d->dfn = NULL;
+        b.label = malloc(m * sizeof *b.label);
+        b.anc = malloc(m * sizeof *b.anc);
+        r = r == 0 && b.label && b.anc ? semi_nca(&b, err) : r < 0 ? r : -1;
     }
     build_free(&b);
+    if (r == 0 && !(d->dfn = calloc(nodes, sizeof *d->dfn)))
+        r = -1;
+    for (uint32_t i = 1; r == 0 && i <= d->n; i++)
+        d->dfn[d->vertex[i]] = i;
     if (r == 0 && retained(d) < 0)
         r = -1;
     if (r < 0) {

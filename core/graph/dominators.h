@@ -7,8 +7,9 @@
  * is its dominator subtree: what would be freed if it let go. Exact (semi-NCA: semidominators by
  * Lengauer and Tarjan's link-eval with path compression, then nearest common ancestors), an
  * iterative depth-first walk (any depth), every step bounded.
- * Memory while building: about 36 bytes per reached node and 4 per edge, plus 4 per slot; kept:
- * 4 per slot and 20 per reached node. */
+ * Memory while building: 20 bytes per reached node and 4 per edge (the 4 per slot of the node
+ * numbering are let go meanwhile); kept: 4 per slot and 20 per reached node. On the 1 GiB bench
+ * heap (4.96M objects, 7.6M edges) the tree adds about 70 MiB to heap-top's. */
 #ifndef HS_DOMINATORS_H
 #define HS_DOMINATORS_H
 

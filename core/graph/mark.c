@@ -89,7 +89,12 @@ int hs_mark_run(hs_mark *m, uint8_t skip_flags, int (*poll)(void *ctx), void *ct
         for (uint32_t i = 0; i < n; i++)
             hs_mark_object(m, e[i]);
     }
-    return m->oom ? hs_errf(err, "out of memory marking the heap") : 0;
+    if (m->oom)
+        return hs_errf(err, "out of memory marking the heap");
+    free(m->stack); /* as large as the heap's widest front: not kept for a continued mark */
+    m->stack = NULL;
+    m->cap = 0;
+    return 0;
 }
 
 int hs_mark_is(const hs_mark *m, hs_oid o)

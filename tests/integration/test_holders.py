@@ -16,8 +16,10 @@ import subprocess
 import tempfile
 import unittest
 
+import gdbmi
 import hstest
 import test_heap_top as th
+import test_lldb_plugin as tl
 from run_fixture import Fixture
 
 CLASSES = [8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288,
@@ -193,6 +195,30 @@ class Holders(unittest.TestCase):
             got = hstest.run_json(["heap-paths", "main.Item"] + target)
             self.assertEqual([(p["root"]["name"], p["objects"]) for p in got["paths"]],
                              [("main.srv", fx.info["counts"]["main.Item"])], ver)
+
+    def test_in_gdb_and_lldb(self):
+        """The same commands in gdb and lldb on a gcore core say what the CLI says."""
+        v = hstest.toolchains_or_skip(self)[-1]
+        exe, ver = hstest.build_fixture(v, "holders")
+        with tempfile.TemporaryDirectory() as tmp:
+            with Fixture(exe) as fx:
+                subprocess.run(["gcore", "-o", os.path.join(tmp, "core"), str(fx.pid)],
+                               check=True, capture_output=True, timeout=300)
+            core = os.path.join(tmp, "core.%d" % fx.pid)
+            cmds = ["heap-paths main.Item --json", "heap-top --by root -n 0 --json"]
+            cli = [hstest.run_json(c.split()[:-1] + ["--core", core, "--exe", exe]) for c in cmds]
+            why = gdbmi.missing()
+            if why:
+                self.fail(why)
+            b = gdbmi.Batch(cmds, args=[exe, core])
+            for i in range(2):
+                self.assertEqual(tl.without_target(b.json(i)), tl.without_target(cli[i]), "gdb: " + cmds[i])
+            tl.skip_unless_lldb(self)
+            st, out, err = tl.lldb_batch(['target create "%s" --core "%s"' % (exe, core)] + cmds)
+            objs = tl.json_results(out)
+            self.assertEqual(len(objs), 2, err[-3000:])
+            for i in range(2):
+                self.assertEqual(tl.without_target(objs[i]), tl.without_target(cli[i]), "lldb: " + cmds[i])
 
     def test_unknown_type(self):
         v = hstest.toolchains_or_skip(self)[-1]
