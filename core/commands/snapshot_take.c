@@ -42,6 +42,8 @@ static cJSON *target_json(const hs_session *s)
     return t;
 }
 
+#define SNAPSHOT_ROOTS 100 /* the roots that keep the most alive */
+
 static int add_rows(heap_analysis *an, enum heap_by by, enum hs_reach reach, cJSON *heap,
                     const char *key, const char *totals, hs_err *err)
 {
@@ -56,6 +58,8 @@ static int add_rows(heap_analysis *an, enum heap_by by, enum hs_reach reach, cJS
         return -1;
     }
     cJSON *rows = cJSON_AddArrayToObject(heap, key);
+    if (by == HEAP_BY_ROOT && res.nrows > SNAPSHOT_ROOTS)
+        res.nrows = SNAPSHOT_ROOTS;
     for (size_t i = 0; i < res.nrows; i++)
         cJSON_AddItemToArray(rows, heap_row_json(by, &res.rows[i]));
     if (totals) {
@@ -79,7 +83,8 @@ static int add_heap(hs_session *s, go_rt *rt, cJSON *o, strbuf *msgs, hs_err *er
             add_rows(&an, HEAP_BY_SIZE, HS_REACH_ALL, heap, "by_size", NULL, err) < 0 ? -1 : 0;
     if (r == 0 && an.have_graph) {
         r = add_rows(&an, HEAP_BY_TYPE, HS_REACH_LIVE, heap, "live_by_type", "live_totals", err) < 0 ||
-            add_rows(&an, HEAP_BY_SIZE, HS_REACH_LIVE, heap, "live_by_size", NULL, err) < 0 ? -1 : 0;
+            add_rows(&an, HEAP_BY_SIZE, HS_REACH_LIVE, heap, "live_by_size", NULL, err) < 0 ||
+            add_rows(&an, HEAP_BY_ROOT, HS_REACH_LIVE, heap, "by_root", NULL, err) < 0 ? -1 : 0;
         if (r == 0)
             cJSON_AddItemToObject(heap, "reachability", heap_reach_json(&an.reach));
     } else if (r == 0) {

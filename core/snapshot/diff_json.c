@@ -1,4 +1,6 @@
 /* diff_json.c - snapshot-diff as the JSON object DESIGN.md specifies. */
+#include <stdio.h>
+
 #include "../output/json_util.h"
 #include "diff_report.h"
 
@@ -11,17 +13,23 @@ static cJSON *side(const snapshot *s)
     return o;
 }
 
-static cJSON *rows_json(const diff_rows *r, long limit)
+/* Rows counting in-use objects ("inuse") or what roots keep alive ("retained"). */
+static cJSON *rows_json(const diff_rows *r, long limit, const char *what)
 {
+    char k[4][40];
+    snprintf(k[0], sizeof k[0], "%s_objects_delta", what);
+    snprintf(k[1], sizeof k[1], "%s_bytes_delta", what);
+    snprintf(k[2], sizeof k[2], "%s_objects", what);
+    snprintf(k[3], sizeof k[3], "%s_bytes", what);
     cJSON *a = cJSON_CreateArray();
     size_t n = limit > 0 && (size_t)limit < r->n ? (size_t)limit : r->n;
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", r->v[i].name);
-        cJSON_AddNumberToObject(o, "inuse_objects_delta", (double)r->v[i].dobjects);
-        cJSON_AddNumberToObject(o, "inuse_bytes_delta", (double)r->v[i].dbytes);
-        cJSON_AddNumberToObject(o, "inuse_objects", (double)r->v[i].objects);
-        cJSON_AddNumberToObject(o, "inuse_bytes", (double)r->v[i].bytes);
+        cJSON_AddNumberToObject(o, k[0], (double)r->v[i].dobjects);
+        cJSON_AddNumberToObject(o, k[1], (double)r->v[i].dbytes);
+        cJSON_AddNumberToObject(o, k[2], (double)r->v[i].objects);
+        cJSON_AddNumberToObject(o, k[3], (double)r->v[i].bytes);
         if (r->v[i].frames)
             cJSON_AddItemToObject(o, "frames", cJSON_Duplicate(r->v[i].frames, 1));
         cJSON_AddItemToArray(a, o);
@@ -70,11 +78,13 @@ void diff_render_json(const snap_diff *d, long limit, strbuf *out)
     cJSON_AddNumberToObject(t, "inuse_objects_delta", (double)d->dheap_objects);
     cJSON_AddNumberToObject(t, "inuse_bytes_delta", (double)d->dheap_bytes);
     cJSON_AddNumberToObject(t, "goroutines_delta", (double)d->dgoroutines);
-    cJSON_AddItemToObject(o, "heap", rows_json(&d->types, limit));
+    cJSON_AddItemToObject(o, "heap", rows_json(&d->types, limit, "inuse"));
     if (d->sites.present)
-        cJSON_AddItemToObject(o, "heap_by_site", rows_json(&d->sites, limit));
+        cJSON_AddItemToObject(o, "heap_by_site", rows_json(&d->sites, limit, "inuse"));
     if (d->sizes.present)
-        cJSON_AddItemToObject(o, "heap_by_size", rows_json(&d->sizes, limit));
+        cJSON_AddItemToObject(o, "heap_by_size", rows_json(&d->sizes, limit, "inuse"));
+    if (d->roots.present)
+        cJSON_AddItemToObject(o, "heap_by_root", rows_json(&d->roots, limit, "retained"));
     cJSON_AddItemToObject(o, "goroutines", groups_json(d, limit));
     cJSON_AddItemToObject(o, "memstats", stats_json(d));
     json_emit(o, out);

@@ -89,7 +89,8 @@ void diff_render_text(const snap_diff *d, long limit, strbuf *out)
     stats_text(d, out);
     rows_text("by type", &d->types, limit, out);
     rows_text("by allocation site", &d->sites, limit, out);
+    rows_text("by root (what each keeps alive alone)", &d->roots, limit, out);
     groups_text(d, limit, out);
-    if (!d->types.n && !d->sites.n && !d->ngroups)
+    if (!d->types.n && !d->sites.n && !d->roots.n && !d->ngroups)
         sb_puts(out, "\nnothing changed\n");
 }

@@ -161,7 +161,8 @@ int snapshot_diff(const snapshot *a, const snapshot *b, snap_diff *d, hs_err *er
     d->dheap_bytes = (int64_t)(b->heap_bytes - a->heap_bytes);
     d->dgoroutines = (int64_t)(b->goroutines - a->goroutines);
     if (diff_rows_of(&a->types, &b->types, &d->types) < 0 || diff_rows_of(&a->sites, &b->sites, &d->sites) < 0 ||
-        diff_rows_of(&a->sizes, &b->sizes, &d->sizes) < 0 || diff_groups_of(a, b, d) < 0 ||
+        diff_rows_of(&a->sizes, &b->sizes, &d->sizes) < 0 || diff_rows_of(&a->roots, &b->roots, &d->roots) < 0 ||
+        diff_groups_of(a, b, d) < 0 ||
         diff_stats(a, b, d) < 0) {
         snap_diff_free(d);
         return hs_errf(err, "out of memory comparing snapshots");
@@ -174,6 +175,7 @@ void snap_diff_free(snap_diff *d)
     free(d->types.v);
     free(d->sites.v);
     free(d->sizes.v);
+    free(d->roots.v);
     free(d->groups);
     free(d->stats);
     memset(d, 0, sizeof *d);

@@ -1,5 +1,5 @@
 /* snapshot_diff.h - what grew or appeared between two snapshots: heap rows by type, site and
- * size with their deltas (largest growth in bytes first), goroutine groups that appeared, grew,
+ * size, and the roots keeping the most alive, with their deltas (largest growth in bytes first), goroutine groups that appeared, grew,
  * shrank or went away, and the runtime statistics' deltas. */
 #ifndef HS_SNAPSHOT_DIFF_H
 #define HS_SNAPSHOT_DIFF_H
@@ -38,6 +38,7 @@ typedef struct snap_diff {
     int live;       /* rows and totals count reachable objects (both snapshots were marked) */
     int64_t dheap_objects, dheap_bytes, dgoroutines;
     diff_rows types, sites, sizes;
+    diff_rows roots; /* what roots alone keep alive (retained objects and bytes) */
     diff_group *groups;
     size_t ngroups;
     diff_stat *stats;

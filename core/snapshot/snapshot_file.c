@@ -94,7 +94,9 @@ static const char *keep(snapshot *s, char *key)
     return key;
 }
 
-static int load_rows(snapshot *s, const cJSON *heap, const char *key, snap_rows *out, hs_err *err)
+/* Rows of heap[key] counting objects and bytes under "PREFIX_objects" and "PREFIX_bytes". */
+static int load_rows_as(snapshot *s, const cJSON *heap, const char *key, const char *prefix,
+                        snap_rows *out, hs_err *err)
 {
     const cJSON *arr = member(heap, key);
     char ctx[64];
@@ -111,9 +113,11 @@ static int load_rows(snapshot *s, const cJSON *heap, const char *key, snap_rows 
     cJSON_ArrayForEach(r, arr) {
         snap_row *row = &out->v[out->n];
         snprintf(ctx, sizeof ctx, "heap.%s[%zu]", key, out->n);
-        if (get_str(r, "name", &row->name, ctx, err) < 0 ||
-            get_u64(r, "inuse_objects", &row->objects, ctx, err) < 0 ||
-            get_u64(r, "inuse_bytes", &row->bytes, ctx, err) < 0)
+        char ko[32], kb[32];
+        snprintf(ko, sizeof ko, "%s_objects", prefix);
+        snprintf(kb, sizeof kb, "%s_bytes", prefix);
+        if (get_str(r, "name", &row->name, ctx, err) < 0 || get_u64(r, ko, &row->objects, ctx, err) < 0 ||
+            get_u64(r, kb, &row->bytes, ctx, err) < 0)
             return -1;
         const cJSON *frames = member(r, "frames");
         row->frames = cJSON_IsArray(frames) ? frames : NULL;
@@ -121,6 +125,11 @@ static int load_rows(snapshot *s, const cJSON *heap, const char *key, snap_rows 
         out->n++;
     }
     return 0;
+}
+
+static int load_rows(snapshot *s, const cJSON *heap, const char *key, snap_rows *out, hs_err *err)
+{
+    return load_rows_as(s, heap, key, "inuse", out, err);
 }
 
 static int load_groups(snapshot *s, const cJSON *g, hs_err *err)
@@ -206,7 +215,8 @@ static int load_all(snapshot *s, hs_err *err)
     if (load_rows(s, heap, "by_type", &s->types, err) < 0 || load_rows(s, heap, "by_site", &s->sites, err) < 0 ||
         load_rows(s, heap, "by_size", &s->sizes, err) < 0 ||
         load_rows(s, heap, "live_by_type", &s->live_types, err) < 0 ||
-        load_rows(s, heap, "live_by_size", &s->live_sizes, err) < 0)
+        load_rows(s, heap, "live_by_size", &s->live_sizes, err) < 0 ||
+        load_rows_as(s, heap, "by_root", "retained", &s->roots, err) < 0)
         return -1;
     const cJSON *lt = member(heap, "live_totals");
     if (s->live_types.present && cJSON_IsObject(lt)) {
@@ -296,6 +306,7 @@ void snapshot_free(snapshot *s)
     free(s->sizes.v);
     free(s->live_types.v);
     free(s->live_sizes.v);
+    free(s->roots.v);
     free(s->groups);
     free(s->stats);
     for (size_t i = 0; i < s->nkeys; i++)

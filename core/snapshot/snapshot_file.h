@@ -13,7 +13,8 @@
 
 #define HS_SNAPSHOT_FORMAT "heapscope-snapshot"
 /* 2: adds heap.live_by_type, live_by_size, live_totals and reachability (rows of reachable
- * objects); version 1 files still load (without live rows). */
+ * objects); version 1 files still load (without live rows). heap.by_root (the roots keeping the
+ * most alive, retained_objects and retained_bytes) is optional in version 2. */
 #define HS_SNAPSHOT_VERSION 2
 
 typedef struct snap_row {
@@ -54,6 +55,8 @@ typedef struct snapshot {
     /* rows and totals of reachable objects (version 2); after snapshot_use_live they trade
      * places with types, sizes, heap_objects and heap_bytes */
     snap_rows live_types, live_sizes;
+    snap_rows roots; /* heap.by_root: what the roots that keep the most alive keep (objects and
+                        bytes are retained ones) */
     uint64_t live_objects, live_bytes;
     int has_live, live;
     snap_group *groups;

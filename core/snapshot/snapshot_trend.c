@@ -29,17 +29,23 @@ static int item_cmp(const void *pa, const void *pb)
     return a->per_second > b->per_second ? -1 : a->per_second < b->per_second;
 }
 
+/* The rows of one kind: 0 types, 1 sites, 2 roots. */
+static const snap_rows *rows_of(const snapshot *s, size_t which)
+{
+    return which == 0 ? &s->types : which == 1 ? &s->sites : &s->roots;
+}
+
 /* Rows (of the kind picked by `which`) whose bytes grew in every interval. */
 static trend_item *rising_rows(const snapshot *s, size_t n, size_t which, size_t *count)
 {
-    const snap_rows *last = which == 0 ? &s[n - 1].types : &s[n - 1].sites;
+    const snap_rows *last = rows_of(&s[n - 1], which);
     trend_item *v = calloc(last->n + 1, sizeof *v);
     *count = 0;
     for (size_t i = 0; v && i < last->n; i++) {
         const snap_row *prev = NULL, *first = NULL;
         int rising = which != 0 || last->v[i].name[0] != '<';
         for (size_t k = 0; k < n && rising; k++) {
-            const snap_row *r = find_row(which == 0 ? &s[k].types : &s[k].sites, last->v[i].key);
+            const snap_row *r = find_row(rows_of(&s[k], which), last->v[i].key);
             rising = r && (!prev || r->bytes > prev->bytes);
             prev = r;
             first = first ? first : r;
@@ -98,11 +104,12 @@ int snapshot_trend(const snapshot *snaps, size_t n, snap_trend *t, hs_err *err)
         return hs_errf(err, "a trend needs at least two snapshots");
     t->types = rising_rows(snaps, n, 0, &t->ntypes);
     t->sites = rising_rows(snaps, n, 1, &t->nsites);
+    t->roots = rising_rows(snaps, n, 2, &t->nroots);
     t->groups = rising_groups(snaps, n, &t->ngroups);
     double dt = n >= 2 ? snapshot_elapsed(&snaps[0], &snaps[n - 1]) : 0;
     if (dt > 0)
         t->untyped_per_second = ((double)untyped_bytes(&snaps[n - 1]) - (double)untyped_bytes(&snaps[0])) / dt;
-    if (!t->types || !t->sites || !t->groups) {
+    if (!t->types || !t->sites || !t->roots || !t->groups) {
         snap_trend_free(t);
         return hs_errf(err, "out of memory comparing snapshots");
     }
@@ -113,6 +120,7 @@ void snap_trend_free(snap_trend *t)
 {
     free(t->types);
     free(t->sites);
+    free(t->roots);
     free(t->groups);
     memset(t, 0, sizeof *t);
 }

@@ -14,8 +14,8 @@ typedef struct trend_item {
 } trend_item;
 
 typedef struct snap_trend {
-    trend_item *types, *sites, *groups;
-    size_t ntypes, nsites, ngroups;
+    trend_item *types, *sites, *roots, *groups;
+    size_t ntypes, nsites, nroots, ngroups;
     /* Objects of unknown type (rows named "<...>") are not flagged one by one: garbage awaiting
      * the next GC grows between collections too. Their growth over the whole series instead: */
     double untyped_per_second;

@@ -112,8 +112,9 @@ void watch_render_summary(const watch_series *w, strbuf *out)
     sb_printf(out, "\nrose in every one of the %zu intervals (%.1f s in all):\n", w->n - 1, total);
     items_text("types", t->types, t->ntypes, 0, out);
     items_text("allocation sites", t->sites, t->nsites, 0, out);
+    items_text("roots (what each keeps alive alone)", t->roots, t->nroots, 0, out);
     items_text("goroutine groups", t->groups, t->ngroups, 1, out);
-    if (!t->ntypes && !t->nsites && !t->ngroups)
+    if (!t->ntypes && !t->nsites && !t->nroots && !t->ngroups)
         sb_puts(out, "  nothing: no type, site or goroutine group grew in every interval\n");
     if (t->untyped_per_second != 0) {
         char rate[48];
@@ -161,6 +162,7 @@ void watch_render_json(const watch_series *w, strbuf *out)
     cJSON *r = cJSON_AddObjectToObject(o, "rising");
     cJSON_AddItemToObject(r, "types", items_json(w->trend.types, w->trend.ntypes, 0));
     cJSON_AddItemToObject(r, "sites", items_json(w->trend.sites, w->trend.nsites, 0));
+    cJSON_AddItemToObject(r, "roots", items_json(w->trend.roots, w->trend.nroots, 0));
     cJSON_AddItemToObject(r, "goroutines", items_json(w->trend.groups, w->trend.ngroups, 1));
     cJSON_AddNumberToObject(o, "untyped_bytes_per_second", w->trend.untyped_per_second);
     json_emit(o, out);

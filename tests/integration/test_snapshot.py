@@ -96,6 +96,13 @@ class Snapshots(unittest.TestCase):
                 continue  # unknown types: garbage awaiting GC; followers grow with the leak
             self.assertLess(row["inuse_bytes_delta"], 0.1 * top["inuse_bytes_delta"],
                             "%s: %s grew too" % (label, row))
+        # who holds the growth: the global slice, alone (the records and, once in a while, a
+        # bigger backing array in place of the old one)
+        roots = d["heap_by_root"]
+        self.assertEqual(roots[0]["name"], "main.leaked", "%s: %s" % (label, roots[:3]))
+        self.assertTrue(records[0] - 1 <= roots[0]["retained_objects_delta"] <= records[1] + 1,
+                        "%s: main.leaked keeps %d more objects alive, the program leaked %s"
+                        % (label, roots[0]["retained_objects_delta"], records))
         # the text names the group by the program's own function, as a reader of the stack would
         status, out, err = hstest.run(["snapshot-diff", a, b])
         self.assertEqual(status, 0, err)
@@ -156,6 +163,9 @@ class Snapshots(unittest.TestCase):
         self.assertLessEqual(set(types), {"main.LeakedRecord"} | FOLLOWERS, types)
         rate = got["rising"]["types"][0]["objects_per_second"]
         self.assertLess(abs(rate - rates[0]), 0.1 * rates[0], "watch %.1f/s, the program %.1f/s" % (rate, rates[0]))
+        roots = got["rising"]["roots"]
+        self.assertEqual(roots[0]["name"], "main.leaked", roots)
+        self.assertLess(abs(roots[0]["objects_per_second"] - rates[0]), 0.1 * rates[0], roots[0])
         groups = got["rising"]["goroutines"]
         self.assertEqual(len(groups), 1, groups)
         self.assertTrue(group_is_stuck(groups[0]["frames"]))
