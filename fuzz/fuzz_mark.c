@@ -5,15 +5,20 @@
  * spans and their objects, the heap arenas' metadata, the module data and its pointer masks,
  * span specials, queued finalizers, the Ps' caches and every goroutine and stack; then
  * go_heap_open, go_heapgraph_build (pointer maps, every root, the mark) with or without edge
- * tags (bit 1), a second mark leaving out every other root group, and (bit 2) type inference
- * over the graph. Reads are budgeted per input. */
+ * tags (bit 1), a second mark leaving out every other root group, (bit 2) type inference over
+ * the graph, and (bit 3) the shortest-path forest and the dominator tree over the root units: the
+ * forest reaches exactly what the mark reached, and what the units keep alive alone adds up to
+ * no more than that. Reads are budgeted per input. */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "graph/dominators.h"
+#include "graph/paths.h"
 #include "go/go_heap.h"
 #include "go/go_heapgraph.h"
 #include "go/go_typeinfer.h"
 #include "rt_world.h"
+#include "views/holders.h"
 
 static rt_world *worlds[2];
 
@@ -77,6 +82,40 @@ static int odd_group(void *ctx, uint32_t r)
     return root && root->group % 2 == 1;
 }
 
+/* Who holds what over the marked graph; aborts when the forest or the tree disagree with the mark. */
+static unsigned holders(const go_heapgraph *hg)
+{
+    hs_units u;
+    hs_paths *p = NULL;
+    hs_dom *d = NULL;
+    hs_err err;
+    unsigned sum = 0;
+    if (hs_units_build(hg->g, &u, &err) < 0)
+        return 0;
+    const uint8_t *live = hs_mark_bits(hg->live);
+    if (hs_paths_build(&p, hg->g, live, u.unit_of, u.n, NULL, NULL, &err) == 0) {
+        size_t n;
+        hs_paths_order(p, &n);
+        if (n != hg->live_objects)
+            abort();
+        sum += (unsigned)n;
+    }
+    if (hs_dom_build(&d, hg->g, live, u.unit_of, u.n, NULL, NULL, &err) == 0) {
+        uint64_t all = 0, objs, bytes;
+        for (uint32_t k = 0; k < u.n; k++) {
+            hs_dom_retained_unit(d, k, &objs, &bytes);
+            all += objs;
+        }
+        if (all > hg->live_objects)
+            abort();
+        sum += (unsigned)all;
+    }
+    hs_paths_free(p);
+    hs_dom_free(d);
+    hs_units_free(&u);
+    return sum;
+}
+
 static unsigned graph(go_rt *rt, uint8_t what)
 {
     go_heap *h = NULL;
@@ -96,6 +135,8 @@ static unsigned graph(go_rt *rt, uint8_t what)
             }
             hs_mark_free(m);
         }
+        if (what & 8)
+            sum += holders(&hg);
         go_types *ts = NULL;
         go_typeinfer_stats st;
         if ((what & 4) && go_types_open(&ts, rt, NULL) == 0 && go_typeinfer_run(rt, h, ts, &hg, &st, NULL) == 0)
