@@ -1,6 +1,8 @@
 /* heap_holders.c - Go's roots named, and the holders' structures built (see heap_holders.h). */
 #include "heap_holders.h"
 
+#include "../image/dwarf_frame.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +32,66 @@ static void section_label(const heap_holders *hh, const hs_root *r, uint32_t tag
     const go_rt *rt = hh->a->rt;
     const char *sec = name_of(hh, r->name);
     uint64_t base = (strcmp(sec, "bss") == 0 ? rt->md.bss : rt->md.data) + rt->bias;
-    uint64_t at = r->addr + tag;
+    uint64_t at = r->addr + (tag == UINT32_MAX ? 0 : tag);
     if (first == HS_NO_OBJ || !hs_graph_type(hh->a->hg.g, first)) /* untyped: the place alone */
         snprintf(buf, cap, ".%s+0x%llx", sec, (unsigned long long)(at - base));
     else
         snprintf(buf, cap, ".%s+0x%llx (*%s)", sec, (unsigned long long)(at - base),
                  name_of(hh, hs_graph_type(hh->a->hg.g, first)));
+}
+
+typedef struct var_search {
+    uint64_t cfa, slot;
+    const char *found;
+} var_search;
+
+static int var_holds(void *ctx, const hs_dwarf_var *v)
+{
+    var_search *vs = ctx;
+    for (uint32_t i = 0; i < v->npieces && !vs->found; i++) {
+        const hs_dwarf_piece *p = &v->pieces[i];
+        uint64_t at = vs->cfa + (uint64_t)p->cfa_off, size = p->size ? p->size : 8;
+        if (p->in_frame && vs->slot >= at && vs->slot - at < size)
+            vs->found = v->name;
+    }
+    return vs->found != NULL;
+}
+
+/* The local variable (DWARF) of frame root r whose stack slot the edge with tag is, or NULL. */
+static const char *frame_variable(const heap_holders *hh, uint32_t r, uint32_t tag)
+{
+    const go_heapgraph *hg = &hh->a->hg;
+    const go_rt *rt = hh->a->rt;
+    size_t lo = 0, hi = hg->nframes;
+    while (lo < hi) { /* frames are kept in root order */
+        size_t mid = (lo + hi) / 2;
+        if (hg->frames[mid].root < r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (!rt->dwarf || lo == hg->nframes || hg->frames[lo].root != r || tag == UINT32_MAX)
+        return NULL;
+    const go_root_frame *f = &hg->frames[lo];
+    go_func fn;
+    const char *name = go_pcln_find(rt->pcln, f->pc, &fn) == 0 ? go_pcln_name(rt->pcln, &fn) : NULL;
+    var_search vs = {f->fp, hs_graph_root(hg->g, r)->addr + tag, NULL};
+    if (name)
+        hs_dwarf_frame_vars(rt->dwarf, name, f->pc, var_holds, &vs);
+    if (!vs.found)
+        return NULL;
+    /* the compiler names the parts of a value it keeps apart "s.ptr", "s.len", "e.data", ... */
+    static const char *const parts[] = {".ptr", ".len", ".cap", ".data", ".itab", ".type", ".real", ".imag"};
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", vs.found);
+    size_t len = strlen(copy);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t pl = strlen(parts[i]);
+        if (len > pl && !strcmp(copy + len - pl, parts[i]))
+            copy[len - pl] = 0;
+    }
+    uint32_t id = hs_strtab_intern(hs_graph_names(hg->g), copy);
+    return id == UINT32_MAX ? NULL : hs_strtab_str(hs_graph_names(hg->g), id);
 }
 
 void heap_holders_describe(const heap_holders *hh, uint32_t ri, uint32_t tag, hs_oid first,
@@ -52,7 +108,9 @@ void heap_holders_describe(const heap_holders *hh, uint32_t ri, uint32_t tag, hs
     else if (!strcmp(out->kind, "goroutine")) {
         out->goroutine = r->group < hh->a->hg.ngroups ? hh->a->hg.group_goid[r->group] : 0;
         out->function = name;
-        snprintf(buf, cap, "goroutine %llu %s", (unsigned long long)out->goroutine, name);
+        out->variable = frame_variable(hh, ri, tag);
+        snprintf(buf, cap, "goroutine %llu %s%s%s", (unsigned long long)out->goroutine, name,
+                 out->variable ? ": " : "", out->variable ? out->variable : "");
     } else if (r->kind == HS_ROOT_FINALIZER && !strcmp(name, "(finalizer)")) {
         /* the object the finalizer is set on, by the type the finalizer records (*T), else its own */
         const go_type *ot = hh->ts && r->aux ? go_types_get(hh->ts, r->aux) : NULL;
@@ -143,8 +201,12 @@ int heap_holders_open(heap_holders *hh, heap_analysis *a, int what, hs_err *err)
     if (!a->have_graph)
         return hs_errf(err, "who holds what needs the mark of every root, which could not run: %s",
                        a->graph_error ? a->graph_error : "unknown reason");
-    if (((what & HOLD_PATHS) && heap_analysis_types(a, err) < 0) || /* steps are named by type */
-        hs_units_build(a->hg.g, &hh->units, err) < 0)
+    size_t nsyms = 0;
+    hs_image_symbols(a->rt->exe, &nsyms);
+    /* steps are named by type, and so are globals no symbol names (then all of them) */
+    if (((what & HOLD_PATHS) || nsyms == 0) && heap_analysis_types(a, err) < 0)
+        return -1;
+    if (hs_units_build(a->hg.g, &hh->units, err) < 0)
         return -1;
     hs_err terr;
     if (go_types_open(&hh->ts, a->rt, &terr) < 0)

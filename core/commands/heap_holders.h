@@ -30,7 +30,8 @@ typedef struct heap_holders {
 int heap_holders_open(heap_holders *hh, heap_analysis *a, int what, hs_err *err);
 void heap_holders_close(heap_holders *hh);
 
-/* Root r reached through the edge with tag to object first (HS_NO_OBJ: the root as a whole). */
+/* Root r reached through the edge with tag to object first; the root as a whole with tag
+ * UINT32_MAX and first HS_NO_OBJ. */
 void heap_holders_describe(const heap_holders *hh, uint32_t r, uint32_t tag, hs_oid first,
                            hs_path_root *out, char *buf, size_t cap);
 /* The root that names unit u: a goroutine by its innermost frame outside the runtime. */

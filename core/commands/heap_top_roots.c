@@ -43,7 +43,11 @@ static int unit_rows(heap_holders *hh, heap_top_result *res, root_rows *rr)
             continue;
         char buf[512];
         hs_path_root d;
-        heap_holders_describe(hh, heap_holders_unit_root(hh, u), 0, HS_NO_OBJ, &d, buf, sizeof buf);
+        uint32_t r = heap_holders_unit_root(hh, u), n;
+        const hs_oid *e = hs_graph_root_edges(hh->a->hg.g, r, &n);
+        int global = hs_graph_root(hh->a->hg.g, r)->kind == HS_ROOT_GLOBAL; /* named by what it points to
+                                                                          when it has no symbol */
+        heap_holders_describe(hh, r, global ? 0 : UINT32_MAX, global && n ? e[0] : HS_NO_OBJ, &d, buf, sizeof buf);
         size_t len = strlen(buf) + 1;
         if (rr->used + len > rr->cap) {
             size_t cap = (rr->cap + len) * 2;

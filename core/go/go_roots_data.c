@@ -1,7 +1,7 @@
 /* go_roots_data.c - the global roots: each module's data and bss sections, read word by word
  * through the pointer masks the runtime built at start (moduledata.gcdatamask/gcbssmask, as
- * markrootBlock reads them), with one root per global variable the symbol table names (words
- * between symbols go to roots named after the section). */
+ * markrootBlock reads them), with one root per global variable the symbol table names, and one
+ * per pointer word no symbol covers (named after the section: all of them in a stripped binary). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,7 +82,7 @@ static int scan_section(hg_build *b, const section *sec, const sym_range *syms, 
             while (si < nsyms && syms[si].hi <= a)
                 si++;
             long in = si < nsyms && syms[si].lo <= a ? (long)si : -1;
-            if (in != cur) {
+            if (in != cur || in < 0) { /* a word no symbol covers is a root of its own */
                 if (cur != -2)
                     r = flush(b, cur >= 0 ? syms[cur].name : sec->name, base, err);
                 cur = in;

@@ -119,9 +119,10 @@ class Holders(unittest.TestCase):
             self.assertEqual(have, sorted(want), "%s: paths of %s" % (label, typ))
             self.assertEqual(got["objects"], info["counts"][typ], "%s: %s" % (label, typ))
             self.assertEqual(got["bytes"], info["counts"][typ] * cls(info["sizes"][typ]), "%s: %s" % (label, typ))
+        # the goroutine's local, named as DWARF names it (its pointer word: the compiler's "jobs.ptr")
         job = hstest.run_json(["heap-paths", "main.Job"] + target)["paths"][0]["root"]
-        self.assertEqual((job["function"], job["variable"]), ("main.hold", None), label)
-        self.assertEqual(job["name"], "goroutine %d main.hold" % job["goroutine"], label)
+        self.assertEqual((job["function"], job["variable"]), ("main.hold", "jobs"), label)
+        self.assertEqual(job["name"], "goroutine %d main.hold: jobs" % job["goroutine"], label)
         # the shared object: held through one of the two Pairs (the one a breadth-first walk meets
         # first), and kept alive by neither alone
         shared = hstest.run_json(["heap-paths", "main.Shared"] + target)
@@ -148,7 +149,7 @@ class Holders(unittest.TestCase):
         jobs = [(k, v) for k, v in prof.items() if k[0] == "main.Job"]
         self.assertEqual(len(jobs), 1, label)
         self.assertEqual(jobs[0][0][1], "[]*main.Job", label)
-        self.assertRegex(jobs[0][0][2], r"^goroutine \d+ main\.hold$", label)
+        self.assertRegex(jobs[0][0][2], r"^goroutine \d+ main\.hold: jobs$", label)
         self.assertEqual(jobs[0][1], [c["main.Job"], c["main.Job"] * cls(s["main.Job"])], label)
         # every live object is in the profile once: its totals are heap-top --live's
         live = hstest.run_json(["heap-top", "--live"] + target)["totals"]
@@ -195,6 +196,22 @@ class Holders(unittest.TestCase):
             got = hstest.run_json(["heap-paths", "main.Item"] + target)
             self.assertEqual([(p["root"]["name"], p["objects"]) for p in got["paths"]],
                              [("main.srv", fx.info["counts"]["main.Item"])], ver)
+
+    def test_without_symbols(self):
+        """-ldflags="-s -w": a global is named by its place and the type it points to (typed by
+        the code that stores it), as heap-paths and --by root both say."""
+        v = hstest.toolchains_or_skip(self)[-1]
+        exe, ver = hstest.build_fixture(v, "holders", ldflags="-s -w")
+        with Fixture(exe) as fx:
+            target = ["--pid", str(fx.pid)]
+            got = hstest.run_json(["heap-paths", "main.Item"] + target)["paths"]
+            self.assertEqual(len(got), 1, got)
+            self.assertRegex(got[0]["root"]["name"], r"^\.bss\+0x[0-9a-f]+ \(\*main\.Server\)$", ver)
+            self.assertEqual(got[0]["steps"], ["main.Server", "main.Registry", "[]*main.Item"], ver)
+            rows = {r["name"]: r for r in hstest.run_json(["heap-top", "--by", "root", "-n", "0"] + target)["rows"]}
+            want = expected_roots(fx.info)["main.srv"]
+            self.assertEqual((rows[got[0]["root"]["name"]]["retained_objects"],
+                              rows[got[0]["root"]["name"]]["retained_bytes"]), want, ver)
 
     def test_in_gdb_and_lldb(self):
         """The same commands in gdb and lldb on a gcore core say what the CLI says."""
