@@ -105,6 +105,15 @@ def finish(targets_met):
     sys.exit(0 if targets_met and not failures else 1)
 
 
+def bigheap_args(usage):
+    """(MiB, small, runs, Go release) for the benchmarks on tests/fixtures/go/bigheap: [--small]
+    [MiB], 1024 by default, 48 with --small (one run instead of five); the newest Go here."""
+    mib, small = args(1024, usage)
+    if small and len(sys.argv) == 2:
+        mib = 48
+    return mib, small, 1 if small else 5, newest_go()
+
+
 def args(default, usage):
     """(size, small) from argv: [--small] [SIZE]."""
     a = sys.argv[1:]

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 
 import benchlib
@@ -42,11 +41,7 @@ def profile_totals(go, path):
 
 
 def main():
-    mib, small = benchlib.args(1024, __doc__)
-    if small and len(sys.argv) == 2:
-        mib = 48
-    runs = 1 if small else 5
-    version = benchlib.newest_go()
+    mib, small, runs, version = benchlib.bigheap_args(__doc__)
     go = os.path.join(benchlib.toolchain_root(version), "bin", "go")
     with tempfile.TemporaryDirectory(prefix="hs-bench-") as tmp:
         exe, gover = benchlib.build("bigheap", version, os.path.join(tmp, "bin"))

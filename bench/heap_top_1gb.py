@@ -13,7 +13,6 @@ usage: bench/heap_top_1gb.py [--small] [MiB]    (HEAPSCOPE / HS_BUILD_DIR select
 import json
 import os
 import re
-import sys
 import tempfile
 
 import benchlib
@@ -31,11 +30,7 @@ def check_answer(label, got, info):
 
 
 def main():
-    mib, small = benchlib.args(1024, __doc__)
-    if small and len(sys.argv) == 2:
-        mib = 48
-    runs = 1 if small else 5
-    version = benchlib.newest_go()
+    mib, small, runs, version = benchlib.bigheap_args(__doc__)
     with tempfile.TemporaryDirectory(prefix="hs-bench-") as tmp:
         exe, gover = benchlib.build("bigheap", version, os.path.join(tmp, "bin"))
         with Fixture(exe, args=[str(mib)], timeout=600) as fx:

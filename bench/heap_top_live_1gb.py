@@ -14,7 +14,6 @@ usage: bench/heap_top_live_1gb.py [--small] [MiB]   (HEAPSCOPE / HS_BUILD_DIR se
 import json
 import os
 import re
-import sys
 import tempfile
 
 import benchlib
@@ -36,11 +35,7 @@ def check_answer(got, info):
 
 
 def main():
-    mib, small = benchlib.args(1024, __doc__)
-    if small and len(sys.argv) == 2:
-        mib = 48
-    runs = 1 if small else 5
-    version = benchlib.newest_go()
+    mib, small, runs, version = benchlib.bigheap_args(__doc__)
     with tempfile.TemporaryDirectory(prefix="hs-bench-") as tmp:
         exe, gover = benchlib.build("bigheap", version, os.path.join(tmp, "bin"))
         with Fixture(exe, args=[str(mib)], timeout=600) as fx:

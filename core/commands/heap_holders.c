@@ -172,9 +172,8 @@ static uint32_t step_for(heap_holders *hh, const char *n)
     return id == UINT32_MAX ? 0 : id;
 }
 
-static uint32_t step(void *ctx, uint32_t name)
+static uint32_t type_step(heap_holders *hh, uint32_t name)
 {
-    heap_holders *hh = ctx;
     if (name >= hh->nstep) {
         uint32_t n = hs_strtab_count(hs_graph_names(hh->a->hg.g)) + 1024;
         uint32_t *v = realloc(hh->step_of, (size_t)n * sizeof *v);
@@ -190,6 +189,58 @@ static uint32_t step(void *ctx, uint32_t name)
         hh->step_of[name] = step_for(hh, copy);
     }
     return name < hh->nstep ? hh->step_of[name] : name;
+}
+
+/* "main.Server.Reg": the field (through nested structs) at byte off of a struct type's value. */
+static void field_path(const heap_holders *hh, const go_type *t, uint64_t off, char *buf, size_t cap)
+{
+    size_t len = strlen(buf);
+    for (int depth = 0; t && t->kind == GO_KIND_STRUCT && depth < 8; depth++) {
+        const go_type *in = NULL;
+        for (uint32_t i = 0; i < t->nfields && !in; i++) {
+            const go_field *f = &t->fields[i];
+            const go_type *ft = go_types_get(hh->ts, f->type);
+            if (ft && off >= f->offset && off - f->offset < ft->size && f->name) {
+                len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, ".%s", f->name);
+                off -= f->offset;
+                in = ft;
+            }
+        }
+        t = in;
+    }
+}
+
+/* The step an object makes: its type's name, with the field its pointer is in for a struct. */
+static uint32_t step(void *ctx, hs_oid obj, uint32_t name, uint32_t tag)
+{
+    heap_holders *hh = ctx;
+    const go_heapgraph *hg = &hh->a->hg;
+    uint32_t base = type_step(hh, name);
+    if (base != name || tag == UINT32_MAX || !hh->ts || name >= hg->nname_type || !hg->name_type[name])
+        return base; /* renamed (a map's buckets are the map) or left out, or nothing to say */
+    if (!hh->is_struct[name]) { /* 1 struct, 2 not: asked once per name */
+        const go_type *t = go_types_get(hh->ts, hg->name_type[name]);
+        hh->is_struct[name] = t && t->kind == GO_KIND_STRUCT ? 1 : 2;
+    }
+    if (hh->is_struct[name] != 1)
+        return base;
+    size_t blk = hs_graph_block_at(hg->g, hs_graph_addr(hg->g, obj)); /* a block per span */
+    uint64_t hdr = blk < go_heap_nspans(hh->a->h) && go_heap_span(hh->a->h, blk)->header ? 8 : 0;
+    uint64_t off = tag >= hdr ? tag - hdr : 0;
+    step_memo *m = &hh->memo[(name * 31u + (uint32_t)off) % HOLD_MEMO];
+    if (m->name == name && m->off == off && m->id)
+        return m->id;
+    const go_type *t = go_types_get(hh->ts, hg->name_type[name]);
+    if (!t || t->kind != GO_KIND_STRUCT)
+        return base;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", name_of(hh, base));
+    field_path(hh, t, off, buf, sizeof buf);
+    uint32_t id = hs_strtab_intern(hs_graph_names(hg->g), buf);
+    if (id == UINT32_MAX)
+        return base;
+    *m = (step_memo){name, (uint32_t)off, id};
+    return id;
 }
 
 /* ---- building ---- */
@@ -210,7 +261,13 @@ int heap_holders_open(heap_holders *hh, heap_analysis *a, int what, hs_err *err)
         return -1;
     hs_err terr;
     if (go_types_open(&hh->ts, a->rt, &terr) < 0)
-        hh->ts = NULL; /* finalizers are then named by their object's type alone */
+        hh->ts = NULL; /* finalizers are then named by their object's type alone, steps too */
+    hh->memo = calloc(HOLD_MEMO, sizeof *hh->memo);
+    hh->is_struct = calloc((size_t)a->hg.nname_type + 1, 1);
+    if (!hh->memo || !hh->is_struct) {
+        heap_holders_close(hh);
+        return hs_errf(err, "out of memory for reference paths");
+    }
     const uint8_t *live = hs_mark_bits(a->hg.live);
     hs_target *t = a->rt->t;
     int r = 0;
@@ -235,5 +292,7 @@ void heap_holders_close(heap_holders *hh)
     hs_units_free(&hh->units);
     go_types_close(hh->ts);
     free(hh->step_of);
+    free(hh->memo);
+    free(hh->is_struct);
     memset(hh, 0, sizeof *hh);
 }

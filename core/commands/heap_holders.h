@@ -13,7 +13,11 @@
 #include "../views/holders.h"
 #include "heap_top.h"
 
-enum { HOLD_PATHS = 1, HOLD_DOMINATORS = 2 };
+enum { HOLD_PATHS = 1, HOLD_DOMINATORS = 2, HOLD_MEMO = 4096 };
+
+typedef struct step_memo { /* a step with its field, remembered: name id and offset -> step */
+    uint32_t name, off, id;
+} step_memo;
 
 typedef struct heap_holders {
     heap_analysis *a;
@@ -24,6 +28,8 @@ typedef struct heap_holders {
     go_types *ts;        /* for the types finalizers record */
     uint32_t *step_of;   /* per name id: its step (UINT32_MAX: not worked out yet; 0: none) */
     uint32_t nstep;
+    step_memo *memo;     /* HOLD_MEMO entries */
+    uint8_t *is_struct;  /* per name id with a type: 0 not asked, 1 a struct, 2 not */
 } heap_holders;
 
 /* Builds what `what` asks for (HOLD_PATHS | HOLD_DOMINATORS) over a's marked graph, typed. */

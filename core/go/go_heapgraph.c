@@ -343,6 +343,7 @@ void go_heapgraph_free(go_heapgraph *hg)
     free(hg->live_slots);
     free(hg->live_vals);
     free(hg->group_goid);
+    free(hg->name_type);
     if (hg->warnings.s)
         sb_free(&hg->warnings);
     memset(hg, 0, sizeof *hg);

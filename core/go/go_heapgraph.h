@@ -49,6 +49,9 @@ typedef struct go_heapgraph {
     uint64_t *live_vals;    /* what each holds */
     size_t nlive_slots;
     uint64_t *group_goid;   /* root group -> goroutine id (groups 1 .. ngroups-1) */
+    uint64_t *name_type;    /* after type inference: per name id (below nname_type), the type
+                               descriptor of objects holding one value of it (0: none known) */
+    uint32_t nname_type;
     size_t ngroups;
     go_heapgraph_stats st;
     strbuf warnings;        /* counted problems, one line each */

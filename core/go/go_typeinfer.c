@@ -189,6 +189,8 @@ int go_typeinfer_run(go_rt *rt, go_heap *h, go_types *ts, go_heapgraph *hg,
     layouts(&t);
     int r = run(&t, err);
     *st = t.st;
+    if (r == 0)
+        ti_names_export(&t);
     ti_names_free(&t);
     ti_frames_free(&t);
     ti_ifaces_free(&t);

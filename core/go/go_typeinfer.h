@@ -22,7 +22,8 @@ typedef struct go_typeinfer_stats {
 
 /* Gives every object of hg's graph whose type can be known its type name (hs_graph_set_type):
  * "main.Session", "[]main.Session" for a slot holding several, runtime structures by their own
- * names ("runtime.hmap"), closures as "func literal main.f.func1". */
+ * names ("runtime.hmap"), closures as "func literal main.f.func1"; and leaves in hg->name_type
+ * the descriptor behind each single-value name. */
 int go_typeinfer_run(go_rt *rt, go_heap *h, go_types *ts, go_heapgraph *hg,
                      go_typeinfer_stats *st, hs_err *err);
 

@@ -80,6 +80,20 @@ void ti_set(ti *t, hs_oid o, uint32_t name)
     t->st.typed_objects++;
 }
 
+void ti_names_export(ti *t)
+{
+    uint32_t count = hs_strtab_count(hs_graph_names(t->g));
+    free(t->hg->name_type);
+    t->hg->nname_type = 0;
+    if (!(t->hg->name_type = calloc(count + 1, sizeof *t->hg->name_type)))
+        return; /* steps are then named by type alone */
+    t->hg->nname_type = count;
+    ti_names *n, *ntmp;
+    HASH_ITER(hh, t->names, n, ntmp)
+        if (n->single && n->single < count)
+            t->hg->name_type[n->single] = n->type;
+}
+
 void ti_names_free(ti *t)
 {
     ti_names *n, *ntmp;

@@ -61,6 +61,8 @@ uint32_t ti_intern(ti *t, const char *name);
 /* Gives object o its type name. */
 void ti_set(ti *t, hs_oid o, uint32_t name);
 void ti_names_free(ti *t);
+/* Leaves in hg->name_type the type descriptor of each single-value name handed out. */
+void ti_names_export(ti *t);
 
 /* go_typeinfer.c: follows one scan-plan entry whose words are at w (24 bytes), found at addr */
 void ti_apply(ti *t, const go_scan_entry *e, const uint8_t *w, uint64_t addr);

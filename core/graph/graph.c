@@ -405,6 +405,8 @@ const hs_oid *hs_graph_edges(const hs_graph *g, hs_oid o, uint32_t *n)
     return g->dst.v ? g->dst.v + g->off[o] : NULL;
 }
 
+int hs_graph_keeps_tags(const hs_graph *g) { return g->keep_tags; }
+
 const uint32_t *hs_graph_edge_tags(const hs_graph *g, hs_oid o)
 {
     if (!g->keep_tags || !g->edges_closed || o >= g->nslots || !g->tag.v)

@@ -59,6 +59,7 @@ hs_graph *hs_graph_new(uint32_t nslots, int keep_tags);
 void hs_graph_free(hs_graph *g);
 
 uint32_t hs_graph_nslots(const hs_graph *g);
+int hs_graph_keeps_tags(const hs_graph *g);
 hs_strtab *hs_graph_names(const hs_graph *g);
 
 /* ---- objects ---- */

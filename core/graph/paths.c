@@ -3,6 +3,7 @@
 #include "paths.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define UNIT_BIT 0x80000000u
 #define NONE UINT32_MAX
@@ -10,6 +11,7 @@
 
 struct hs_paths {
     uint32_t *parent;
+    uint32_t *tag; /* with the graph's tags */
     hs_oid *order;
     size_t n;
     uint32_t nslots;
@@ -31,9 +33,12 @@ static void first_level(hs_paths *p, const hs_graph *g, const uint8_t *live, con
         for (uint32_t r = 0; r < nroots; r++) {
             uint32_t n, u = unit_of[r];
             const hs_oid *e = u < nunits ? hs_graph_root_edges(g, r, &n) : NULL;
+            const uint32_t *tags = e ? hs_graph_root_edge_tags(g, r) : NULL;
             for (uint32_t i = 0; e && i < n; i++)
                 if (takes_part(g, live, e[i]) && p->parent[e[i]] == NONE) {
                     p->parent[e[i]] = UNIT_BIT | u;
+                    if (p->tag && tags)
+                        p->tag[e[i]] = tags[i];
                     p->order[p->n++] = e[i];
                 }
         }
@@ -55,9 +60,12 @@ static void first_level(hs_paths *p, const hs_graph *g, const uint8_t *live, con
             for (uint32_t r = head[u]; r != NONE; r = next[r]) {
                 uint32_t n;
                 const hs_oid *e = hs_graph_root_edges(g, r, &n);
+                const uint32_t *tags = hs_graph_root_edge_tags(g, r);
                 for (uint32_t i = 0; i < n; i++)
                     if (takes_part(g, live, e[i]) && p->parent[e[i]] == NONE) {
                         p->parent[e[i]] = UNIT_BIT | u;
+                        if (p->tag && tags)
+                            p->tag[e[i]] = tags[i];
                         p->order[p->n++] = e[i];
                     }
             }
@@ -80,6 +88,13 @@ int hs_paths_build(hs_paths **out, const hs_graph *g, const uint8_t *live, const
     p->nslots = nslots;
     for (uint32_t o = 0; o < nslots; o++)
         p->parent[o] = NONE;
+    if (hs_graph_keeps_tags(g)) {
+        if (!(p->tag = malloc((size_t)nslots * sizeof *p->tag))) {
+            hs_paths_free(p);
+            return hs_errf(err, "out of memory for the paths of %u objects", nslots);
+        }
+        memset(p->tag, 0xff, (size_t)nslots * sizeof *p->tag);
+    }
     first_level(p, g, live, unit_of, nunits);
     for (size_t head = 0; head < p->n; head++) { /* every object enters the queue once */
         if (poll && head % POLL_EVERY == 0 && poll(ctx)) {
@@ -89,9 +104,12 @@ int hs_paths_build(hs_paths **out, const hs_graph *g, const uint8_t *live, const
         hs_oid o = p->order[head];
         uint32_t n;
         const hs_oid *e = hs_graph_edges(g, o, &n);
+        const uint32_t *tags = p->tag ? hs_graph_edge_tags(g, o) : NULL;
         for (uint32_t i = 0; i < n; i++)
             if (takes_part(g, live, e[i]) && p->parent[e[i]] == NONE) {
                 p->parent[e[i]] = o;
+                if (tags)
+                    p->tag[e[i]] = tags[i];
                 p->order[p->n++] = e[i];
             }
     }
@@ -104,6 +122,7 @@ void hs_paths_free(hs_paths *p)
     if (!p)
         return;
     free(p->parent);
+    free(p->tag);
     free(p->order);
     free(p);
 }
@@ -113,6 +132,11 @@ hs_oid hs_paths_parent(const hs_paths *p, hs_oid o, uint32_t *unit)
     uint32_t v = o < p->nslots ? p->parent[o] : NONE;
     *unit = v != NONE && (v & UNIT_BIT) ? v & ~UNIT_BIT : UINT32_MAX;
     return v == NONE || (v & UNIT_BIT) ? HS_NO_OBJ : v;
+}
+
+uint32_t hs_paths_tag(const hs_paths *p, hs_oid o)
+{
+    return p->tag && o < p->nslots ? p->tag[o] : UINT32_MAX;
 }
 
 const hs_oid *hs_paths_order(const hs_paths *p, size_t *n)

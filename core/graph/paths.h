@@ -4,7 +4,8 @@
  * object gets its parent on one shortest path (an object, or the unit whose root points to it),
  * ties going to the earlier unit and then the earlier edge; and the order of the walk, in which
  * parents come before their children. Only objects present and set in `live` take part.
- * Memory: 8 bytes per slot (parent, order) plus one bit. */
+ * With a graph that keeps edge tags, each object also keeps the tag of the edge that reached it.
+ * Memory: 8 bytes per slot (parent, order), 12 with tags. */
 #ifndef HS_PATHS_H
 #define HS_PATHS_H
 
@@ -25,6 +26,9 @@ void hs_paths_free(hs_paths *p);
 /* o's parent object, or HS_NO_OBJ with *unit set to the unit whose root points to o, or
  * HS_NO_OBJ with *unit UINT32_MAX when nothing reaches o. */
 hs_oid hs_paths_parent(const hs_paths *p, hs_oid o, uint32_t *unit);
+/* The tag of the edge that reached o (where in its parent, or in the root, it was found);
+ * UINT32_MAX when the graph keeps no tags or nothing reaches o. */
+uint32_t hs_paths_tag(const hs_paths *p, hs_oid o);
 /* The reached objects in the order of the walk (parents first). */
 const hs_oid *hs_paths_order(const hs_paths *p, size_t *n);
 

@@ -149,7 +149,7 @@ int hs_chains_build(hs_chains **out, const hs_graph *g, const hs_paths *p, const
         uint32_t unit;
         if ((up = hs_paths_parent(p, o, &unit)) == HS_NO_OBJ || c->of[up] == HS_NO_CHAIN)
             continue; /* a root's own (named above), or a parent without a chain */
-        uint32_t from = c->of[up], step = nm->step(nm->ctx, hs_graph_name(g, up));
+        uint32_t from = c->of[up], step = nm->step(nm->ctx, up, hs_graph_name(g, up), hs_paths_tag(p, o));
         const cnode *last = &c->nodes[from];
         c->of[o] = !step || (last->parent != HS_NO_CHAIN && last->name == step)
                        ? from

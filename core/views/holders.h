@@ -25,11 +25,12 @@ int hs_units_build(const hs_graph *g, hs_units *u, hs_err *err);
 void hs_units_free(hs_units *u);
 
 /* The model's names: the label of a path's start (root r, the edge's tag, the first object), as a
- * name id of the graph's string table; the step an object of name id `name` makes (a name id,
- * or 0 to leave it out). */
+ * name id of the graph's string table; the step object `obj` (of name id `name`) makes when the
+ * path leaves it through the edge with `tag` (where in it the pointer is; UINT32_MAX unknown): a
+ * name id, or 0 to leave it out. */
 typedef struct hs_chain_namer {
     uint32_t (*label)(void *ctx, uint32_t root, uint32_t tag, hs_oid first);
-    uint32_t (*step)(void *ctx, uint32_t name);
+    uint32_t (*step)(void *ctx, hs_oid obj, uint32_t name, uint32_t tag);
     void *ctx;
 } hs_chain_namer;
 

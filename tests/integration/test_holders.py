@@ -51,13 +51,14 @@ def expected_roots(info):
     }
 
 
-# {type: [(root kind, root name or None, steps)]} of every path group the program built
+# {type: [(root kind, root name or None, steps, objects)]} of every path group the program built:
+# steps name each object passed through by its type, and a struct's by the field the path leaves by
 def expected_paths(info):
     c = info["counts"]
     return {
-        "main.Item": [("global", "main.srv", ["main.Server", "main.Registry", "[]*main.Item"], c["main.Item"])],
+        "main.Item": [("global", "main.srv", ["main.Server.Reg", "main.Registry.Items", "[]*main.Item"], c["main.Item"])],
         "main.Session": [("global", "main.cache", ["map[string]*main.Session"], c["main.Session"])],
-        "main.RingNode": [("global", "main.ring", [], 1), ("global", "main.ring", ["main.RingNode"], c["main.RingNode"] - 1)],
+        "main.RingNode": [("global", "main.ring", [], 1), ("global", "main.ring", ["main.RingNode.Next"], c["main.RingNode"] - 1)],
         "main.Msg": [("global", "main.ch", ["chan *main.Msg", "[]*main.Msg"], c["main.Msg"])],
         "main.Job": [("goroutine", None, ["[]*main.Job"], c["main.Job"])],
         "main.Payload": [("finalizer", "finalizer of main.Fin", [], 1)],
@@ -128,7 +129,7 @@ class Holders(unittest.TestCase):
         shared = hstest.run_json(["heap-paths", "main.Shared"] + target)
         self.assertEqual(len(shared["paths"]), 1, label)
         self.assertIn(shared["paths"][0]["root"]["name"], ("main.left", "main.right"), label)
-        self.assertEqual(shared["paths"][0]["steps"], ["main.Pair"], label)
+        self.assertEqual(shared["paths"][0]["steps"], ["main.Pair.S"], label)
         # retained per group: the ring's head keeps the whole ring, the rest of it nothing more
         ring = hstest.run_json(["heap-paths", "main.RingNode"] + target)
         by_steps = {len(p["steps"]): p["retained_bytes"] for p in ring["paths"]}
@@ -144,7 +145,7 @@ class Holders(unittest.TestCase):
         hstest.run(["heap-paths", "--pprof", path] + target, check_status=0)
         prof = raw_profile(go, path)
         s, c = info["sizes"], info["counts"]
-        self.assertEqual(prof.get(("main.Item", "[]*main.Item", "main.Registry", "main.Server", "main.srv")),
+        self.assertEqual(prof.get(("main.Item", "[]*main.Item", "main.Registry.Items", "main.Server.Reg", "main.srv")),
                          [c["main.Item"], c["main.Item"] * cls(s["main.Item"])], label)
         jobs = [(k, v) for k, v in prof.items() if k[0] == "main.Job"]
         self.assertEqual(len(jobs), 1, label)
@@ -207,7 +208,7 @@ class Holders(unittest.TestCase):
             got = hstest.run_json(["heap-paths", "main.Item"] + target)["paths"]
             self.assertEqual(len(got), 1, got)
             self.assertRegex(got[0]["root"]["name"], r"^\.bss\+0x[0-9a-f]+ \(\*main\.Server\)$", ver)
-            self.assertEqual(got[0]["steps"], ["main.Server", "main.Registry", "[]*main.Item"], ver)
+            self.assertEqual(got[0]["steps"], ["main.Server.Reg", "main.Registry.Items", "[]*main.Item"], ver)
             rows = {r["name"]: r for r in hstest.run_json(["heap-top", "--by", "root", "-n", "0"] + target)["rows"]}
             want = expected_roots(fx.info)["main.srv"]
             self.assertEqual((rows[got[0]["root"]["name"]]["retained_objects"],
