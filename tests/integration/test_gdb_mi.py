@@ -58,7 +58,7 @@ class Cppdbg(unittest.TestCase):
         got = gdbmi.first_json(r.console)
         assert_same_groups(want, groups_from_heapscope_json(got, ver))
         listing = mi.console("heapscope").console
-        for name in ("threads-blocked", "heap-top", "snapshot", "snapshot-diff"):
+        for name in ("threads-blocked", "heap-top", "heap-paths", "snapshot", "snapshot-diff"):
             self.assertIn(name, listing)
         r = mi.console("heap-top --json")
         self.assertEqual(r.cls, "done", r.msg)
