@@ -252,4 +252,4 @@ class Holders(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    hstest.main()
