@@ -6,7 +6,7 @@
 #include "../util/duration.h"
 #include "threads_collect.h"
 
-enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE, O_LABEL, O_TRY_NEWER };
+enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE, O_LABEL, O_LEAKED, O_FAIL_ON_LEAK, O_TRY_NEWER };
 
 static const hs_opt opts[] = {
     [O_ALL] = {"all", 0, 0, "also show running and runnable goroutines, and the runtime's own"},
@@ -15,6 +15,8 @@ static const hs_opt opts[] = {
     [O_JSON] = {"json", 0, 0, "one JSON object instead of text"},
     [O_GOROUTINE] = {"goroutine", 0, 1, "show one goroutine in full"},
     [O_LABEL] = {"label", 0, 1, "only goroutines carrying the pprof label KEY=VALUE"},
+    [O_LEAKED] = {"leaked", 0, 0, "only leaked goroutines"},
+    [O_FAIL_ON_LEAK] = {"fail-on-leak", 0, 0, "exit with status 3 when a goroutine is leaked"},
     [O_TRY_NEWER] = HS_OPT_TRY_NEWER,
     {0, 0, 0, 0},
 };
@@ -25,6 +27,7 @@ typedef struct tb_options {
     int64_t min_wait;
     long goroutine; /* -1: none */
     const char *label; /* KEY=VALUE or NULL */
+    int leaked, fail_on_leak;
 } tb_options;
 
 static int read_options(const hs_args *a, tb_options *o, hs_err *err)
@@ -35,6 +38,8 @@ static int read_options(const hs_args *a, tb_options *o, hs_err *err)
     o->min_wait = 0;
     o->goroutine = -1;
     o->label = a->v[O_LABEL].present ? a->v[O_LABEL].arg : NULL;
+    o->leaked = a->v[O_LEAKED].present;
+    o->fail_on_leak = a->v[O_FAIL_ON_LEAK].present;
     if (o->label && (!strchr(o->label, '=') || o->label[0] == '='))
         return hs_errf(err, "--label wants KEY=VALUE, not \"%s\"", o->label);
     if (a->npos)
@@ -68,26 +73,34 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     tb_options o;
     if (read_options(a, &o, err) < 0)
         return HS_USAGE;
-    hs_group_filter f = {o.all, o.all, o.min_wait, o.label};
+    hs_group_filter f = {o.all, o.all, o.min_wait, o.label, o.leaked, 1};
     threads_data d;
     if (threads_collect(s, &f, &d, err) < 0)
         return HS_FAIL;
     threads_report r = {"go", d.rt->ver.full, s->target, d.tasks, d.ntasks, d.total, d.nsystem,
-                        &d.groups, o.limit, o.all, d.gs.now_exact, sb_str(&d.gs.warnings)};
+                        &d.groups, o.limit, o.all, d.gs.now_exact, sb_str(&d.gs.warnings),
+                        d.notes.len ? -1 : (long)d.nleaked};
     int status = render(&o, &r, out, err);
     if (!o.json)
         sb_puts(msgs, sb_str(&d.gs.warnings));
+    sb_puts(msgs, sb_str(&d.notes));
+    if (status == HS_OK && o.fail_on_leak && d.nleaked > 0) {
+        sb_printf(msgs, "threads-blocked: %zu goroutine%s leaked\n", d.nleaked, d.nleaked == 1 ? "" : "s");
+        status = HS_LEAKED;
+    }
     threads_data_free(&d);
     return status;
 }
 
 const hs_command hs_cmd_threads_blocked = {
     "threads-blocked",
-    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID] [--label K=V]",
-    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID] [--label K=V]\n"
+    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID] [--label K=V] [--leaked] [--fail-on-leak]",
+    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID] [--label K=V] [--leaked] [--fail-on-leak]\n"
     "  Goroutines grouped by what they wait on (the runtime's own words: chan receive, select,\n"
     "  sync.Mutex.Lock, IO wait, ...) and by stack, largest group first, with how long they have\n"
-    "  waited where the runtime recorded it (it does so at each GC).\n"
+    "  waited where the runtime recorded it (it does so at each GC). A goroutine blocked on a\n"
+    "  channel or sync object no goroutine that can run reaches is leaked: nothing can ever wake\n"
+    "  it (Go's goroutine leak detector's rule, worked out from outside: [chan receive, leaked]).\n"
     "  --all            also show running and runnable goroutines, and the runtime's own\n"
     "  --min-wait DUR   only goroutines known to wait at least DUR (30s, 5m, 1h)\n"
     "  -n, --limit N    show at most N groups (text default 20; 0 = all)\n"
@@ -95,6 +108,8 @@ const hs_command hs_cmd_threads_blocked = {
     "  --goroutine ID   show one goroutine in full\n"
     "  --label K=V      only goroutines carrying the pprof label K=V (pprof.Do, SetGoroutineLabels);\n"
     "                   each group lists its members' label sets\n"
+    "  --leaked         only leaked goroutines\n"
+    "  --fail-on-leak   exit with status 3 when a goroutine is leaked (scripts and CI)\n"
     "  --try-newer      read a Go release newer than heapscope knows (see README)\n",
     opts,
     1,

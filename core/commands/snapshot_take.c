@@ -101,7 +101,7 @@ static int add_heap(hs_session *s, go_rt *rt, cJSON *o, strbuf *msgs, hs_err *er
 
 static int add_goroutines(hs_session *s, cJSON *o, hs_err *err)
 {
-    hs_group_filter f = {1, 0, 0, NULL};
+    hs_group_filter f = {.all = 1};
     threads_data d;
     if (threads_collect(s, &f, &d, err) < 0)
         return -1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../go/go_tasks.h"
+#include "leak_verdicts.h"
 
 static size_t count_total(const hs_task *t, size_t n, int system, size_t *nsystem)
 {
@@ -20,6 +21,7 @@ static size_t count_total(const hs_task *t, size_t n, int system, size_t *nsyste
 int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, hs_err *err)
 {
     memset(d, 0, sizeof *d);
+    sb_init(&d->notes);
     if (hs_session_go(s, &d->rt, err) < 0 || go_goroutines_read(d->rt, &d->gs, err) < 0)
         return -1;
     if (go_tasks_build(d->rt, &d->gs, &d->tasks, err) < 0) {
@@ -27,6 +29,10 @@ int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, hs
         return -1;
     }
     d->ntasks = d->gs.n;
+    if (f->verdicts && leak_verdicts(d->rt, &d->gs, d->tasks, &d->nleaked, &d->notes, err) < 0) {
+        threads_data_free(d);
+        return -1;
+    }
     if (hs_task_groups_build(d->tasks, d->ntasks, f, &d->groups) < 0) {
         threads_data_free(d);
         return hs_errf(err, "out of memory grouping %zu goroutines", d->ntasks);
@@ -38,6 +44,7 @@ int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, hs
 void threads_data_free(threads_data *d)
 {
     hs_task_groups_free(&d->groups);
+    sb_free(&d->notes);
     free(d->tasks);
     if (d->gs.stacks || d->gs.v)
         go_goroutines_free(&d->gs);

@@ -15,6 +15,8 @@ typedef struct threads_data {
     hs_task_groups groups;
     size_t total;   /* as runtime.NumGoroutine counts them, plus system ones if filter->system */
     size_t nsystem;
+    size_t nleaked; /* goroutines leaked (when the filter asked for verdicts) */
+    strbuf notes;   /* why there are no verdicts, when there are none */
 } threads_data;
 
 int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, hs_err *err);

@@ -47,6 +47,7 @@ int go_tasks_build(const go_rt *rt, go_goroutines *gs, hs_task **out, hs_err *er
         t->parent_id = g->parent_goid;
         t->labels = g->labels ? hs_strtab_str(gs->labels, g->labels) : NULL;
         t->wait_ns = -1;
+        t->leaked = -1;
         if (g->waitsince > 0 && gs->now >= g->waitsince)
             t->wait_ns = gs->now - g->waitsince;
     }

@@ -33,6 +33,7 @@ cJSON *threads_group_json(const hs_task *tasks, const hs_task_group *g, int with
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "state", g->first->state);
+    cJSON_AddItemToObject(o, "leaked", g->first->leaked < 0 ? cJSON_CreateNull() : cJSON_CreateBool(g->first->leaked));
     cJSON_AddNumberToObject(o, "count", (double)g->count);
     add_wait(o, "max_wait_seconds", g->max_wait_ns);
     cJSON_AddItemToObject(o, "frames", json_frames(g->first->frames, NULL, g->first->nframes));
@@ -70,6 +71,7 @@ void threads_render_json(const threads_report *r, strbuf *out)
     cJSON *o = report_head(r);
     cJSON_AddNumberToObject(o, "total", (double)r->total);
     cJSON_AddNumberToObject(o, "system", (double)r->nsystem);
+    cJSON_AddItemToObject(o, "leaked", r->nleaked < 0 ? cJSON_CreateNull() : cJSON_CreateNumber((double)r->nleaked));
     cJSON_AddNumberToObject(o, "shown", (double)r->groups->ntasks);
     cJSON_AddStringToObject(o, "wait_clock", r->clock_exact ? "live" : "core");
     cJSON *groups = cJSON_AddArrayToObject(o, "groups");
@@ -89,6 +91,7 @@ void task_render_json(const threads_report *r, const hs_task *t, strbuf *out)
     cJSON *g = cJSON_AddObjectToObject(o, "goroutine");
     cJSON_AddNumberToObject(g, "id", (double)t->id);
     cJSON_AddStringToObject(g, "state", t->state);
+    cJSON_AddItemToObject(g, "leaked", t->leaked < 0 ? cJSON_CreateNull() : cJSON_CreateBool(t->leaked));
     add_wait(g, "wait_seconds", t->wait_ns);
     if (t->tid)
         cJSON_AddNumberToObject(g, "thread", t->tid);

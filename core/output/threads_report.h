@@ -22,6 +22,7 @@ typedef struct threads_report {
     int all;
     int clock_exact;           /* waits measured against the live clock */
     const char *warnings;      /* lines, may be empty */
+    long nleaked;              /* goroutines leaked; -1 when no verdicts were worked out */
 } threads_report;
 
 void threads_render_text(const threads_report *r, strbuf *out);

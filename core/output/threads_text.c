@@ -1,5 +1,6 @@
 /* threads_text.c - threads-blocked as text a person scans in a terminal. */
 #include <stdio.h>
+#include <string.h>
 
 #include "../util/duration.h"
 #include "threads_report.h"
@@ -13,6 +14,8 @@ static void state_line(const hs_task *t, int64_t wait_ns, size_t count, strbuf *
         sb_printf(out, "%zu goroutine%s [%s", count, count == 1 ? "" : "s", t->state);
     else
         sb_printf(out, "goroutine %llu [%s", (unsigned long long)t->id, t->state);
+    if (t->leaked == 1 && !strstr(t->state, "leaked")) /* the runtime's own mark says it already */
+        sb_puts(out, ", leaked");
     if (wait_ns >= 0) {
         char d[32];
         hs_duration_format(wait_ns, d, sizeof d);
@@ -119,6 +122,9 @@ static void header_text(const threads_report *r, strbuf *out)
 void threads_render_text(const threads_report *r, strbuf *out)
 {
     header_text(r, out);
+    if (r->nleaked > 0)
+        sb_printf(out, "%ld goroutine%s leaked: blocked on objects no running goroutine can reach\n",
+                  r->nleaked, r->nleaked == 1 ? "" : "s");
     const hs_task_groups *gs = r->groups;
     size_t shown = r->limit > 0 && (size_t)r->limit < gs->n ? (size_t)r->limit : gs->n;
     for (size_t i = 0; i < shown; i++) {

@@ -33,6 +33,8 @@ typedef struct hs_task {
     uint64_t addr;         /* the runtime's descriptor (g) address */
     const char *labels;    /* its label set (pprof labels), encoded as HS_LABEL_US/RS say;
                               NULL when none (see hs_labels_* in task_groups.h) */
+    int8_t leaked;         /* 1: blocked on objects nothing that can run reaches; 0: not;
+                              -1: no verdict applies (or none could be made) */
 } hs_task;
 
 #endif

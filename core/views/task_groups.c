@@ -23,6 +23,8 @@ static int item_cmp(const void *pa, const void *pb)
     int c = strcmp(a->state, b->state);
     if (c)
         return c;
+    if (a->leaked != b->leaked)
+        return a->leaked > b->leaked ? -1 : 1;
     size_t ia = ((const item *)pa)->index, ib = ((const item *)pb)->index;
     return ia < ib ? -1 : ia > ib;
 }
@@ -37,6 +39,8 @@ static int group_cmp(const void *pa, const void *pb)
     int c = strcmp(a->first->state, b->first->state);
     if (c)
         return c;
+    if (a->first->leaked != b->first->leaked)
+        return a->first->leaked > b->first->leaked ? -1 : 1;
     return a->first->id < b->first->id ? -1 : a->first->id > b->first->id;
 }
 
@@ -79,7 +83,7 @@ static int keep(const hs_task *t, const hs_group_filter *f)
         return 0;
     if (f->min_wait_ns > 0 && (t->wait_ns < 0 || t->wait_ns < f->min_wait_ns))
         return 0;
-    return 1;
+    return !f->leaked_only || t->leaked == 1;
 }
 
 static void add_creator(hs_task_group *g, const hs_frame *cb)
@@ -175,7 +179,8 @@ int hs_task_groups_build(const hs_task *tasks, size_t n, const hs_group_filter *
     int r = 0;
     for (size_t s = 0, e; s < k && r == 0; s = e) {
         for (e = s + 1; e < k && items[e].t->stack_id == items[s].t->stack_id &&
-                        strcmp(items[e].t->state, items[s].t->state) == 0;
+                        strcmp(items[e].t->state, items[s].t->state) == 0 &&
+                        items[e].t->leaked == items[s].t->leaked;
              e++)
             ;
         r = make_group(out, items, s, e);

@@ -1,4 +1,5 @@
-/* task_groups.h - tasks grouped by (state, stack), largest group first: what threads-blocked shows. */
+/* task_groups.h - tasks grouped by (state, leak verdict, stack), largest group first: what
+ * threads-blocked shows. */
 #ifndef HS_TASK_GROUPS_H
 #define HS_TASK_GROUPS_H
 
@@ -18,7 +19,7 @@ typedef struct hs_labels_count {
 } hs_labels_count;
 
 typedef struct hs_task_group {
-    const hs_task *first;     /* state, frames and truncation are those of every member */
+    const hs_task *first;     /* state, leak verdict, frames and truncation are those of every member */
     size_t count;
     int64_t max_wait_ns;      /* -1 when no member has a recorded wait */
     size_t *members;          /* indices into the task array */
@@ -33,6 +34,8 @@ typedef struct hs_group_filter {
     int system;          /* include the runtime's own tasks */
     int64_t min_wait_ns; /* 0: no filter; else only tasks known to wait at least this long */
     const char *label;   /* NULL: no filter; else "KEY=VALUE": only tasks carrying that label */
+    int leaked_only;     /* only leaked tasks */
+    int verdicts;        /* (for the collector) work out the leak verdicts */
 } hs_group_filter;
 
 typedef struct hs_task_groups {

@@ -16,7 +16,7 @@ extern "C" {
 typedef struct hs_session hs_session;
 
 /* Exit statuses, as the CLI returns them. */
-enum { HS_OK = 0, HS_FAIL = 1, HS_USAGE = 2 };
+enum { HS_OK = 0, HS_FAIL = 1, HS_USAGE = 2, HS_LEAKED = 3 /* threads-blocked --fail-on-leak */ };
 
 typedef struct hs_result {
     int status; /* HS_OK, HS_FAIL (the target could not be analysed) or HS_USAGE */

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""The goroutine leak verdict of threads-blocked, against a program whose leaks are known by
+construction (tests/fixtures/go/leaks): a channel only the waiter holds, a nil channel, select {},
+a mutex only the waiter can reach, a dropped WaitGroup — leaked; a channel a global holds, one a
+sleeping goroutine holds, one only a blocked but wakeable goroutine holds (the fixpoint) — not.
+Every release, live and from a gcore core: each group's verdict and count as the program built
+them, the header's total, --leaked, --fail-on-leak (exit 3; 0 for a program with no leak). On
+Go 1.26 (GOEXPERIMENT=goroutineleakprofile) and 1.27 the runtime's own goroutineleak profile of
+the same process, written after the core was taken, names the same goroutines."""
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import hstest
+from run_fixture import Fixture
+
+
+def by_function(got):
+    """{(first main.* function, leaked): count} of a threads-blocked JSON object."""
+    out = {}
+    for g in got["groups"]:
+        fn = next((f["function"] for f in g["frames"] if f["function"].startswith("main.")), None)
+        if fn and fn != "main.main":
+            key = (fn, g["leaked"])
+            out[key] = out.get(key, 0) + g["count"]
+    return out
+
+
+def expected(info):
+    want = {(fn, True): n for fn, n in info["leaked"].items()}
+    want.update({(fn, False): n for fn, n in info["not_leaked"].items()})
+    want[("main.holder", None)] = 1  # asleep: no verdict applies
+    return want
+
+
+def leak_profile(path):
+    """{main.* function: count} of a goroutineleak profile in text form (debug=1)."""
+    text = open(path).read()
+    total = int(re.search(r"^goroutineleak profile: total (\d+)", text, re.M).group(1))
+    out = {}
+    for block in text.split("\n\n"):
+        m = re.search(r"^(\d+) @", block, re.M)
+        fns = re.findall(r"#\s+0x[0-9a-f]+\s+(main\.\w+)\+", block)
+        if m and fns:
+            out[fns[0]] = out.get(fns[0], 0) + int(m.group(1))
+    return total, out
+
+
+class Leaks(unittest.TestCase):
+    def check(self, target, info, label):
+        got = hstest.run_json(["threads-blocked", "-n", "0"] + target)
+        self.assertEqual(by_function(got), expected(info), label)
+        self.assertEqual(got["leaked"], sum(info["leaked"].values()), label)
+        only = hstest.run_json(["threads-blocked", "--leaked", "-n", "0"] + target)
+        self.assertTrue(only["groups"] and all(g["leaked"] is True for g in only["groups"]), label)
+        self.assertEqual(sum(g["count"] for g in only["groups"]), sum(info["leaked"].values()), label)
+        status, out, err = hstest.run(["threads-blocked", "--fail-on-leak"] + target)
+        self.assertEqual(status, 3, label + err)
+        self.assertIn("%d goroutines leaked" % sum(info["leaked"].values()), err + out)
+        self.assertIn("[chan receive, leaked", out)
+
+    def test_every_release_live_and_gcore(self):
+        for v in hstest.toolchains_or_skip(self):
+            with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
+                exe, ver = hstest.build_fixture(v, "leaks")
+                with Fixture(exe, args=[os.path.join(tmp, "leak.txt")]) as fx:
+                    self.check(["--pid", str(fx.pid)], fx.info, ver + " live")
+                    subprocess.run(["gcore", "-o", os.path.join(tmp, "core"), str(fx.pid)],
+                                   check=True, capture_output=True, timeout=300)
+                self.check(["--core", os.path.join(tmp, "core.%d" % fx.pid), "--exe", exe], fx.info, ver + " gcore")
+
+    def test_runtime_goroutineleak_profile(self):
+        """1.26 with the experiment, and 1.27: the runtime's detector, run after the core was
+        taken, finds the goroutines heapscope's verdict found in the core."""
+        tcs = [v for v in hstest.toolchains_or_skip(self) if int(v.split(".")[1]) >= 26]
+        if not tcs:
+            self.fail("no Go 1.26 or newer here: scripts/setup.sh --all-go")
+        for v in tcs:
+            with self.subTest(go=v), tempfile.TemporaryDirectory() as tmp:
+                exp = "goroutineleakprofile" if v == "1.26" else ""
+                exe, ver = hstest.build_fixture(v, "leaks", experiment=exp)
+                prof = os.path.join(tmp, "leak.txt")
+                with Fixture(exe, args=[prof]) as fx:
+                    subprocess.run(["gcore", "-o", os.path.join(tmp, "core"), str(fx.pid)],
+                                   check=True, capture_output=True, timeout=300)
+                    os.kill(fx.pid, signal.SIGUSR1)
+                    for _ in range(100):
+                        if os.path.exists(prof) and os.path.getsize(prof) > 0:
+                            break
+                        time.sleep(0.1)
+                    time.sleep(0.3)
+                    after = hstest.run_json(["threads-blocked", "-n", "0", "--pid", str(fx.pid)])
+                core = ["--core", os.path.join(tmp, "core.%d" % fx.pid), "--exe", exe]
+                got = hstest.run_json(["threads-blocked", "-n", "0"] + core)
+                total, funcs = leak_profile(prof)
+                ours = {fn: n for (fn, leaked), n in by_function(got).items() if leaked}
+                self.assertEqual(got["leaked"], total, ver)
+                self.assertEqual(ours, funcs, ver)
+                # once the runtime marked them, they show as leaked by its word too
+                marked = {fn: n for (fn, leaked), n in by_function(after).items() if leaked}
+                self.assertEqual(marked, funcs, ver)
+
+    def test_no_leak_exit_zero(self):
+        v = hstest.toolchains_or_skip(self)[-1]
+        exe, ver = hstest.build_fixture(v, "holders")
+        with Fixture(exe) as fx:
+            status, out, err = hstest.run(["threads-blocked", "--fail-on-leak", "--pid", str(fx.pid)])
+            self.assertEqual(status, 0, err)
+            self.assertNotIn("leaked", out)
+
+
+if __name__ == "__main__":
+    hstest.main()
