@@ -2,7 +2,8 @@
 # demo.sh - the main job on the bundled demo: sets up the machine (scripts/setup.sh), builds
 # heapscope into build/, builds and starts demo/leaky (a Go service that leaks sessions and
 # goroutines), lets it run a few seconds, then inspects it from gdb with the heapscope plugin:
-# threads-blocked (stuck goroutines, grouped) and heap-top (what fills the heap). The demo
+# threads-blocked (stuck goroutines, grouped, and which are leaked), heap-top (what fills the
+# heap) and heap-paths (who holds the leaking sessions). The demo
 # program is stopped when the script ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,8 @@ grep -q READY build/leaky.out || { echo "demo: leaky did not start:" >&2; cat bu
 head -1 build/leaky.out
 sleep 3   # let it leak a little more
 
-cmds=(-ex "source build/heapscope.gdb" -ex "threads-blocked -n 3" -ex "heap-top -n 12")
+cmds=(-ex "source build/heapscope.gdb" -ex "threads-blocked -n 3" -ex "heap-top -n 12"
+      -ex "heap-paths main.Session -n 2")
 echo "\$ gdb -p $pid -batch ${cmds[*]@Q}"
 # the grep only hides gdb's own attach chatter (new threads, the frame it stopped in)
 gdb -q -p "$pid" -batch -iex "set auto-load python-scripts off" "${cmds[@]}" 2>&1 |
