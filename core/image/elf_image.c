@@ -342,7 +342,8 @@ int hs_image_read(const hs_image *img, uint64_t vaddr, void *buf, size_t len, hs
         size_t from_file = off < s->filesz ? (size_t)(s->filesz - off) : 0;
         if (from_file > len)
             from_file = len;
-        memcpy(buf, img->map + s->offset + off, from_file);
+        if (from_file) /* past the file's part of the segment, not even a pointer is formed */
+            memcpy(buf, img->map + s->offset + off, from_file);
         memset((uint8_t *)buf + from_file, 0, len - from_file);
         return 0;
     }
