@@ -6,19 +6,6 @@
 
 #include "heap_holders.h"
 
-typedef struct root_rows { /* what the rows' names point into */
-    char *names;
-    size_t used, cap;
-} root_rows;
-
-static void free_root_rows(void *p)
-{
-    root_rows *rr = p;
-    if (rr)
-        free(rr->names);
-    free(rr);
-}
-
 static int row_cmp(const void *pa, const void *pb)
 {
     const heap_row *a = pa, *b = pb;
@@ -27,15 +14,12 @@ static int row_cmp(const void *pa, const void *pb)
     return strcmp(a->name, b->name);
 }
 
-/* The rows, names kept as offsets into rr->names until the buffer stops moving. */
-static int unit_rows(heap_holders *hh, heap_top_result *res, root_rows *rr)
+/* The rows; their names are interned in the graph's string table, which outlives them. */
+static int unit_rows(heap_holders *hh, heap_top_result *res)
 {
-    size_t *at = calloc(hh->units.n + 1, sizeof *at);
-    res->rows = calloc(hh->units.n + 1, sizeof *res->rows);
-    if (!at || !res->rows) {
-        free(at);
+    hs_strtab *names = hs_graph_names(hh->a->hg.g);
+    if (!(res->rows = calloc(hh->units.n + 1, sizeof *res->rows)))
         return -1;
-    }
     for (uint32_t u = 0; u < hh->units.n; u++) {
         uint64_t objects, bytes;
         hs_dom_retained_unit(hh->dom, u, &objects, &bytes);
@@ -48,27 +32,14 @@ static int unit_rows(heap_holders *hh, heap_top_result *res, root_rows *rr)
         int global = hs_graph_root(hh->a->hg.g, r)->kind == HS_ROOT_GLOBAL; /* named by what it points to
                                                                           when it has no symbol */
         heap_holders_describe(hh, r, global ? 0 : UINT32_MAX, global && n ? e[0] : HS_NO_OBJ, &d, buf, sizeof buf);
-        size_t len = strlen(buf) + 1;
-        if (rr->used + len > rr->cap) {
-            size_t cap = (rr->cap + len) * 2;
-            char *v = realloc(rr->names, cap);
-            if (!v) {
-                free(at);
-                return -1;
-            }
-            rr->names = v;
-            rr->cap = cap;
-        }
-        memcpy(rr->names + rr->used, buf, len);
-        at[res->nrows] = rr->used;
-        rr->used += len;
-        res->rows[res->nrows++] = (heap_row){.objects = objects, .bytes = bytes, .typed = 1, .size_class = -1,
-                                             .kind = d.kind, .goroutine = d.goroutine};
+        uint32_t id = hs_strtab_intern(names, buf);
+        if (id == UINT32_MAX)
+            return -1;
+        res->rows[res->nrows++] = (heap_row){.name = hs_strtab_str(names, id), .objects = objects, .bytes = bytes,
+                                             .typed = 1, .size_class = -1, .kind = d.kind,
+                                             .goroutine = d.goroutine};
         res->rows_objects += objects;
     }
-    for (size_t i = 0; i < res->nrows; i++)
-        res->rows[i].name = rr->names + at[i];
-    free(at);
     return 0;
 }
 
@@ -77,11 +48,8 @@ int heap_top_by_root(heap_analysis *a, heap_top_result *res, hs_err *err)
     heap_holders hh;
     if (heap_holders_open(&hh, a, HOLD_DOMINATORS, err) < 0)
         return HS_FAIL;
-    root_rows *rr = calloc(1, sizeof *rr);
-    int r = rr && unit_rows(&hh, res, rr) == 0 ? HS_OK : (hs_errf(err, "out of memory"), HS_FAIL);
+    int r = unit_rows(&hh, res) == 0 ? HS_OK : (hs_errf(err, "out of memory"), HS_FAIL);
     heap_holders_close(&hh);
-    res->owned = rr;
-    res->free_owned = free_root_rows;
     if (r != HS_OK)
         return r;
     if (res->nrows > 1)

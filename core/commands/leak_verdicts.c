@@ -33,15 +33,9 @@ static int by_goid(const void *a, const void *b)
  * has no roots: no group). */
 static uint32_t group_of(const goid_group *idx, size_t n, uint64_t goid, uint32_t *fresh)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (idx[mid].goid < goid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && idx[lo].goid == goid ? idx[lo].group : (*fresh)++;
+    goid_group key = {goid, 0};
+    const goid_group *f = n ? bsearch(&key, idx, n, sizeof *f, by_goid) : NULL;
+    return f ? f->group : (*fresh)++;
 }
 
 static int verdicts(heap_analysis *a, const go_goroutines *gs, const go_waits *w, hs_task *tasks,

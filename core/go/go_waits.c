@@ -112,15 +112,9 @@ static void read_semtable(reader *r)
 
 static uint64_t sema_elem(const reader *r, uint64_t g)
 {
-    size_t lo = 0, hi = r->nsema;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (r->sema[mid].g < g)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < r->nsema && r->sema[lo].g == g ? r->sema[lo].elem : 0;
+    g_elem key = {g, 0};
+    const g_elem *f = r->nsema ? bsearch(&key, r->sema, r->nsema, sizeof *f, by_g) : NULL;
+    return f ? f->elem : 0;
 }
 
 /* ---- one goroutine ---- */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "root_sets.h"
+
 #define POLL_EVERY 65536
 
 struct hs_dom {
@@ -54,44 +56,39 @@ static uint32_t next_succ(const build *b, uint32_t v, uint32_t *k)
     return UINT32_MAX;
 }
 
-/* The units' targets: every root's edges to objects that take part, unit by unit. */
-static int unit_targets(build *b, const uint32_t *unit_of)
+/* The units' targets: every root's edges to objects that take part, unit by unit (counted, then
+ * filled). */
+static int unit_targets(build *b, const uint32_t *unit_of, hs_err *err)
 {
     const hs_graph *g = b->d->g;
-    uint32_t nu = b->d->nunits, nroots = hs_graph_nroots(g);
-    size_t total = 0;
-    if (!(b->ustart = calloc((size_t)nu + 2, sizeof *b->ustart)))
-        return -1;
-    for (uint32_t r = 0; r < nroots; r++) {
-        uint32_t n;
-        hs_graph_root_edges(g, r, &n);
-        if (unit_of[r] < nu)
-            b->ustart[unit_of[r] + 1] += n, total += n;
+    uint32_t nu = b->d->nunits, *start, *roots;
+    if (hs_root_sets(g, unit_of, nu, &start, &roots, err) < 0)
+        return -2; /* err says why */
+    uint64_t total = 0;
+    int r = (b->ustart = calloc((size_t)nu + 1, sizeof *b->ustart)) ? 0 : -1;
+    for (int pass = 0; pass < 2 && r == 0; pass++) {
+        total = 0;
+        for (uint32_t u = 0; u < nu; u++) {
+            b->ustart[u] = (uint32_t)total;
+            for (uint32_t k = start[u]; k < start[u + 1]; k++) {
+                uint32_t n;
+                const hs_oid *e = hs_graph_root_edges(g, roots[k], &n);
+                for (uint32_t i = 0; i < n; i++) {
+                    if (!takes_part(b, e[i]))
+                        continue;
+                    if (pass == 1)
+                        b->utgt[total] = e[i];
+                    total++;
+                }
+            }
+        }
+        b->ustart[nu] = (uint32_t)total;
+        if (pass == 0 && (total >= UINT32_MAX || !(b->utgt = malloc((size_t)(total + 1) * sizeof *b->utgt))))
+            r = -1;
     }
-    if (total >= UINT32_MAX || !(b->utgt = malloc((total + 1) * sizeof *b->utgt)))
-        return -1;
-    for (uint32_t u = 0; u < nu; u++)
-        b->ustart[u + 1] += b->ustart[u];
-    uint32_t *fill = malloc(((size_t)nu + 1) * sizeof *fill);
-    if (!fill)
-        return -1;
-    memcpy(fill, b->ustart, (size_t)nu * sizeof *fill);
-    for (uint32_t r = 0; r < nroots; r++) {
-        uint32_t n, u = unit_of[r];
-        const hs_oid *e = u < nu ? hs_graph_root_edges(g, r, &n) : NULL;
-        for (uint32_t i = 0; e && i < n; i++)
-            if (takes_part(b, e[i]))
-                b->utgt[fill[u]++] = e[i];
-    }
-    for (uint32_t u = 0; u < nu; u++) { /* close the gaps left by edges that take no part */
-        uint32_t start = u ? fill[u - 1] : 0, len = fill[u] - b->ustart[u];
-        memmove(b->utgt + start, b->utgt + b->ustart[u], (size_t)len * sizeof *b->utgt);
-        b->ustart[u] = start;
-        fill[u] = start + len;
-    }
-    memmove(b->ustart + 1, fill, (size_t)nu * sizeof *fill);
-    free(fill);
-    return 0;
+    free(start);
+    free(roots);
+    return r;
 }
 
 /* Depth-first numbering from the pseudo-root, with each node's tree parent. */
@@ -280,7 +277,7 @@ int hs_dom_build(hs_dom **out, const hs_graph *g, const uint8_t *live, const uin
         d->dfn = calloc(nodes, sizeof *d->dfn);
         d->vertex = malloc((nodes + 1) * sizeof *d->vertex);
         b.parent = malloc((nodes + 1) * sizeof *b.parent);
-        r = d->dfn && d->vertex && b.parent && unit_targets(&b, unit_of) == 0 ? 0 : -1;
+        r = d->dfn && d->vertex && b.parent ? unit_targets(&b, unit_of, err) : -1;
     }
     if (r == 0)
         r = number(&b, err);
@@ -306,7 +303,7 @@ int hs_dom_build(hs_dom **out, const hs_graph *g, const uint8_t *live, const uin
     if (r == 0 && retained(d) < 0)
         r = -1;
     if (r < 0) {
-        if (r == -1) /* else interrupted, and err says so */
+        if (r == -1) /* -2: err says why already (interrupted) */
             hs_errf(err, "out of memory for the dominator tree of %u objects", hs_graph_nslots(g));
         hs_dom_free(d);
         return -1;

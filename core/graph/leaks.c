@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mark.h"
+#include "root_sets.h"
 
 typedef struct verdicts {
     const hs_graph *g;
@@ -23,29 +24,20 @@ static int keep_root(void *ctx, uint32_t r)
     return k == 0 || v->w[k - 1].kind == HS_WAIT_NONE;
 }
 
-/* The roots of every waiter's group, by waiter (counting sort over the roots). */
-static int group_roots(verdicts *v, size_t n)
+/* The roots of every waiter's group, by waiter. */
+static int group_roots(verdicts *v, size_t n, hs_err *err)
 {
     uint32_t nroots = hs_graph_nroots(v->g);
-    v->start = calloc(n + 2, sizeof *v->start);
-    v->roots = malloc(((size_t)nroots + 1) * sizeof *v->roots);
-    if (!v->start || !v->roots)
-        return -1;
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t r = 0; r < nroots; r++) {
-            uint32_t grp = hs_graph_root(v->g, r)->group, k = grp < v->ngroups ? v->waiter_of[grp] : 0;
-            if (k && pass == 0)
-                v->start[k]++; /* counts of waiter k-1 at start[k]: prefix sums make starts */
-            else if (k)
-                v->roots[v->start[k - 1]++] = r;
-        }
-        if (pass == 0)
-            for (size_t i = 1; i <= n + 1; i++)
-                v->start[i] += v->start[i - 1];
+    uint32_t *waiter = malloc(((size_t)nroots + 1) * sizeof *waiter); /* per root: its waiter */
+    if (!waiter)
+        return hs_errf(err, "out of memory for the leak verdicts");
+    for (uint32_t r = 0; r < nroots; r++) {
+        uint32_t grp = hs_graph_root(v->g, r)->group, k = grp < v->ngroups ? v->waiter_of[grp] : 0;
+        waiter[r] = k ? k - 1 : UINT32_MAX;
     }
-    memmove(v->start + 1, v->start, n * sizeof *v->start); /* filling moved each start on */
-    v->start[0] = 0;
-    return 0;
+    int rc = hs_root_sets(v->g, waiter, (uint32_t)n, &v->start, &v->roots, err);
+    free(waiter);
+    return rc;
 }
 
 static void mark_group(hs_mark *m, const verdicts *v, size_t i)
@@ -78,12 +70,10 @@ int hs_leak_verdicts(const hs_graph *g, const hs_waiter *w, size_t n, uint8_t sk
             v.waiter_of[w[i].group] = (uint32_t)i + 1;
         leaked[i] = w[i].kind != HS_WAIT_NONE; /* until woken */
     }
-    if (!m || !v.waiter_of || group_roots(&v, n) < 0) {
+    if (!m || !v.waiter_of || group_roots(&v, n, err) < 0) {
         hs_mark_free(m);
         free(v.waiter_of);
-        free(v.start);
-        free(v.roots);
-        return hs_errf(err, "out of memory for the leak verdicts");
+        return !m || !v.waiter_of ? hs_errf(err, "out of memory for the leak verdicts") : -1;
     }
     hs_mark_roots(m, keep_root, &v);
     int r = 0, changed = 1;

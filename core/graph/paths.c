@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "root_sets.h"
+
 #define UNIT_BIT 0x80000000u
 #define NONE UINT32_MAX
 #define POLL_EVERY 65536
@@ -23,18 +25,18 @@ static int takes_part(const hs_graph *g, const uint8_t *live, hs_oid o)
 }
 
 /* The units' own edges first, unit by unit, roots in order within a unit. */
-static void first_level(hs_paths *p, const hs_graph *g, const uint8_t *live, const uint32_t *unit_of,
-                        uint32_t nunits)
+static int first_level(hs_paths *p, const hs_graph *g, const uint8_t *live, const uint32_t *unit_of,
+                       uint32_t nunits, hs_err *err)
 {
-    uint32_t nroots = hs_graph_nroots(g);
-    uint32_t *next = malloc(((size_t)nroots + 1) * sizeof *next), *head = malloc(((size_t)nunits + 1) * sizeof *head);
-    uint32_t *tail = malloc(((size_t)nunits + 1) * sizeof *tail);
-    if (!next || !head || !tail) { /* fall back to root order */
-        for (uint32_t r = 0; r < nroots; r++) {
-            uint32_t n, u = unit_of[r];
-            const hs_oid *e = u < nunits ? hs_graph_root_edges(g, r, &n) : NULL;
-            const uint32_t *tags = e ? hs_graph_root_edge_tags(g, r) : NULL;
-            for (uint32_t i = 0; e && i < n; i++)
+    uint32_t *start, *roots;
+    if (hs_root_sets(g, unit_of, nunits, &start, &roots, err) < 0)
+        return -1;
+    for (uint32_t u = 0; u < nunits; u++)
+        for (uint32_t k = start[u]; k < start[u + 1]; k++) {
+            uint32_t n, r = roots[k];
+            const hs_oid *e = hs_graph_root_edges(g, r, &n);
+            const uint32_t *tags = hs_graph_root_edge_tags(g, r);
+            for (uint32_t i = 0; i < n; i++)
                 if (takes_part(g, live, e[i]) && p->parent[e[i]] == NONE) {
                     p->parent[e[i]] = UNIT_BIT | u;
                     if (p->tag && tags)
@@ -42,37 +44,9 @@ static void first_level(hs_paths *p, const hs_graph *g, const uint8_t *live, con
                     p->order[p->n++] = e[i];
                 }
         }
-    } else {
-        for (uint32_t u = 0; u < nunits; u++)
-            head[u] = tail[u] = NONE;
-        for (uint32_t r = 0; r < nroots; r++) { /* each unit's roots, as lists in root order */
-            uint32_t u = unit_of[r];
-            if (u >= nunits)
-                continue;
-            next[r] = NONE;
-            if (head[u] == NONE)
-                head[u] = r;
-            else
-                next[tail[u]] = r;
-            tail[u] = r;
-        }
-        for (uint32_t u = 0; u < nunits; u++)
-            for (uint32_t r = head[u]; r != NONE; r = next[r]) {
-                uint32_t n;
-                const hs_oid *e = hs_graph_root_edges(g, r, &n);
-                const uint32_t *tags = hs_graph_root_edge_tags(g, r);
-                for (uint32_t i = 0; i < n; i++)
-                    if (takes_part(g, live, e[i]) && p->parent[e[i]] == NONE) {
-                        p->parent[e[i]] = UNIT_BIT | u;
-                        if (p->tag && tags)
-                            p->tag[e[i]] = tags[i];
-                        p->order[p->n++] = e[i];
-                    }
-            }
-    }
-    free(next);
-    free(head);
-    free(tail);
+    free(start);
+    free(roots);
+    return 0;
 }
 
 int hs_paths_build(hs_paths **out, const hs_graph *g, const uint8_t *live, const uint32_t *unit_of,
@@ -95,7 +69,10 @@ int hs_paths_build(hs_paths **out, const hs_graph *g, const uint8_t *live, const
         }
         memset(p->tag, 0xff, (size_t)nslots * sizeof *p->tag);
     }
-    first_level(p, g, live, unit_of, nunits);
+    if (first_level(p, g, live, unit_of, nunits, err) < 0) {
+        hs_paths_free(p);
+        return -1;
+    }
     for (size_t head = 0; head < p->n; head++) { /* every object enters the queue once */
         if (poll && head % POLL_EVERY == 0 && poll(ctx)) {
             hs_paths_free(p);
