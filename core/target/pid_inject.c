@@ -123,7 +123,7 @@ typedef struct kept {
 
 static void keep_signal(hs_traced *th, kept *k, int sig)
 {
-    if (th->sig == 0 || th->sig == sig) {
+    if (th->sig == 0) { /* each stop is one dequeued signal: a second SIGRTMIN is a second one */
         th->sig = sig;
         return;
     }

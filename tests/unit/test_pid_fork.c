@@ -250,6 +250,27 @@ static void fork_reads_frozen_memory_and_leaves_nothing(void **state)
     stop_child(pid);
 }
 
+/* Two instances of one real-time signal pending on the thread that runs the clone: both are
+ * dequeued while it runs the call, and both must reach the program (it counts them). */
+static void two_realtime_signals_on_the_cloning_thread_both_arrive(void **state)
+{
+    (void)state;
+    pid_t pid = start_child(0);
+    wait_for(pid, &reads, 5);
+    int before = peek_int(pid, &rt_handled);
+    hs_target *t = NULL;
+    hs_err err = {{0}};
+    assert_int_equal(hs_pid_target_attach(&t, pid, &err), 0);
+    assert_int_equal(syscall(SYS_tgkill, pid, pid, SIGRTMIN), 0);
+    assert_int_equal(syscall(SYS_tgkill, pid, pid, SIGRTMIN), 0);
+    if (hs_pid_target_fork(t, &err) != 0)
+        fail_msg("fork: %s", err.msg);
+    hs_target_close(t);
+    wait_for(pid, &rt_handled, before + 2);
+    assert_int_equal(peek_int(pid, &rt_handled), before + 2);
+    stop_child(pid);
+}
+
 static void refused_under_seccomp(void **state)
 {
     (void)state;
@@ -354,6 +375,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(fork_reads_frozen_memory_and_leaves_nothing, teardown),
+        cmocka_unit_test_teardown(two_realtime_signals_on_the_cloning_thread_both_arrive, teardown),
         cmocka_unit_test_teardown(refused_under_seccomp, teardown),
         cmocka_unit_test_teardown(refused_when_cgroup_headroom_is_below_resident, teardown),
     };
