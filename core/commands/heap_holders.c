@@ -191,10 +191,14 @@ static uint32_t type_step(heap_holders *hh, uint32_t name)
     return name < hh->nstep ? hh->step_of[name] : name;
 }
 
-/* "main.Server.Reg": the field (through nested structs) at byte off of a struct type's value. */
-static void field_path(const heap_holders *hh, const go_type *t, uint64_t off, char *buf, size_t cap)
+/* "main.Server.Reg": the field (through nested structs) at byte off of a struct type's value,
+ * not going inside a field whose type's name starts with stop (when not NULL); returns the
+ * field's offset. */
+static uint64_t field_path(const heap_holders *hh, const go_type *t, uint64_t off, const char *stop,
+                           char *buf, size_t cap)
 {
     size_t len = strlen(buf);
+    uint64_t at = 0;
     for (int depth = 0; t && t->kind == GO_KIND_STRUCT && depth < 8; depth++) {
         const go_type *in = NULL;
         for (uint32_t i = 0; i < t->nfields && !in; i++) {
@@ -203,11 +207,34 @@ static void field_path(const heap_holders *hh, const go_type *t, uint64_t off, c
             if (ft && off >= f->offset && off - f->offset < ft->size && f->name) {
                 len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, ".%s", f->name);
                 off -= f->offset;
+                at += f->offset;
                 in = ft;
             }
         }
-        t = in;
+        t = in && !(stop && in->name && !strncmp(in->name, stop, strlen(stop))) ? in : NULL;
     }
+    return at;
+}
+
+/* The malloc header before an object's value (1.22+ spans that have one): 8, else 0. */
+static uint64_t header_of(const heap_holders *hh, hs_oid o)
+{
+    size_t blk = hs_graph_block_at(hh->a->hg.g, hs_graph_addr(hh->a->hg.g, o)); /* a block per span */
+    return blk < go_heap_nspans(hh->a->h) && go_heap_span(hh->a->h, blk)->header ? 8 : 0;
+}
+
+uint64_t heap_holders_field_at(const heap_holders *hh, hs_oid o, uint64_t addr, const char *stop,
+                               char *buf, size_t cap)
+{
+    const go_heapgraph *hg = &hh->a->hg;
+    uint32_t name = hs_graph_name(hg->g, o);
+    uint64_t start = hs_graph_addr(hg->g, o) + header_of(hh, o);
+    snprintf(buf, cap, "%s", name_of(hh, name));
+    const go_type *t = hh->ts && name < hg->nname_type && hg->name_type[name]
+                       ? go_types_get(hh->ts, hg->name_type[name]) : NULL;
+    if (addr < start || !t || t->kind != GO_KIND_STRUCT || (t->name && stop && !strncmp(t->name, stop, strlen(stop))))
+        return addr < start ? addr : start;
+    return start + field_path(hh, t, addr - start, stop, buf, cap);
 }
 
 /* The step an object makes: its type's name, with the field its pointer is in for a struct. */
@@ -224,8 +251,7 @@ static uint32_t step(void *ctx, hs_oid obj, uint32_t name, uint32_t tag)
     }
     if (hh->is_struct[name] != 1)
         return base;
-    size_t blk = hs_graph_block_at(hg->g, hs_graph_addr(hg->g, obj)); /* a block per span */
-    uint64_t hdr = blk < go_heap_nspans(hh->a->h) && go_heap_span(hh->a->h, blk)->header ? 8 : 0;
+    uint64_t hdr = header_of(hh, obj);
     uint64_t off = tag >= hdr ? tag - hdr : 0;
     step_memo *m = &hh->memo[(name * 31u + (uint32_t)off) % HOLD_MEMO];
     if (m->name == name && m->off == off && m->id)
@@ -235,7 +261,7 @@ static uint32_t step(void *ctx, hs_oid obj, uint32_t name, uint32_t tag)
         return base;
     char buf[512];
     snprintf(buf, sizeof buf, "%s", name_of(hh, base));
-    field_path(hh, t, off, buf, sizeof buf);
+    field_path(hh, t, off, NULL, buf, sizeof buf);
     uint32_t id = hs_strtab_intern(hs_graph_names(hg->g), buf);
     if (id == UINT32_MAX)
         return base;
@@ -245,7 +271,37 @@ static uint32_t step(void *ctx, hs_oid obj, uint32_t name, uint32_t tag)
 
 /* ---- building ---- */
 
+/* The units and live bits the path forest starts from and walks through, narrowed by scope:
+ * roots of the groups it skips left out, objects with its flags taking no part. */
+static int scoped(const heap_holders *hh, const hold_scope *sc, uint32_t **unit_of, uint8_t **live,
+                  hs_err *err)
+{
+    const hs_graph *g = hh->a->hg.g;
+    uint32_t nroots = hs_graph_nroots(g), nslots = hs_graph_nslots(g);
+    *unit_of = malloc(((size_t)nroots + 1) * sizeof **unit_of);
+    *live = malloc((size_t)nslots / 8 + 1);
+    if (!*unit_of || !*live)
+        return hs_errf(err, "out of memory for reference paths");
+    memcpy(*live, hs_mark_bits(hh->a->hg.live), (size_t)nslots / 8 + (nslots % 8 != 0));
+    for (uint32_t r = 0; r < nroots; r++) {
+        uint32_t grp = hs_graph_root(g, r)->group;
+        int skip = sc->skip_group && grp && grp < hh->a->hg.ngroups && sc->skip_group[grp];
+        (*unit_of)[r] = skip ? UINT32_MAX : hh->units.unit_of[r];
+    }
+    const uint8_t *flags = hs_graph_flags((hs_graph *)g);
+    for (uint32_t o = 0; sc->skip_flags && flags && o < nslots; o++)
+        if (flags[o] & sc->skip_flags)
+            (*live)[o / 8] &= (uint8_t)~(1u << (o % 8));
+    return 0;
+}
+
 int heap_holders_open(heap_holders *hh, heap_analysis *a, int what, hs_err *err)
+{
+    return heap_holders_open_scoped(hh, a, what, NULL, err);
+}
+
+int heap_holders_open_scoped(heap_holders *hh, heap_analysis *a, int what, const hold_scope *sc,
+                             hs_err *err)
 {
     memset(hh, 0, sizeof *hh);
     hh->a = a;
@@ -255,7 +311,8 @@ int heap_holders_open(heap_holders *hh, heap_analysis *a, int what, hs_err *err)
     size_t nsyms = 0;
     hs_image_symbols(a->rt->exe, &nsyms);
     /* steps are named by type, and so are globals no symbol names (then all of them) */
-    if (((what & HOLD_PATHS) || nsyms == 0) && heap_analysis_types(a, err) < 0)
+    int lazy = sc && sc->need_types; /* types only once the paths show they name something */
+    if (!lazy && ((what & HOLD_PATHS) || nsyms == 0) && heap_analysis_types(a, err) < 0)
         return -1;
     if (hs_units_build(a->hg.g, &hh->units, err) < 0)
         return -1;
@@ -263,22 +320,31 @@ int heap_holders_open(heap_holders *hh, heap_analysis *a, int what, hs_err *err)
     if (go_types_open(&hh->ts, a->rt, &terr) < 0)
         hh->ts = NULL; /* finalizers are then named by their object's type alone, steps too */
     hh->memo = calloc(HOLD_MEMO, sizeof *hh->memo);
-    hh->is_struct = calloc((size_t)a->hg.nname_type + 1, 1);
-    if (!hh->memo || !hh->is_struct) {
+    if (!hh->memo) {
         heap_holders_close(hh);
         return hs_errf(err, "out of memory for reference paths");
     }
     const uint8_t *live = hs_mark_bits(a->hg.live);
     hs_target *t = a->rt->t;
-    int r = 0;
-    if (what & HOLD_PATHS) {
+    uint32_t *unit_of = NULL;
+    uint8_t *narrow = NULL;
+    int r = sc ? scoped(hh, sc, &unit_of, &narrow, err) : 0;
+    if (r == 0 && (what & HOLD_PATHS)) {
         hs_chain_namer nm = {label, step, hh};
-        r = hs_paths_build(&hh->paths, a->hg.g, live, hh->units.unit_of, hh->units.n, poll_target, t, err);
+        r = hs_paths_build(&hh->paths, a->hg.g, narrow ? narrow : live,
+                           unit_of ? unit_of : hh->units.unit_of, hh->units.n, poll_target, t, err);
+        if (r == 0 && lazy && sc->need_types(sc->ctx, hh))
+            r = heap_analysis_types(a, err);
+        if (r == 0 && !(hh->is_struct = calloc((size_t)a->hg.nname_type + 1, 1))) /* once typed */
+            r = hs_errf(err, "out of memory for reference paths");
         if (r == 0)
             r = hs_chains_build(&hh->chains, a->hg.g, hh->paths, &hh->units, &nm, err);
     }
     if (r == 0 && (what & HOLD_DOMINATORS))
-        r = hs_dom_build(&hh->dom, a->hg.g, live, hh->units.unit_of, hh->units.n, poll_target, t, err);
+        r = hs_dom_build(&hh->dom, a->hg.g, narrow ? narrow : live,
+                         unit_of ? unit_of : hh->units.unit_of, hh->units.n, poll_target, t, err);
+    free(unit_of);
+    free(narrow);
     if (r < 0)
         heap_holders_close(hh);
     return r;

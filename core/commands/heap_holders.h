@@ -34,6 +34,27 @@ typedef struct heap_holders {
 
 /* Builds what `what` asks for (HOLD_PATHS | HOLD_DOMINATORS) over a's marked graph, typed. */
 int heap_holders_open(heap_holders *hh, heap_analysis *a, int what, hs_err *err);
+
+/* Who may count as a holder: the roots of some goroutines left out (skip_group, per root group
+ * of a->hg, may be NULL), and objects whose graph flags have a bit of skip_flags taking no part
+ * (wait queues: waiters reach each other through them). */
+typedef struct hold_scope {
+    const uint8_t *skip_group;
+    uint8_t skip_flags;
+    /* When set, objects are typed only when need_types, asked once the paths are built (the
+     * typing of a whole heap costs more than the paths), says the names will be used. */
+    int (*need_types)(void *ctx, const struct heap_holders *hh);
+    void *ctx;
+} hold_scope;
+
+int heap_holders_open_scoped(heap_holders *hh, heap_analysis *a, int what, const hold_scope *sc,
+                             hs_err *err);
+
+/* The field of object o that holds byte addr, as "main.Server.mu" (through nested structs, not
+ * going inside a field whose type's name starts with stop), into buf; the object's type name
+ * alone when it is no struct or is itself of such a type. Returns the field's address. */
+uint64_t heap_holders_field_at(const heap_holders *hh, hs_oid o, uint64_t addr, const char *stop,
+                               char *buf, size_t cap);
 void heap_holders_close(heap_holders *hh);
 
 /* Root r reached through the edge with tag to object first; the root as a whole with tag

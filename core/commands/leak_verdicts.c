@@ -6,7 +6,9 @@
 
 #include "../go/go_waits.h"
 #include "../graph/leaks.h"
+#include "../image/elf_image.h"
 #include "heap_top.h"
+#include "wait_objects.h"
 
 #define QUEUE_FLAG 0x40 /* a sudog: marked, not followed */
 
@@ -38,8 +40,57 @@ static uint32_t group_of(const goid_group *idx, size_t n, uint64_t goid, uint32_
     return f ? f->group : (*fresh)++;
 }
 
+typedef struct types_ask {
+    const hs_waiter *ws;
+    const hs_task *tasks;
+    size_t n;
+} types_ask;
+
+/* Types name the steps of holder paths and the fields sync objects are in: needed when a
+ * waited-on object is reached through another object, or is a sync object in the heap, or when
+ * there are no symbols (globals are then named by what they point to). */
+static int need_types(void *ctx, const heap_holders *hh)
+{
+    const types_ask *q = ctx;
+    size_t nsyms = 0;
+    hs_image_symbols(hh->a->rt->exe, &nsyms);
+    if (nsyms == 0)
+        return 1;
+    for (size_t i = 0; i < q->n; i++) {
+        int chan = !strncmp(q->tasks[i].state, "chan ", 5) || !strncmp(q->tasks[i].state, "select", 6);
+        for (uint32_t k = 0; k < q->ws[i].nobjects; k++) {
+            uint32_t unit;
+            if (!chan || hs_paths_parent(hh->paths, q->ws[i].objects[k], &unit) != HS_NO_OBJ)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* What each waiter waits on, with its holder among the roots that are no waiter's stack. */
+static int name_waits(heap_analysis *a, const go_goroutines *gs, const go_waits *w,
+                      const hs_waiter *ws, hs_task *tasks, wait_objects *wo, hs_err *err)
+{
+    uint8_t *skip = calloc(a->hg.ngroups + 1, 1);
+    if (!skip)
+        return hs_errf(err, "out of memory naming what goroutines wait on");
+    for (size_t i = 0; i < gs->n; i++)
+        if (ws[i].kind != HS_WAIT_NONE && ws[i].group < a->hg.ngroups)
+            skip[ws[i].group] = 1;
+    types_ask q = {ws, tasks, gs->n};
+    hold_scope sc = {skip, QUEUE_FLAG, need_types, &q};
+    heap_holders hh;
+    int r = heap_holders_open_scoped(&hh, a, HOLD_PATHS, &sc, err);
+    if (r == 0) {
+        r = wait_objects_describe(&hh, gs, w, tasks, wo, err);
+        heap_holders_close(&hh);
+    }
+    free(skip);
+    return r;
+}
+
 static int verdicts(heap_analysis *a, const go_goroutines *gs, const go_waits *w, hs_task *tasks,
-                    size_t *nleaked, hs_err *err)
+                    size_t *nleaked, wait_objects *wo, hs_err *err)
 {
     hs_graph *g = a->hg.g;
     uint8_t *flags = hs_graph_flags(g);
@@ -76,6 +127,8 @@ static int verdicts(heap_analysis *a, const go_goroutines *gs, const go_waits *w
         tasks[i].leaked = ws[i].kind == HS_WAIT_NONE ? -1 : (int8_t)leaked[i];
         *nleaked += leaked[i];
     }
+    if (r == 0 && wo)
+        r = name_waits(a, gs, w, ws, tasks, wo, err);
     free(ws);
     free(objs);
     free(leaked);
@@ -83,8 +136,8 @@ static int verdicts(heap_analysis *a, const go_goroutines *gs, const go_waits *w
     return r;
 }
 
-int leak_verdicts(go_rt *rt, const go_goroutines *gs, hs_task *tasks, size_t *nleaked, strbuf *msgs,
-                  hs_err *err)
+int leak_verdicts(go_rt *rt, const go_goroutines *gs, hs_task *tasks, size_t *nleaked,
+                  wait_objects *wo, strbuf *msgs, hs_err *err)
 {
     go_waits w;
     *nleaked = 0;
@@ -97,13 +150,13 @@ int leak_verdicts(go_rt *rt, const go_goroutines *gs, hs_task *tasks, size_t *nl
     heap_analysis a;
     hs_err herr;
     int r = 0;
-    if (heap_analysis_open(&a, rt, HEAP_NEED_GRAPH, &herr) < 0) {
+    if (heap_analysis_open(&a, rt, HEAP_NEED_GRAPH | (wo ? HEAP_KEEP_TAGS : 0), &herr) < 0) {
         if (!strcmp(herr.msg, "interrupted"))
             r = hs_errf(err, "interrupted");
         else
             sb_printf(msgs, "warning: no leak verdicts: %s\n", herr.msg);
     } else {
-        r = verdicts(&a, gs, &w, tasks, nleaked, err);
+        r = verdicts(&a, gs, &w, tasks, nleaked, wo, err);
         heap_analysis_close(&a);
     }
     go_waits_free(&w);

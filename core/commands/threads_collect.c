@@ -29,7 +29,7 @@ int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, hs
         return -1;
     }
     d->ntasks = d->gs.n;
-    if (f->verdicts && leak_verdicts(d->rt, &d->gs, d->tasks, &d->nleaked, &d->notes, err) < 0) {
+    if (f->verdicts && leak_verdicts(d->rt, &d->gs, d->tasks, &d->nleaked, f->waits_on ? &d->waits : NULL, &d->notes, err) < 0) {
         threads_data_free(d);
         return -1;
     }
@@ -45,6 +45,7 @@ void threads_data_free(threads_data *d)
 {
     hs_task_groups_free(&d->groups);
     sb_free(&d->notes);
+    wait_objects_free(&d->waits);
     free(d->tasks);
     if (d->gs.stacks || d->gs.v)
         go_goroutines_free(&d->gs);

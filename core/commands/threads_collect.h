@@ -6,6 +6,7 @@
 #include "../go/go_goroutines.h"
 #include "../views/task_groups.h"
 #include "session.h"
+#include "wait_objects.h"
 
 typedef struct threads_data {
     go_rt *rt;
@@ -17,6 +18,7 @@ typedef struct threads_data {
     size_t nsystem;
     size_t nleaked; /* goroutines leaked (when the filter asked for verdicts) */
     strbuf notes;   /* why there are no verdicts, when there are none */
+    wait_objects waits; /* what the tasks' waits_on point into (filter->waits_on) */
 } threads_data;
 
 int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, hs_err *err);

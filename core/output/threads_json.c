@@ -4,6 +4,7 @@
 
 #include "json_util.h"
 #include "threads_report.h"
+#include "waits_render.h"
 
 static void add_wait(cJSON *o, const char *key, int64_t ns)
 {
@@ -78,8 +79,11 @@ void threads_render_json(const threads_report *r, strbuf *out)
     size_t n = r->groups->n;
     if (r->limit > 0 && (size_t)r->limit < n)
         n = (size_t)r->limit;
-    for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(groups, threads_group_json(r->tasks, &r->groups->v[i], 1));
+    for (size_t i = 0; i < n; i++) {
+        cJSON *g = threads_group_json(r->tasks, &r->groups->v[i], 1);
+        cJSON_AddItemToObject(g, "waits_on", waits_render_json(r->tasks, &r->groups->v[i]));
+        cJSON_AddItemToArray(groups, g);
+    }
     cJSON_AddNumberToObject(o, "groups_total", (double)r->groups->n);
     cJSON_AddItemToObject(o, "warnings", json_lines(r->warnings));
     json_emit(o, out);
@@ -102,6 +106,9 @@ void task_render_json(const threads_report *r, const hs_task *t, strbuf *out)
     if (t->parent_id)
         cJSON_AddNumberToObject(g, "parent_id", (double)t->parent_id);
     cJSON_AddItemToObject(g, "labels", json_labels(t->labels));
+    size_t self = (size_t)(t - r->tasks);
+    hs_task_group alone = {.first = t, .count = 1, .members = &self};
+    cJSON_AddItemToObject(g, "waits_on", waits_render_json(r->tasks, &alone));
     cJSON_AddItemToObject(o, "warnings", json_lines(r->warnings));
     json_emit(o, out);
 }

@@ -4,6 +4,7 @@
 
 #include "../util/duration.h"
 #include "threads_report.h"
+#include "waits_render.h"
 
 #define TEXT_MAX_FRAMES 40
 #define TEXT_MAX_IDS 10
@@ -132,6 +133,7 @@ void threads_render_text(const threads_report *r, strbuf *out)
         sb_putc(out, '\n');
         state_line(g->first, g->max_wait_ns, g->count, out);
         sb_puts(out, ":\n");
+        waits_render_text(r->tasks, g, out);
         frames_text(g->first, TEXT_MAX_FRAMES, out);
         creators_text(g, out);
         labelsets_text(g, out);
@@ -148,11 +150,13 @@ void threads_render_text(const threads_report *r, strbuf *out)
 
 void task_render_text(const threads_report *r, const hs_task *t, strbuf *out)
 {
-    (void)r;
     state_line(t, t->wait_ns, 0, out);
     if (t->tid)
         sb_printf(out, " on thread %d", t->tid);
     sb_puts(out, ":\n");
+    size_t self = (size_t)(t - r->tasks);
+    hs_task_group alone = {.first = t, .count = 1, .members = &self};
+    waits_render_text(r->tasks, &alone, out);
     frames_text(t, (size_t)-1, out);
     if (t->created_by.function) {
         sb_printf(out, "created by %s", t->created_by.function);

@@ -17,6 +17,24 @@ typedef struct hs_frame {
 #define HS_LABEL_US '\x1f'
 #define HS_LABEL_RS '\x1e'
 
+/* What a blocked task waits on, and who holds it (threads-blocked names both). */
+typedef struct hs_waits_on {
+    const char *kind;       /* "channel", "nil channel", "nothing" (select {}), "sync.Mutex",
+                               "sync.RWMutex", "sync.WaitGroup", "sync.Cond", "semaphore" */
+    const char *type;       /* a channel's type ("chan *main.Job"), else NULL */
+    const char *where;      /* the field it is, inside its object ("main.Server.mu"), else NULL */
+    uint64_t addr;          /* the object (a select: its first channel); 0 when none */
+    uint32_t nobjects;      /* how many it waits on (a select: its channels) */
+    int64_t len, cap;       /* a channel's buffer: values in it and its size; -1 otherwise */
+    /* The shortest path to it from a root that is no waiter's stack (a global, a goroutine
+     * that is not blocked on a channel or lock, a finalizer), never through wait queues:
+     * holder_kind "global", "goroutine", "finalizer", "runtime", and the objects passed
+     * through, root side first; holder NULL when there is none. */
+    const char *holder_kind, *holder;
+    const char *const *steps;
+    uint32_t nsteps;
+} hs_waits_on;
+
 typedef struct hs_task {
     uint64_t id;
     const char *state;     /* the runtime's words: "chan receive", "running", ... */
@@ -35,6 +53,7 @@ typedef struct hs_task {
                               NULL when none (see hs_labels_* in task_groups.h) */
     int8_t leaked;         /* 1: blocked on objects nothing that can run reaches; 0: not;
                               -1: no verdict applies (or none could be made) */
+    const hs_waits_on *waits_on; /* NULL when unknown or when it waits on no object */
 } hs_task;
 
 #endif

@@ -36,6 +36,7 @@ typedef struct hs_group_filter {
     const char *label;   /* NULL: no filter; else "KEY=VALUE": only tasks carrying that label */
     int leaked_only;     /* only leaked tasks */
     int verdicts;        /* (for the collector) work out the leak verdicts */
+    int waits_on;        /* (for the collector, with verdicts) name what each waits on */
 } hs_group_filter;
 
 typedef struct hs_task_groups {

@@ -24,7 +24,7 @@ def by_function(got):
     """{(first main.* function, leaked): count} of a threads-blocked JSON object."""
     out = {}
     for g in got["groups"]:
-        fn = next((f["function"] for f in g["frames"] if f["function"].startswith("main.")), None)
+        fn = main_function(g)
         if fn and fn != "main.main":
             key = (fn, g["leaked"])
             out[key] = out.get(key, 0) + g["count"]
@@ -51,10 +51,44 @@ def leak_profile(path):
     return total, out
 
 
+def main_function(group):
+    return next((f["function"] for f in group["frames"] if f["function"].startswith("main.")), None)
+
+
 class Leaks(unittest.TestCase):
+    def check_waits_on(self, got, info, label):
+        """Each group's waits_on against what the program says of its own objects: kind,
+        channel type and buffer, the object's address (%p), the field it is, and the global
+        whose path holds it (or none: reachable from nothing)."""
+        seen = set()
+        for g in got["groups"]:
+            fn = main_function(g)
+            want = info["waits_on"].get(fn)
+            if not want:
+                continue
+            seen.add(fn)
+            w, where = g["waits_on"], "%s %s" % (label, fn)
+            self.assertIsNotNone(w, where)
+            self.assertEqual(w["kind"], want["kind"], where)
+            for key in ("type", "len", "cap", "where"):
+                if key in want:
+                    self.assertEqual(w[key], want[key], "%s %s" % (where, key))
+            if "addrs" in want:
+                self.assertEqual(w["objects"], len(want["addrs"]), where)
+                if len(want["addrs"]) == 1:
+                    self.assertEqual(int(w["addr"], 16), int(want["addrs"][0], 16), where)
+            if "root" in want and want["root"] is None:
+                self.assertIsNone(w["held_by"], where)
+            elif "root" in want:
+                self.assertEqual(w["held_by"]["kind"], "global", where)
+                self.assertEqual(w["held_by"]["root"], want["root"], where)
+                self.assertEqual(w["held_by"]["steps"], want.get("steps", []), where)
+        self.assertEqual(seen, set(info["waits_on"]), label)
+
     def check(self, target, info, label):
         got = hstest.run_json(["threads-blocked", "-n", "0"] + target)
         self.assertEqual(by_function(got), expected(info), label)
+        self.check_waits_on(got, info, label)
         self.assertEqual(got["leaked"], sum(info["leaked"].values()), label)
         only = hstest.run_json(["threads-blocked", "--leaked", "-n", "0"] + target)
         self.assertTrue(only["groups"] and all(g["leaked"] is True for g in only["groups"]), label)
@@ -63,6 +97,8 @@ class Leaks(unittest.TestCase):
         self.assertEqual(status, 3, label + err)
         self.assertIn("%d goroutines leaked" % sum(info["leaked"].values()), err + out)
         self.assertIn("[chan receive, leaked", out)
+        self.assertIn("waits on 3 chan int (unbuffered), reachable from nothing", out)
+        self.assertIn("held by main.srv → main.server.queue", out)
 
     def test_every_release_live_and_gcore(self):
         for v in hstest.toolchains_or_skip(self):
