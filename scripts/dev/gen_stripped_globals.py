@@ -28,7 +28,7 @@ GLOBALS = [
     "runtime.waitReasonStrings", "runtime.mheap_", "runtime.gcphase", "runtime.allp",
     "runtime.mcache0", "runtime.emptymspan", "runtime.allfin", "runtime.gcCleanups",
     "runtime.disableMemoryProfiling", "runtime.mbuckets", "runtime.MemProfileRate",
-    "runtime.mProfCycle", "runtime.memstats", "runtime.gcController",
+    "runtime.mProfCycle", "runtime.memstats", "runtime.gcController", "runtime.semtable",
 ]
 SECTIONS = [".noptrdata", ".data", ".bss", ".noptrbss"]
 TOOLCHAINS = os.environ.get("GO_TOOLCHAINS_DIR", os.path.expanduser("~/.cache/go-toolchains"))

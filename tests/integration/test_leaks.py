@@ -56,7 +56,7 @@ def main_function(group):
 
 
 class Leaks(unittest.TestCase):
-    def check_waits_on(self, got, info, label):
+    def check_waits_on(self, got, info, label, stripped=False):
         """Each group's waits_on against what the program says of its own objects: kind,
         channel type and buffer, the object's address (%p), the field it is, and the global
         whose path holds it (or none: reachable from nothing)."""
@@ -79,6 +79,9 @@ class Leaks(unittest.TestCase):
                     self.assertEqual(int(w["addr"], 16), int(want["addrs"][0], 16), where)
             if "root" in want and want["root"] is None:
                 self.assertIsNone(w["held_by"], where)
+            elif "root" in want and stripped:  # no symbols: named by its place in data or bss
+                self.assertEqual(w["held_by"]["kind"], "global", where)
+                self.assertRegex(w["held_by"]["root"], r"^\.(bss|data)\+0x[0-9a-f]+", where)
             elif "root" in want:
                 self.assertEqual(w["held_by"]["kind"], "global", where)
                 self.assertEqual(w["held_by"]["root"], want["root"], where)
@@ -110,6 +113,19 @@ class Leaks(unittest.TestCase):
                                    check=True, capture_output=True, timeout=300)
                 self.check(["--core", os.path.join(tmp, "core.%d" % fx.pid), "--exe", exe], fx.info, ver + " gcore")
 
+    def test_stripped(self):
+        """-s -w: no symbols, no DWARF. The runtime's globals (the semaphore table among them,
+        for sync waits before 1.26) are found from its code; verdicts and objects as with
+        symbols, holders named by their place."""
+        tcs = hstest.toolchains_or_skip(self)
+        for v in sorted({tcs[0], "1.25", tcs[-1]} & set(tcs)):
+            with self.subTest(go=v):
+                exe, ver = hstest.build_fixture(v, "leaks", ldflags="-s -w")
+                with Fixture(exe, args=["/dev/null"]) as fx:
+                    got = hstest.run_json(["threads-blocked", "-n", "0", "--pid", str(fx.pid)])
+                self.assertEqual(by_function(got), expected(fx.info), ver + " -s -w")
+                self.check_waits_on(got, fx.info, ver + " -s -w", stripped=True)
+
     def test_runtime_goroutineleak_profile(self):
         """1.26 with the experiment, and 1.27: the runtime's detector, run after the core was
         taken, finds the goroutines heapscope's verdict found in the core."""
@@ -140,6 +156,41 @@ class Leaks(unittest.TestCase):
                 # once the runtime marked them, they show as leaked by its word too
                 marked = {fn: n for (fn, leaked), n in by_function(after).items() if leaked}
                 self.assertEqual(marked, funcs, ver)
+
+    def test_debuggers_fail_on_leak(self):
+        """In gdb and lldb, on a gcore core: the verdict and what each group waits on as the CLI
+        shows them, and --fail-on-leak makes the command fail, so a batch run exits non-zero."""
+        import gdbmi
+        import test_lldb_plugin as lldb
+        v = hstest.toolchains_or_skip(self)[-1]
+        with tempfile.TemporaryDirectory() as tmp:
+            exe, ver = hstest.build_fixture(v, "leaks")
+            with Fixture(exe, args=[os.path.join(tmp, "leak.txt")]) as fx:
+                subprocess.run(["gcore", "-o", os.path.join(tmp, "core"), str(fx.pid)],
+                               check=True, capture_output=True, timeout=300)
+            core = os.path.join(tmp, "core.%d" % fx.pid)
+            n = sum(fx.info["leaked"].values())
+            lldb.skip_unless_lldb(self)
+            status, out, err = lldb.lldb_batch(['target create "%s" --core "%s"' % (exe, core),
+                                                "threads-blocked --fail-on-leak -n 0"])
+            self.assertIn("waits on 3 chan int (unbuffered), reachable from nothing", out)
+            self.assertIn("threads-blocked: %d goroutines leaked" % n, out + err)
+            self.assertNotEqual(status, 0, err[-2000:])
+            problem = gdbmi.missing()
+            if problem:
+                self.skipTest(problem)  # only [asan-gdb] is allowed (tests/skip_reasons.txt)
+            b = gdbmi.Batch(["threads-blocked -n 0", "threads-blocked --fail-on-leak -n 0"],
+                            args=[exe, core])
+            self.assertIn("waits on 3 chan int (unbuffered), reachable from nothing", b.out(0))
+            self.assertIn("%d goroutines leaked: blocked on objects" % n, b.out(0))
+            self.assertIn("held by main.srv → main.server.queue", b.out(1))
+            self.assertIn("threads-blocked: %d goroutines leaked" % n, b.out(1))
+            # gdb -batch exits with the status of its last command: here the failing one
+            p = subprocess.run([gdbmi.GDB, "-nx", "-batch", "-ex", "source " + gdbmi.PLUGIN,
+                                "-ex", "threads-blocked --fail-on-leak", exe, core],
+                               capture_output=True, text=True, timeout=300, env=gdbmi.gdb_env())
+            self.assertIn("threads-blocked: %d goroutines leaked" % n, p.stderr)
+            self.assertNotEqual(p.returncode, 0, p.stderr[-2000:])
 
     def test_no_leak_exit_zero(self):
         v = hstest.toolchains_or_skip(self)[-1]
