@@ -84,7 +84,7 @@ void LldbHost::CollectThreads()
             continue;
         hs_host_thread t{};
         t.tid = static_cast<int32_t>(th.GetThreadID());
-        ReadFrameRegisters(th.GetFrameAtIndex(0), t.regs);
+        ReadFrameRegisters(th.GetFrameAtIndex(0), ArchOf(target_), t.regs);
         threads_.push_back(t);
     }
 }
@@ -113,6 +113,7 @@ hs_host_target LldbHost::Host(Access access)
     h.exe_path = exe_.empty() ? nullptr : exe_.c_str();
     h.interrupted = InterruptedCb;
     h.ctx = this;
+    h.arch = ArchOf(target_);
     if (access != Access::CoreFile) { // a core file brings its own threads (NT_PRSTATUS)
         h.threads = threads_.data();
         h.nthreads = threads_.size();

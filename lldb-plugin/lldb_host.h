@@ -59,7 +59,9 @@ bool ReadTargetMemory(lldb::SBTarget target, lldb::SBProcess process, uint64_t a
                       size_t len);
 
 // Registers of one lldb frame in Linux user_regs_struct order (0 where lldb has none).
-void ReadFrameRegisters(lldb::SBFrame frame, uint64_t regs[HS_HOST_NREGS]);
+// The target's architecture as core names it: "arm64" or "amd64".
+const char *ArchOf(lldb::SBTarget target);
+void ReadFrameRegisters(lldb::SBFrame frame, const char *arch, uint64_t regs[HS_HOST_NREGS]);
 
 // The core file lldb has open (mapped into this process) for the current elf-core process, or
 // "" when it cannot be told for certain (then memory comes through SBProcess::ReadMemory).

@@ -138,28 +138,34 @@ static int runs_user_code(const go_rt *rt, const uint64_t *pcs, uint32_t n)
     return 0;
 }
 
+enum { GOBUF_LR = 40 }; /* runtime.gobuf: sp, pc, g, ctxt, ret, lr (1.19-1.27), from sp */
+
 /* Where the stack walk starts: the thread's registers when it runs on this goroutine's stack,
  * or those a signal interrupted when the thread is in the signal handler; the syscall state
  * when in a syscall; else the state saved when the goroutine was last switched out. */
 static go_unwind_start start_of(const walk *w, const uint8_t *gb, go_goroutine *g)
 {
     const go_offsets *o = &w->rt->off;
+    hs_arch a = w->rt->t->arch;
     go_unwind_start st = {go_le64(gb + o->g_sched_pc), go_le64(gb + o->g_sched_sp), 0,
-                          go_le64(gb + o->g_stack_lo), go_le64(gb + o->g_stack_hi)};
+                          go_le64(gb + o->g_stack_lo), go_le64(gb + o->g_stack_hi),
+                          a == HS_ARCH_ARM64 ? go_le64(gb + o->g_sched_sp + GOBUF_LR) : 0};
     const thread_of_m *tm = g->status == (uint32_t)o->grunning ? m_running(w, g->g) : NULL;
     if (tm) {
         g->tid = tm->tid;
-        uint64_t pc = 0, sp = 0;
+        uint64_t pc = 0, sp = 0, lr = 0;
         if (tm->thread) {
-            pc = tm->thread->regs[HS_RIP];
-            sp = tm->thread->regs[HS_RSP];
+            pc = hs_thread_pc(a, tm->thread);
+            sp = hs_thread_sp(a, tm->thread);
+            lr = hs_thread_lr(a, tm->thread);
             if ((sp < st.lo || sp >= st.hi) &&
-                go_signal_interrupted(w->rt, w->unw, tm->m, tm->thread, &pc, &sp) < 0)
+                go_signal_interrupted(w->rt, w->unw, tm->m, tm->thread, &pc, &sp, &lr) < 0)
                 sp = 0;
         }
         if (sp && sp >= st.lo && sp < st.hi) {
             st.pc = pc;
             st.sp = sp;
+            st.lr = lr;
             st.exact = 1;
             return st;
         }
@@ -177,6 +183,7 @@ static void unwind_goroutine(walk *w, const uint8_t *gb, go_goroutine *g, int sp
     go_unwind_start st = start_of(w, gb, g);
     g->start_pc = st.pc;
     g->start_sp = st.sp;
+    g->start_lr = st.lr;
     g->stack_lo = st.lo;
     g->stack_hi = st.hi;
     g->start_exact = (uint8_t)st.exact;

@@ -23,6 +23,7 @@ typedef struct go_goroutine {
     /* where its stack walk started (run-time; exact: a running thread's registers, start_tid
      * that thread), and the thread its m runs when it is in a system call (0: none) */
     uint64_t start_pc, start_sp, stack_lo, stack_hi;
+    uint64_t start_lr;   /* arm64: the link register the walk started with (0: none) */
     uint8_t start_exact;
     int32_t start_tid, syscall_tid;
     uint64_t sched_ctxt, defer, panic; /* g.sched.ctxt, g._defer, g._panic (0 when unknown) */

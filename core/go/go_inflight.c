@@ -70,13 +70,14 @@ static const char *thread_window(go_rt *rt, go_unwinder *u, const hs_thread *th)
 {
     scan s = {rt, NULL};
     int truncated;
-    uint64_t pc = th->regs[HS_RIP], sp = th->regs[HS_RSP];
+    hs_arch a = rt->t->arch;
+    uint64_t pc = hs_thread_pc(a, th), sp = hs_thread_sp(a, th), lr = hs_thread_lr(a, th);
     /* in the signal handler: what did the signal interrupt? */
-    go_signal_interrupted(rt, u, go_m_of_thread(rt, th->tid), th, &pc, &sp);
-    const char *w = generated_window(rt, pc);
+    go_signal_interrupted(rt, u, go_m_of_thread(rt, th->tid), th, &pc, &sp, &lr);
+    const char *w = a == HS_ARCH_AMD64 ? generated_window(rt, pc) : NULL; /* amd64 code only */
     if (w)
         return w;
-    go_unwind_start st = {pc, sp, 1, sp, sp + LOOSE_STACK};
+    go_unwind_start st = {pc, sp, 1, sp, sp + LOOSE_STACK, lr};
     go_unwind_each(u, &st, MAX_FRAMES, frame, &s, &truncated);
     return s.hit;
 }

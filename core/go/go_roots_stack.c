@@ -5,8 +5,9 @@
  * (ArgsPointerMaps, from argp) and stack objects; defer records and panics; frames of
  * runtime.asyncPreempt and debugCallV2 and the frames they interrupted conservatively, as the
  * innermost frame and the registers of a goroutine a thread is running (or holding in a system
- * call). amd64: varp = fp - 8, minus 8 more for the saved frame pointer when the frame has
- * locals; argp = fp. */
+ * call). amd64: varp = fp - 8 (the return address), minus 8 more for the saved frame pointer
+ * when the frame has locals; argp = fp. arm64: varp = fp, minus 8 for the saved frame pointer;
+ * argp = fp + 8 (the caller's saved link register). */
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -150,7 +151,8 @@ static int on_frame(void *ctx, const go_uframe *uf)
     if (!fi || !fi->found || !uf->fp)
         return 0;
     w->b->out->st.frames++;
-    uint64_t varp = uf->fp - 8, argp = uf->fp;
+    int lr_arch = w->b->rt->t->arch == HS_ARCH_ARM64;
+    uint64_t varp = lr_arch ? uf->fp : uf->fp - 8, argp = lr_arch ? uf->fp + 8 : uf->fp;
     if (varp > uf->sp)
         varp -= 8; /* the saved frame pointer */
     int cons = w->cons_next || fi->kind == FN_ASYNC || uf->exact;
@@ -213,12 +215,15 @@ static const hs_thread *thread_of(const hs_target *t, int32_t tid)
 /* A thread's general registers, conservatively: the goroutine it runs, or holds in a syscall. */
 static void registers(stk_walk *w, const go_goroutine *g)
 {
+    hs_arch a = w->b->rt->t->arch;
     const hs_thread *th = thread_of(w->b->rt->t, g->start_exact ? g->start_tid : g->syscall_tid);
-    if (!th || (g->start_exact && (th->regs[HS_RSP] < g->stack_lo || th->regs[HS_RSP] >= g->stack_hi)))
+    uint64_t sp = th ? hs_thread_sp(a, th) : 0;
+    if (!th || (g->start_exact && (sp < g->stack_lo || sp >= g->stack_hi)))
         return;
     ss_frame rf = {0, 0, 0, w->regs_name, HS_ROOT_REGISTERS, 1, 0};
     uint32_t fr = ss_frame_add(&w->ss, &rf);
-    for (int r = HS_R15; r <= HS_RDI; r++) {
+    int first = a == HS_ARCH_ARM64 ? HS_A64_X0 : HS_R15, last = a == HS_ARCH_ARM64 ? HS_A64_LR : HS_RDI;
+    for (int r = first; r <= last; r++) { /* the general registers: amd64 r15..rdi, arm64 x0..x30 */
         ss_value(&w->ss, fr, th->regs[r], 8 * (uint64_t)r, 1);
         w->ss.conservative_bytes += 8;
     }
@@ -232,7 +237,7 @@ static int one_goroutine(stk_walk *w, const go_goroutine *g, uint32_t group)
     registers(w, g);
     w->cons_next = 0;
     w->prev_kind = FN_NORMAL;
-    go_unwind_start st = {g->start_pc, g->start_sp, g->start_exact, g->stack_lo, g->stack_hi};
+    go_unwind_start st = {g->start_pc, g->start_sp, g->start_exact, g->stack_lo, g->stack_hi, g->start_lr};
     int truncated = 0;
     if (st.sp >= st.lo && st.sp < st.hi)
         go_unwind_each(w->u, &st, GO_MAX_FRAMES, on_frame, w, &truncated);

@@ -175,6 +175,23 @@ static void open_dwarf(go_rt *rt)
     }
 }
 
+/* The executable must be for the target's architecture; arm64 is read with DWARF only (the
+ * per-release tables and the code readers for binaries without it are amd64's). */
+static int check_arch(go_rt *rt, hs_err *err)
+{
+    hs_arch a = hs_image_arch(rt->exe);
+    if (a != rt->t->arch)
+        return hs_errf(err, "%s is a linux/%s program but %s is linux/%s: give the executable "
+                       "that ran there", hs_image_path(rt->exe), hs_arch_name(a),
+                       rt->t->description, hs_arch_name(rt->t->arch));
+    if (a == HS_ARCH_ARM64 && !rt->dwarf)
+        return hs_errf(err, "%s is a linux/arm64 program without usable DWARF (built with "
+                       "-ldflags=-w or -s?): heapscope reads arm64 programs with their DWARF only "
+                       "so far; rebuild without -w -s, or give its debug file (--debug-file)",
+                       hs_image_path(rt->exe));
+    return 0;
+}
+
 static int open_model(go_rt *rt, int try_newer, hs_err *err)
 {
     char version[128], mainpath[256];
@@ -190,7 +207,7 @@ static int open_model(go_rt *rt, int try_newer, hs_err *err)
                            refusal.msg, GO_VERSION_MAX_MINOR);
     }
     open_dwarf(rt);
-    if (refusal.msg[0] && read_as_newest(rt, &refusal, err) < 0)
+    if (check_arch(rt, err) < 0 || (refusal.msg[0] && read_as_newest(rt, &refusal, err) < 0))
         return -1;
     if (go_version_untested(&rt->ver)) {
         char w[160];

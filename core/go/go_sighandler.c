@@ -20,7 +20,7 @@ uint64_t go_m_of_thread(go_rt *rt, int32_t tid)
 }
 
 int go_signal_interrupted(go_rt *rt, go_unwinder *u, uint64_t m, const hs_thread *th,
-                          uint64_t *pc, uint64_t *sp)
+                          uint64_t *pc, uint64_t *sp, uint64_t *lr)
 {
     const go_offsets *o = &rt->off;
     uint64_t gs, lo, hi;
@@ -28,8 +28,9 @@ int go_signal_interrupted(go_rt *rt, go_unwinder *u, uint64_t m, const hs_thread
         hs_read_u64(rt->t, gs + (uint64_t)o->g_stack_lo, &lo, NULL) < 0 ||
         hs_read_u64(rt->t, gs + (uint64_t)o->g_stack_hi, &hi, NULL) < 0)
         return -1;
-    go_unwind_start st = {th->regs[HS_RIP], th->regs[HS_RSP], 1, lo, hi};
+    hs_arch a = rt->t->arch;
+    go_unwind_start st = {hs_thread_pc(a, th), hs_thread_sp(a, th), 1, lo, hi, hs_thread_lr(a, th)};
     if (st.sp < lo || st.sp >= hi)
         return -1;
-    return go_unwind_signal_regs(u, &st, pc, sp);
+    return go_unwind_signal_regs(u, &st, pc, sp, lr);
 }

@@ -1,5 +1,6 @@
-/* go_unwind.c - pcsp-based stack unwinding for amd64 (see go_unwind.h). Per-PC facts (function
- * entry, SP delta, flags) are cached: goroutines parked at the same place share them. */
+/* go_unwind.c - pcsp-based stack unwinding for amd64 and arm64 (see go_unwind.h), as
+ * runtime/traceback.go's unwinder does. Per-PC facts (function entry, SP delta, flags) are
+ * cached: goroutines parked at the same place share them. */
 #include "go_unwind.h"
 
 #include <stdlib.h>
@@ -11,8 +12,13 @@ enum { KIND_NORMAL, KIND_GOEXIT, KIND_INJECTED, KIND_SIGTRAMP };
 
 /* The kernel's x86-64 signal frame (struct rt_sigframe) that runtime.sigtramp returns into:
  * pretcode, then struct ucontext (uc_flags, uc_link, uc_stack: 40 bytes) whose uc_mcontext is
- * struct sigcontext (r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, ...). */
+ * struct sigcontext (r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, ...). It starts 8
+ * below the SP runtime.sigtramp was entered with. */
 enum { SIGFRAME_SIGCONTEXT = 8 + 40, SIGCONTEXT_RSP = 15 * 8, SIGCONTEXT_RIP = 16 * 8 };
+/* arm64's (arch/arm64/kernel/signal.c) starts at that SP: siginfo (128 bytes), then struct
+ * ucontext, whose uc_mcontext (16-aligned, at 176) is struct sigcontext: fault_address,
+ * regs[31], sp, pc. */
+enum { A64_SIGCONTEXT = 128 + 176, A64_SC_LR = 8 + 30 * 8, A64_SC_SP = 8 + 31 * 8, A64_SC_PC = 8 + 32 * 8 };
 
 typedef struct pcinfo {
     UT_hash_handle hh;
@@ -26,13 +32,16 @@ struct go_unwinder {
     go_rt *rt;
     pcinfo *cache;
     size_t ncache;
+    int lr_arch; /* arm64: return addresses in the link register, saved at the frame's bottom */
 };
 
 go_unwinder *go_unwinder_new(go_rt *rt)
 {
     go_unwinder *u = calloc(1, sizeof *u);
-    if (u)
+    if (u) {
         u->rt = rt;
+        u->lr_arch = hs_image_arch(rt->exe) == HS_ARCH_ARM64;
+    }
     return u;
 }
 
@@ -91,36 +100,82 @@ static const pcinfo *lookup(go_unwinder *u, uint64_t pc)
     return e;
 }
 
-/* The frame above e's at *sp: sets *fp to the caller's SP and *ret to the return address. */
+/* The frame above e's at sp: sets *fp to the caller's SP and *ret to the return address.
+ * amd64: CALL pushed it just above the frame. arm64: the prologue saves the link register at
+ * the bottom of the frame; a frame not yet set up (SP delta 0) still has it in lr, which only
+ * the innermost frame knows (traceback.go: innermost && sp < fp || lr == 0 reads it from sp). */
 static int caller(go_unwinder *u, const go_unwind_start *st, const pcinfo *e, uint64_t sp,
-                  uint64_t *fp, uint64_t *ret)
+                  uint64_t lr, uint64_t *fp, uint64_t *ret)
 {
-    *fp = sp + (uint64_t)(int64_t)e->spdelta + 8;
-    return sp < st->lo || *fp > st->hi || *fp <= sp || hs_read_u64(u->rt->t, *fp - 8, ret, NULL) < 0
-               ? -1
-               : 0;
+    if (!u->lr_arch) {
+        *fp = sp + (uint64_t)(int64_t)e->spdelta + 8;
+        return sp < st->lo || *fp > st->hi || *fp <= sp || hs_read_u64(u->rt->t, *fp - 8, ret, NULL) < 0
+                   ? -1
+                   : 0;
+    }
+    *fp = sp + (uint64_t)(int64_t)e->spdelta;
+    if (sp < st->lo || *fp > st->hi || *fp < sp)
+        return -1;
+    if (*fp == sp && lr) {
+        *ret = lr;
+        return 0;
+    }
+    return hs_read_u64(u->rt->t, sp, ret, NULL) < 0 ? -1 : 0;
 }
 
-int go_unwind_signal_regs(go_unwinder *u, const go_unwind_start *st, uint64_t *pc, uint64_t *sp)
+/* arm64: after a call the runtime injected (sigpanic, asyncPreempt), the interrupted frame lies
+ * 16 bytes higher (the injection pushed its LR), and when that frame was not yet set up its
+ * return address is the LR the injection saved (traceback.go, usesLR && injectedCall). */
+static uint64_t after_injected(go_unwinder *u, uint64_t *sp, uint64_t pc)
 {
-    uint64_t p = st->pc, s = st->sp, fp, ret;
+    uint64_t saved = 0;
+    if (hs_read_u64(u->rt->t, *sp, &saved, NULL) < 0)
+        return 0;
+    *sp += 16;
+    const pcinfo *e = lookup(u, go_rt_linkpc(u->rt, pc));
+    return e && e->found && e->spvalid && e->spdelta == 0 ? saved : 0;
+}
+
+/* The registers a signal frame saved: its sigcontext's PC, SP and (arm64) LR. fp: the SP
+ * runtime.sigtramp was entered with. */
+static int sigframe_regs(go_unwinder *u, uint64_t fp, uint64_t *pc, uint64_t *sp, uint64_t *lr)
+{
+    hs_target *t = u->rt->t;
+    *lr = 0;
+    if (!u->lr_arch) { /* fp - 8 holds the frame's pretcode (sigreturn) */
+        uint64_t sc = fp - 8 + SIGFRAME_SIGCONTEXT;
+        return hs_read_u64(t, sc + SIGCONTEXT_RSP, sp, NULL) < 0 ||
+               hs_read_u64(t, sc + SIGCONTEXT_RIP, pc, NULL) < 0 ? -1 : 0;
+    }
+    uint64_t sc = fp + A64_SIGCONTEXT;
+    return hs_read_u64(t, sc + A64_SC_SP, sp, NULL) < 0 || hs_read_u64(t, sc + A64_SC_PC, pc, NULL) < 0 ||
+           hs_read_u64(t, sc + A64_SC_LR, lr, NULL) < 0 ? -1 : 0;
+}
+
+int go_unwind_signal_regs(go_unwinder *u, const go_unwind_start *st, uint64_t *pc, uint64_t *sp,
+                          uint64_t *lr)
+{
+    uint64_t p = st->pc, s = st->sp, l = st->lr, fp, ret;
     for (uint32_t n = 0; n < GO_MAX_FRAMES; n++) {
         const pcinfo *e = lookup(u, go_rt_linkpc(u->rt, p));
-        if (!e || !e->found || !e->spvalid || caller(u, st, e, s, &fp, &ret) < 0)
+        if (!e || !e->found || !e->spvalid || caller(u, st, e, s, l, &fp, &ret) < 0)
             return -1;
-        if (e->kind == KIND_SIGTRAMP) { /* fp - 8 holds the frame's pretcode (sigreturn) */
-            uint64_t sc = fp - 8 + SIGFRAME_SIGCONTEXT;
-            if (hs_read_u64(u->rt->t, sc + SIGCONTEXT_RSP, &ret, NULL) < 0 ||
-                hs_read_u64(u->rt->t, sc + SIGCONTEXT_RIP, &p, NULL) < 0)
+        l = 0;
+        if (e->kind == KIND_SIGTRAMP) {
+            uint64_t ip, isp, ilr;
+            if (sigframe_regs(u, fp, &ip, &isp, &ilr) < 0)
                 return -1;
-            if (ret < st->lo || ret >= st->hi) { /* off the signal stack: the interrupted code */
-                *pc = p;
-                *sp = ret;
+            if (isp < st->lo || isp >= st->hi) { /* off the signal stack: the interrupted code */
+                *pc = ip;
+                *sp = isp;
+                *lr = ilr;
                 return 0;
             }
-            if (ret <= s)
+            if (isp <= s)
                 return -1;
-            s = ret; /* a signal that interrupted the handler of another (a crash's SIGABRT) */
+            p = ip; /* a signal that interrupted the handler of another (a crash's SIGABRT) */
+            s = isp;
+            l = ilr;
             continue;
         }
         if ((e->flag & FUNCFLAG_TOPFRAME) || e->kind == KIND_GOEXIT || ret == 0)
@@ -134,7 +189,7 @@ int go_unwind_signal_regs(go_unwinder *u, const go_unwind_start *st, uint64_t *p
 uint32_t go_unwind_each(go_unwinder *u, const go_unwind_start *st, uint32_t max, go_uframe_fn fn,
                         void *ctx, int *truncated)
 {
-    uint64_t pc = st->pc, sp = st->sp;
+    uint64_t pc = st->pc, sp = st->sp, lr = st->lr;
     int is_call = !st->exact, callee_injected = 0;
     uint32_t n = 0;
     *truncated = 0;
@@ -146,7 +201,7 @@ uint32_t go_unwind_each(go_unwinder *u, const go_unwind_start *st, uint32_t max,
             return n;
         }
         uint64_t fp = 0, ret = 0;
-        int up = e->spvalid && caller(u, st, e, sp, &fp, &ret) == 0;
+        int up = e->spvalid && caller(u, st, e, sp, lr, &fp, &ret) == 0;
         go_uframe f = {pc, is_call && lpc > e->entry ? lpc - 1 : lpc, sp, up ? fp : 0, e->entry,
                        (uint8_t)!is_call, e->kind == KIND_INJECTED, (uint8_t)callee_injected};
         n++;
@@ -164,6 +219,7 @@ uint32_t go_unwind_each(go_unwinder *u, const go_unwind_start *st, uint32_t max,
         callee_injected = e->kind == KIND_INJECTED;
         pc = ret;
         sp = fp;
+        lr = u->lr_arch && callee_injected ? after_injected(u, &sp, pc) : 0;
     }
     *truncated = 1;
     return n;

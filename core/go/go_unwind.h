@@ -1,5 +1,7 @@
-/* go_unwind.h - unwinding a goroutine stack on linux/amd64 with the pclntab's SP-delta tables,
- * as the runtime's own traceback does. Produces lookup PCs (link-time; return addresses backed
+/* go_unwind.h - unwinding a goroutine stack on linux/amd64 and linux/arm64 with the pclntab's
+ * SP-delta tables, as the runtime's own traceback does (amd64: the return address lies above
+ * the frame, pushed by CALL; arm64: in the link register until the prologue saves it at the
+ * bottom of the frame). Produces lookup PCs (link-time; return addresses backed
  * up into their call instruction) ready for go_stacks_intern. */
 #ifndef HS_GO_UNWIND_H
 #define HS_GO_UNWIND_H
@@ -14,6 +16,7 @@ typedef struct go_unwind_start {
     uint64_t pc, sp;    /* run-time addresses */
     int exact;          /* pc is where the thread stopped, not a return address */
     uint64_t lo, hi;    /* the goroutine stack bounds */
+    uint64_t lr;        /* arm64: the link register where it is known (a thread's), else 0 */
 } go_unwind_start;
 
 typedef struct go_unwinder go_unwinder;
@@ -32,7 +35,8 @@ typedef struct go_uframe {
     uint64_t pc;     /* run-time: where the frame stopped, or the return address it continues at */
     uint64_t lpc;    /* lookup PC (link-time; a return address backed up into its call) */
     uint64_t sp;     /* run-time SP of the frame */
-    uint64_t fp;     /* the caller's SP (amd64: sp + SP delta + 8); 0 when unknown */
+    uint64_t fp;     /* the caller's SP (amd64: sp + SP delta + 8; arm64: sp + SP delta); 0
+                        when unknown */
     uint64_t entry;  /* link-time entry of the function */
     uint8_t exact;   /* pc is where the thread stopped, not a return address */
     uint8_t injected;        /* the function is one the runtime injects (sigpanic, asyncPreempt,
@@ -47,8 +51,9 @@ uint32_t go_unwind_each(go_unwinder *u, const go_unwind_start *st, uint32_t max,
                         void *ctx, int *truncated);
 
 /* For a thread stopped inside the runtime's signal handler (st: its registers, and m.gsignal's
- * stack bounds): the PC and SP the signal interrupted, from the kernel's signal frame above
- * runtime.sigtramp. Returns -1 when the walk finds no such frame. */
-int go_unwind_signal_regs(go_unwinder *u, const go_unwind_start *st, uint64_t *pc, uint64_t *sp);
+ * stack bounds): the PC, SP and (arm64) link register the signal interrupted, from the kernel's
+ * signal frame above runtime.sigtramp. Returns -1 when the walk finds no such frame. */
+int go_unwind_signal_regs(go_unwinder *u, const go_unwind_start *st, uint64_t *pc, uint64_t *sp,
+                          uint64_t *lr);
 
 #endif

@@ -20,6 +20,7 @@ struct hs_image {
     size_t size;
     Elf *elf;
     int pie;
+    hs_arch arch;
     uint64_t entry;
     hs_section *sections;
     size_t nsections;
@@ -156,9 +157,12 @@ static int open_elf(hs_image *img, hs_err *err)
     GElf_Ehdr eh;
     if (!gelf_getehdr(img->elf, &eh))
         return hs_errf(err, "%s: unreadable ELF header (%s)", img->path, elf_errmsg(-1));
-    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64)
+    int known = eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_ident[EI_DATA] == ELFDATA2LSB &&
+                (eh.e_machine == EM_X86_64 || eh.e_machine == EM_AARCH64);
+    img->arch = eh.e_machine == EM_AARCH64 ? HS_ARCH_ARM64 : HS_ARCH_AMD64;
+    if (!known)
         return hs_errf(err, "%s is a program for %s (ELF machine %u, %u-bit); heapscope reads "
-                       "linux/amd64 programs only", img->path,
+                       "linux/amd64 and linux/arm64 programs only", img->path,
                        hs_elf_arch_name(eh.e_ident[EI_CLASS], eh.e_ident[EI_DATA], eh.e_machine),
                        eh.e_machine, eh.e_ident[EI_CLASS] == ELFCLASS64 ? 64 : 32);
     if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
@@ -261,6 +265,7 @@ static const hs_image *symbol_source(const hs_image *img)
 
 const char *hs_image_path(const hs_image *img) { return img->path; }
 int hs_image_is_pie(const hs_image *img) { return img->pie; }
+hs_arch hs_image_arch(const hs_image *img) { return img->arch; }
 uint64_t hs_image_entry(const hs_image *img) { return img->entry; }
 
 const uint8_t *hs_image_bytes(const hs_image *img, size_t *size)

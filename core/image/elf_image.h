@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/arch.h"
 #include "../util/err.h"
 
 typedef struct hs_section {
@@ -32,6 +33,7 @@ void hs_image_close(hs_image *img);
 
 const char *hs_image_path(const hs_image *img);
 int hs_image_is_pie(const hs_image *img);      /* ET_DYN */
+hs_arch hs_image_arch(const hs_image *img);    /* what it runs on (e_machine) */
 uint64_t hs_image_entry(const hs_image *img);
 const uint8_t *hs_image_bytes(const hs_image *img, size_t *size);
 

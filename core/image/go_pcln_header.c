@@ -31,9 +31,10 @@ static int check_magic(const uint8_t *p, go_pcln_header *h, hs_err *err)
     h->ptrsize = p[7];
     if (p[4] || p[5])
         return hs_errf(err, "corrupt pclntab header (non-zero padding)");
-    if (h->minlc != 1 || h->ptrsize != 8)
+    if ((h->minlc != 1 && h->minlc != 4) || h->ptrsize != 8) /* amd64, arm64 */
         return hs_errf(err, "pclntab for another architecture (instruction quantum %u, pointer "
-                       "size %u); heapscope reads linux/amd64 programs", h->minlc, h->ptrsize);
+                       "size %u); heapscope reads linux/amd64 and linux/arm64 programs",
+                       h->minlc, h->ptrsize);
     return 0;
 }
 

@@ -98,6 +98,10 @@ int hs_core_target_set_exe(hs_target *t, hs_image *exe, hs_err *err)
                        t->description ? t->description : t->kind);
     hs_core_target *c = (hs_core_target *)t;
     uint64_t bias = 0;
+    if (hs_image_arch(exe) != t->arch)
+        return hs_errf(err, "%s is a linux/%s program but core %s is linux/%s: give the "
+                       "executable that ran there with --exe", hs_image_path(exe),
+                       hs_arch_name(hs_image_arch(exe)), c->path, hs_arch_name(t->arch));
     if (load_bias(c, exe, &bias, err) < 0 || check_build_id(c, exe, bias, err) < 0)
         return -1;
     size_t n = hs_image_nsegments(exe), k = 0, fsize;

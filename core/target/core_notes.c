@@ -1,15 +1,17 @@
 /* core_notes.c - the notes of an ELF core: threads and registers (NT_PRSTATUS), process name
  * and pid (NT_PRPSINFO), the auxiliary vector (NT_AUXV) and mapped files (NT_FILE), as the
- * kernel and gdb's gcore write them; unknown notes are skipped. Layouts are linux/amd64. */
+ * kernel and gdb's gcore write them; unknown notes are skipped. Layouts are linux/amd64 and
+ * linux/arm64 (the same but for the registers). */
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core_priv.h"
 
-/* struct elf_prstatus (x86-64): pr_pid at 32, pr_reg (user_regs_struct) at 112. */
-enum { PRSTATUS_PID = 32, PRSTATUS_REGS = 112, PRSTATUS_MIN = PRSTATUS_REGS + HS_NREGS * 8 };
-/* struct elf_prpsinfo (x86-64): pr_pid at 24, pr_fname[16] at 40, pr_psargs[80] at 56. */
+/* struct elf_prstatus (x86-64 and arm64 alike up to pr_reg): pr_pid at 32, pr_reg at 112
+ * (user_regs_struct, user_pt_regs). */
+enum { PRSTATUS_PID = 32, PRSTATUS_REGS = 112 };
+/* struct elf_prpsinfo (x86-64 and arm64): pr_pid at 24, pr_fname[16] at 40, pr_psargs[80] at 56. */
 enum { PRPSINFO_PID = 24, PRPSINFO_FNAME = 40, PRPSINFO_PSARGS = 56, PRPSINFO_MIN = 136 };
 
 static uint64_t get_u64(const uint8_t *p)
@@ -29,7 +31,8 @@ static int32_t get_i32(const uint8_t *p)
 static int add_thread(hs_core_target *c, const uint8_t *d, size_t size, size_t *cap)
 {
     hs_target *t = &c->base;
-    if (size < PRSTATUS_MIN)
+    size_t nregs = (size_t)hs_arch_nregs(t->arch);
+    if (size < PRSTATUS_REGS + nregs * 8)
         return 0;
     if (t->nthreads == *cap) {
         size_t ncap = *cap ? *cap * 2 : 16;
@@ -40,8 +43,9 @@ static int add_thread(hs_core_target *c, const uint8_t *d, size_t size, size_t *
         *cap = ncap;
     }
     hs_thread *th = &t->threads[t->nthreads++];
+    memset(th, 0, sizeof *th);
     th->tid = get_i32(d + PRSTATUS_PID);
-    memcpy(th->regs, d + PRSTATUS_REGS, sizeof th->regs);
+    memcpy(th->regs, d + PRSTATUS_REGS, nregs * 8);
     return 0;
 }
 

@@ -91,9 +91,12 @@ static int open_elf(hs_core_target *c, hs_err *err)
     if (!c->elf || elf_kind(c->elf) != ELF_K_ELF || !gelf_getehdr(c->elf, &eh))
         return hs_errf(err, "%s is not a readable ELF file (header truncated or corrupt)",
                        c->path);
-    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64)
+    int known = eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_ident[EI_DATA] == ELFDATA2LSB &&
+                (eh.e_machine == EM_X86_64 || eh.e_machine == EM_AARCH64);
+    c->base.arch = eh.e_machine == EM_AARCH64 ? HS_ARCH_ARM64 : HS_ARCH_AMD64;
+    if (!known)
         return hs_errf(err, "%s is a core of %s (ELF machine %u, %u-bit); heapscope reads "
-                       "linux/amd64 cores only", c->path,
+                       "linux/amd64 and linux/arm64 cores only", c->path,
                        hs_elf_arch_name(eh.e_ident[EI_CLASS], eh.e_ident[EI_DATA], eh.e_machine),
                        eh.e_machine, eh.e_ident[EI_CLASS] == ELFCLASS64 ? 64 : 32);
     if (eh.e_type != ET_CORE)

@@ -102,6 +102,7 @@ static int copy_common(hs_target *t, const hs_target *from)
         t->nthreads = from->nthreads;
     }
     t->pid = from->pid;
+    t->arch = from->arch;
     t->auxv_entry = from->auxv_entry;
     t->auxv_phdr = from->auxv_phdr;
     if (!t->exe_path && from->exe_path && !(t->exe_path = strdup(from->exe_path)))
@@ -167,6 +168,9 @@ int hs_host_target_open(hs_target **out, const hs_host_target *host, hs_err *err
     if (host->pid <= 0 && !host->core_path && !host->read_memory)
         return hs_errf(err, "the debugger gave no way to read memory (no live pid, core file or "
                        "read callback)");
+    if (host->arch && strcmp(host->arch, "amd64") && strcmp(host->arch, "arm64"))
+        return hs_errf(err, "the debugger's target is %s; heapscope reads linux/amd64 and "
+                       "linux/arm64", host->arch);
     hs_host_tgt *h = calloc(1, sizeof *h);
     if (!h)
         return hs_errf(err, "out of memory");
@@ -176,6 +180,7 @@ int hs_host_target_open(hs_target **out, const hs_host_target *host, hs_err *err
     h->base.interrupt_ctx = host->ctx;
     h->mem.fd = -1;
     int rc = 0;
+    h->base.arch = host->arch && !strcmp(host->arch, "arm64") ? HS_ARCH_ARM64 : HS_ARCH_AMD64;
     if ((host->nthreads && copy_threads(&h->base, host->threads, host->nthreads) < 0) ||
         (host->exe_path && !(h->base.exe_path = strdup(host->exe_path))))
         rc = hs_errf(err, "out of memory");

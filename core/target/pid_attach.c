@@ -23,7 +23,13 @@
 
 #include "pid_proc.h"
 
-_Static_assert(sizeof(struct user_regs_struct) == 27 * 8, "user_regs_struct is 27 u64");
+#if defined(__x86_64__)
+_Static_assert(sizeof(struct user_regs_struct) == HS_NREGS * 8, "user_regs_struct is 27 u64");
+#elif defined(__aarch64__)
+#include <elf.h>
+#include <sys/uio.h>
+_Static_assert(sizeof(struct user_regs_struct) == HS_A64_NREGS * 8, "user_pt_regs is 34 u64");
+#endif
 
 enum { MAX_ROUNDS = 1000, DETACH_GRACE_MS = 3000 };
 
@@ -212,7 +218,12 @@ fail:
 int hs_attach_regs(const hs_attach *a, const hs_traced *th, uint64_t *regs, hs_err *err)
 {
     struct user_regs_struct r;
+#if defined(__aarch64__) /* no PTRACE_GETREGS: the NT_PRSTATUS register set */
+    struct iovec io = {&r, sizeof r};
+    if (ptrace(PTRACE_GETREGSET, th->tid, (void *)(long)NT_PRSTATUS, &io) != 0)
+#else
     if (ptrace(PTRACE_GETREGS, th->tid, NULL, &r) != 0)
+#endif
         return hs_errf(err, "cannot read registers of thread %d of process %d: %s", th->tid,
                        a->pid, strerror(errno));
     memcpy(regs, &r, sizeof r);

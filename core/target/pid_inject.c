@@ -57,6 +57,8 @@ hs_traced *hs_inject_pick(hs_attach *a)
     return any;
 }
 
+#if defined(__x86_64__)
+
 /* The first `syscall` (0f 05) in [start, end) of the process, 0 when none reads. */
 static uint64_t scan_range(hs_proc_mem *m, uint64_t start, uint64_t end)
 {
@@ -209,3 +211,15 @@ int hs_inject_syscall(hs_attach *a, hs_traced *th, hs_inject_call *c, hs_err *er
     requeue(a, th, &k);
     return rc;
 }
+
+#else /* other hosts: no injected calls yet */
+
+int hs_inject_syscall(hs_attach *a, hs_traced *th, hs_inject_call *c, hs_err *err)
+{
+    (void)th;
+    (void)c;
+    return hs_errf(err, "--snapshot fork has process %d run a system call, which heapscope does "
+                   "on amd64 hosts only; use --snapshot copy", a->pid);
+}
+
+#endif

@@ -128,6 +128,9 @@ int hs_pid_target_attach_ex(hs_target **out, int pid, int (*interrupted)(void *c
     p->base.kind = "pid";
     p->base.pid = pid;
     p->base.live = 1;
+#if defined(__aarch64__)
+    p->base.arch = HS_ARCH_ARM64; /* a process on this machine: this machine's registers */
+#endif
     p->base.interrupted = interrupted;
     p->base.interrupt_ctx = ctx;
     p->mem.fd = -1;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/arch.h"
 #include "../util/err.h"
 
 /* amd64 general registers in the order of Linux `struct user_regs_struct` (NT_PRSTATUS,
@@ -19,10 +20,36 @@ enum hs_reg {
     HS_NREGS
 };
 
+/* arm64 registers in the order of Linux `struct user_pt_regs` (NT_PRSTATUS,
+ * PTRACE_GETREGSET): x0-x30, sp, pc, pstate. Go keeps the running goroutine's g in x28. */
+enum hs_a64_reg {
+    HS_A64_X0 = 0, HS_A64_G = 28, HS_A64_FP = 29, HS_A64_LR = 30, HS_A64_SP = 31, HS_A64_PC = 32,
+    HS_A64_PSTATE = 33, HS_A64_NREGS = 34
+};
+
+#define HS_MAX_REGS 34 /* the most any architecture has */
+
 typedef struct hs_thread {
     int32_t tid;
-    uint64_t regs[HS_NREGS];
+    uint64_t regs[HS_MAX_REGS]; /* in the order of the target's architecture */
 } hs_thread;
+
+/* The registers every unwinder needs, whatever the architecture; lr is 0 on amd64. */
+static inline uint64_t hs_thread_pc(hs_arch a, const hs_thread *th)
+{
+    return th->regs[a == HS_ARCH_ARM64 ? HS_A64_PC : HS_RIP];
+}
+static inline uint64_t hs_thread_sp(hs_arch a, const hs_thread *th)
+{
+    return th->regs[a == HS_ARCH_ARM64 ? HS_A64_SP : HS_RSP];
+}
+static inline uint64_t hs_thread_lr(hs_arch a, const hs_thread *th)
+{
+    return a == HS_ARCH_ARM64 ? th->regs[HS_A64_LR] : 0;
+}
+/* How many registers a thread of the architecture has. */
+static inline int hs_arch_nregs(hs_arch a) { return a == HS_ARCH_ARM64 ? HS_A64_NREGS : HS_NREGS; }
+
 
 /* A file-backed mapping (NT_FILE in a core, /proc/PID/maps for a live process). */
 typedef struct hs_mapping {
@@ -50,6 +77,7 @@ struct hs_target {
     char *exe_path;        /* executable recorded by the target (may be NULL) */
     int pid;               /* live pid, or the pid recorded in the core (0 if unknown) */
     int live;              /* 1 when the memory belongs to a running (stopped) process */
+    hs_arch arch;          /* what its threads' registers are */
     hs_thread *threads;
     size_t nthreads;
     hs_mapping *maps;

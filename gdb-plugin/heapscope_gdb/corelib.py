@@ -4,7 +4,7 @@ front uses: load libheapscope.so, list the commands, and run one command on a ho
 import ctypes as C
 import os
 
-NREGS = 27  # HS_HOST_NREGS
+NREGS = 34  # HS_HOST_NREGS
 HS_OK, HS_FAIL, HS_USAGE = 0, 1, 2
 
 READ_MEMORY = C.CFUNCTYPE(C.c_int, C.c_void_p, C.c_uint64, C.c_void_p, C.c_size_t)
@@ -18,7 +18,8 @@ class HostThread(C.Structure):
 class HostTarget(C.Structure):
     _fields_ = [("pid", C.c_int), ("core_path", C.c_char_p), ("exe_path", C.c_char_p),
                 ("threads", C.POINTER(HostThread)), ("nthreads", C.c_size_t),
-                ("read_memory", READ_MEMORY), ("interrupted", INTERRUPTED), ("ctx", C.c_void_p)]
+                ("read_memory", READ_MEMORY), ("interrupted", INTERRUPTED), ("ctx", C.c_void_p),
+                ("arch", C.c_char_p)]
 
 
 class Result(C.Structure):

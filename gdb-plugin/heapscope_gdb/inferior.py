@@ -18,10 +18,22 @@ import gdb
 
 from . import corelib
 
-# struct user_regs_struct order (heapscope.h)
-REGISTERS = ("r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx",
-             "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base",
-             "gs_base", "ds", "es", "fs", "gs")
+# Per architecture, the order the kernel writes registers in (heapscope.h): amd64
+# struct user_regs_struct, arm64 struct user_pt_regs (gdb says cpsr for pstate).
+REGISTERS = {
+    "amd64": ("r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx",
+              "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base",
+              "gs_base", "ds", "es", "fs", "gs"),
+    "arm64": tuple("x%d" % i for i in range(31)) + ("sp", "pc", "cpsr"),
+}
+
+
+def arch_of(frame):
+    """heapscope's name of the frame's architecture ("amd64", "arm64"), or gdb's own name."""
+    name = frame.architecture().name()
+    if name.startswith("aarch64"):
+        return "arm64"
+    return "amd64" if name == "i386:x86-64" else name
 
 NO_TARGET = ("gdb has no process or core to look at: attach (gdb -p PID, `attach PID`), run the "
              "program and stop it, open a core (gdb EXE CORE, `core-file CORE`) or connect "
@@ -97,23 +109,25 @@ def _restore(thread, frame):
 
 
 def threads(inf):
-    """Every thread's id and registers as gdb has them (a ctypes array)."""
+    """Every thread's id and registers as gdb has them (a ctypes array), and their
+    architecture."""
     chosen = [t for t in inf.threads() if t.is_valid() and not t.is_exited()]
     running = [t.num for t in chosen if t.is_running()]
     if running:
         raise gdb.GdbError("thread %s of %s" % (running[0], RUNNING))
     arr = (corelib.HostThread * max(1, len(chosen)))()
-    saved = _selection()
+    saved, arch = _selection(), "amd64"
     try:
         for i, t in enumerate(sorted(chosen, key=lambda t: t.num)):
             t.switch()
             frame = gdb.newest_frame()
+            arch = arch_of(frame)
             arr[i].tid = t.ptid[1] or t.ptid[2] or t.ptid[0]
-            for k, name in enumerate(REGISTERS):
+            for k, name in enumerate(REGISTERS.get(arch, ())):
                 arr[i].regs[k] = _register(frame, name)
     finally:
         _restore(*saved)
-    return arr, len(chosen)
+    return arr, len(chosen), arch
 
 
 class MemoryReader:
@@ -177,9 +191,10 @@ class Target:
             self._live(inf, h, watcher, native=False)
 
     def _live(self, inf, h, watcher, native=None):
-        arr, n = threads(inf)
+        arr, n, arch = threads(inf)
         self._keep.append(arr)
         h.threads, h.nthreads = C.cast(arr, C.POINTER(corelib.HostThread)), n
+        h.arch = self._c(arch)
         if native is None:
             native = self.kind == "native" and os.access("/proc/%d/mem" % inf.pid, os.R_OK)
         if native:

@@ -84,8 +84,8 @@ class BadInput(unittest.TestCase):
         self.fails(["--core", os.path.join(new, "core"), "--exe", "/bin/true"], "--exe")
 
     def test_other_architecture(self):
-        """An arm64 program (built by Go itself for GOARCH=arm64) and a core whose header says
-        AArch64 are named by their architecture, not by ELF numbers."""
+        """An arm64 program (built by Go itself for GOARCH=arm64) given for an amd64 core, and a
+        core whose header says RISC-V, are named by their architecture, not by ELF numbers."""
         tcs = hstest.toolchains()
         goroot = list(tcs.values())[-1]
         exe = os.path.join(self.tmp, "arm64-exe")
@@ -96,17 +96,18 @@ class BadInput(unittest.TestCase):
         machine = subprocess.run(["readelf", "-h", exe], capture_output=True, text=True, check=True).stdout
         self.assertIn("AArch64", machine)
         d = self.stored()
-        line = self.fails(["--core", os.path.join(d, "core"), "--exe", exe], "arm64", "linux/amd64")
+        line = self.fails(["--core", os.path.join(d, "core"), "--exe", exe], "is a linux/arm64 program",
+                          "is linux/amd64", "give the executable that ran there")
         self.assertNotIn("class", line)
-        core = os.path.join(self.tmp, "arm64-core")
+        core = os.path.join(self.tmp, "riscv-core")
         with open(os.path.join(d, "core"), "rb") as f:
             data = bytearray(f.read())
-        data[18:20] = (183).to_bytes(2, "little")  # e_machine = EM_AARCH64
+        data[18:20] = (243).to_bytes(2, "little")  # e_machine = EM_RISCV
         with open(core, "wb") as f:
             f.write(data)
-        self.assertIn("AArch64", subprocess.run(["readelf", "-h", core], capture_output=True,
-                                                text=True).stdout)
-        self.fails(["--core", core, "--exe", exe], "core of arm64", "linux/amd64")
+        self.assertIn("RISC-V", subprocess.run(["readelf", "-h", core], capture_output=True,
+                                               text=True).stdout)
+        self.fails(["--core", core, "--exe", exe], "core of riscv64", "linux/amd64 and linux/arm64")
 
     def test_recorded_executable_missing(self):
         self.fails(["--core", os.path.join(self.stored(), "core")], "--exe")

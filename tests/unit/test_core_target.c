@@ -126,16 +126,21 @@ static uint64_t reg_value(int tid, int r)
     return 0x1000000ull * (uint64_t)tid + 0x100u * (uint64_t)r + 7;
 }
 
-static void add_prstatus(tcore *c, int32_t tid)
+/* elf_prstatus: pid at 32, pr_reg at 112; amd64's user_regs_struct is 27 words (336 bytes in
+ * all), arm64's user_pt_regs 34 (392). */
+static void add_prstatus_n(tcore *c, int32_t tid, int nregs, size_t size)
 {
-    uint8_t d[336] = {0};
+    uint8_t d[392] = {0};
     memcpy(d + 32, &tid, 4);
-    for (int r = 0; r < 27; r++) {
+    for (int r = 0; r < nregs; r++) {
         uint64_t v = reg_value(tid, r);
         memcpy(d + 112 + 8 * r, &v, 8);
     }
-    add_note(c, "CORE", NT_PRSTATUS, d, sizeof d);
+    add_note(c, "CORE", NT_PRSTATUS, d, size);
 }
+
+static void add_prstatus(tcore *c, int32_t tid) { add_prstatus_n(c, tid, 27, 336); }
+static void add_prstatus_arm64(tcore *c, int32_t tid) { add_prstatus_n(c, tid, 34, 392); }
 
 static void add_prpsinfo(tcore *c, int32_t pid, const char *fname, const char *args)
 {
@@ -572,10 +577,11 @@ static void test_garbage(void **state)
     tcore c;
     std_core(&c);
     std_notes(&c, 1);
-    c.machine = EM_AARCH64;
-    tmp_path(path, "arm.core");
+    c.machine = EM_RISCV;
+    tmp_path(path, "riscv.core");
     write_core(&c, path);
-    open_fails(path, "is a core of arm64 (ELF machine 183, 64-bit); heapscope reads linux/amd64 cores only");
+    open_fails(path, "is a core of riscv64 (ELF machine 243, 64-bit); heapscope reads linux/amd64 "
+                     "and linux/arm64 cores only");
     tcore_free(&c);
 
     tcore_init(&c); /* a core without any thread */
@@ -588,6 +594,34 @@ static void test_garbage(void **state)
 
 /* Random corruption of a valid core: open and reads must fail cleanly or succeed, never crash
  * (the sanitizer build checks every access). */
+/* An AArch64 core: its threads carry all 34 registers of user_pt_regs, pc and sp where the
+ * architecture has them; an amd64-sized NT_PRSTATUS in it (too short) is no thread. */
+static void test_arm64_notes(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    tmp_path(path, "arm64.core");
+    tcore c;
+    tcore_init(&c);
+    c.machine = EM_AARCH64;
+    add_seg(&c, HEAP, 0x1000, 0x1000, PF_R | PF_W, 4);
+    add_prstatus_arm64(&c, 201);
+    add_prstatus(&c, 202);
+    add_prpsinfo(&c, 200, "prog", "prog");
+    write_core(&c, path);
+    hs_target *t = open_ok(path);
+    assert_int_equal(t->arch, HS_ARCH_ARM64);
+    assert_int_equal(t->nthreads, 1);
+    assert_int_equal(t->threads[0].tid, 201);
+    for (int r = 0; r < HS_A64_NREGS; r++)
+        assert_true(t->threads[0].regs[r] == reg_value(201, r));
+    assert_true(hs_thread_pc(HS_ARCH_ARM64, &t->threads[0]) == reg_value(201, 32));
+    assert_true(hs_thread_sp(HS_ARCH_ARM64, &t->threads[0]) == reg_value(201, 31));
+    assert_true(hs_thread_lr(HS_ARCH_ARM64, &t->threads[0]) == reg_value(201, 30));
+    hs_target_close(t);
+    tcore_free(&c);
+}
+
 static void test_corrupt_fields(void **state)
 {
     (void)state;
@@ -1141,6 +1175,7 @@ int main(void)
         cmocka_unit_test(test_exe_path_fallbacks),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_arm64_notes),
         cmocka_unit_test(test_corrupt_fields),
         cmocka_unit_test(test_exe_fill),
         cmocka_unit_test(test_exe_pie_bias),

@@ -24,10 +24,11 @@ typedef struct hs_result {
     char *err;  /* message(s) for stderr, one per line; never NULL, empty when none */
 } hs_result;
 
-/* One thread of a target the host debugger holds: the Linux thread id and the amd64 general
- * registers in `struct user_regs_struct` order (r15, r14, ..., rip, cs, eflags, rsp, ss,
- * fs_base, gs_base, ds, es, fs, gs). */
-#define HS_HOST_NREGS 27
+/* One thread of a target the host debugger holds: the Linux thread id and its general
+ * registers in the order the kernel writes them for the target's architecture: amd64
+ * `struct user_regs_struct` (27 words: r15, r14, ..., rip, cs, eflags, rsp, ss, fs_base,
+ * gs_base, ds, es, fs, gs), arm64 `struct user_pt_regs` (34 words: x0-x30, sp, pc, pstate). */
+#define HS_HOST_NREGS 34
 typedef struct hs_host_thread {
     int32_t tid;
     uint64_t regs[HS_HOST_NREGS];
@@ -47,6 +48,7 @@ typedef struct hs_host_target {
     /* Returns nonzero when the user asked to stop (Ctrl-C). May be NULL. */
     int (*interrupted)(void *ctx);
     void *ctx;
+    const char *arch;      /* what threads' registers are: "amd64" (or NULL) or "arm64" */
 } hs_host_target;
 
 hs_session *hs_session_new(void);
