@@ -73,7 +73,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     tb_options o;
     if (read_options(a, &o, err) < 0)
         return HS_USAGE;
-    hs_group_filter f = {o.all, o.all, o.min_wait, o.label, o.leaked, 1};
+    hs_group_filter f = {o.all, o.all, o.min_wait, o.label, o.leaked, 1, NULL, 0};
     threads_data d;
     if (threads_collect(s, &f, &d, err) < 0)
         return HS_FAIL;

@@ -36,6 +36,8 @@ typedef struct hs_group_filter {
     const char *label;   /* NULL: no filter; else "KEY=VALUE": only tasks carrying that label */
     int leaked_only;     /* only leaked tasks */
     int verdicts;        /* (for the collector) work out the leak verdicts */
+    const char *const *ignore; /* leave out tasks with a frame of one of these functions */
+    size_t nignore;
 } hs_group_filter;
 
 typedef struct hs_task_groups {
