@@ -110,11 +110,19 @@ static int trace(hs_session *s, char **opts, int nopts, char **prog, lc_trace *t
     return verdict;
 }
 
-int leakcheck_main(int argc, char **argv)
+static int dash_at(int argc, char **argv)
 {
     int dash = 2;
     while (dash < argc && strcmp(argv[dash], "--") != 0)
         dash++;
+    return dash;
+}
+
+int leakcheck_runs_program(int argc, char **argv) { return dash_at(argc, argv) < argc; }
+
+int leakcheck_main(int argc, char **argv)
+{
+    int dash = dash_at(argc, argv);
     if (dash >= argc - 1)
         return usage_error("give the program after --");
     char **opts = argv + 2, **prog = argv + dash + 1;

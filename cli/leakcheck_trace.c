@@ -42,14 +42,10 @@ static lc_thread *thread_of(lc_trace *t, int tid)
     lc_thread *th = find(t, tid);
     if (th)
         return th;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        lc_thread *v = realloc(t->th, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        t->th = v;
-        t->cap = cap;
-    }
+    lc_thread *v = realloc(t->th, (t->n + 1) * sizeof *v); /* tens of threads: grown one by one */
+    if (!v)
+        return NULL;
+    t->th = v;
     th = &t->th[t->n++];
     memset(th, 0, sizeof *th);
     th->tid = tid;
@@ -201,5 +197,5 @@ void lc_trace_free(lc_trace *t)
 {
     free(t->th);
     t->th = NULL;
-    t->n = t->cap = 0;
+    t->n = 0;
 }

@@ -23,7 +23,7 @@ typedef struct lc_thread {
 typedef struct lc_trace {
     int pid;
     lc_thread *th;
-    size_t n, cap;
+    size_t n;
     int exiting;     /* the process has begun to exit (exit_group or a fatal signal) */
     int exit_status; /* its wait status then, as the kernel gives it at the exit stop */
     int resumed;     /* the threads were let go to finish exiting */

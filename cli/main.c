@@ -175,7 +175,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "help"))
         return help(argc, argv);
-    if (!strcmp(argv[1], "leakcheck"))
+    if (!strcmp(argv[1], "leakcheck") && leakcheck_runs_program(argc, argv))
         return leakcheck_main(argc, argv);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

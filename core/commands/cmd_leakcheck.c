@@ -9,6 +9,7 @@
 #include "../image/go_buildinfo.h"
 #include "../output/json_util.h"
 #include "../output/leakcheck_report.h"
+#include "../util/clock.h"
 #include "../util/size_parse.h"
 #include "leakcheck_heap.h"
 #include "threads_collect.h"
@@ -123,7 +124,8 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
         return HS_USAGE;
     if (a->v[O_CHECK_OPTIONS].present) /* before the program starts */
         return HS_OK;
-    leakcheck_report rep = {o.program, (int)o.exit_status, NULL, NULL, o.ignore, o.nignore, NULL, o.heap_max};
+    leakcheck_report rep = {o.program, (int)o.exit_status, NULL, NULL, o.ignore, o.nignore, NULL,
+                            o.heap_max, hs_mono_s()};
     char version[128], mainpath[512];
     hs_err berr;
     if (o.exit_status != 0)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../snapshot/user_frame.h"
+#include "../util/clock.h"
 #include "../util/human.h"
 #include "json_util.h"
 #include "leakcheck_report.h"
@@ -114,5 +115,6 @@ cJSON *leakcheck_report_json(const leakcheck_report *r)
     if (r->heap_max)
         json_add_u64(o, "heap_max", r->heap_max);
     cJSON_AddBoolToObject(o, "heap_over", leakcheck_heap_over(r));
+    cJSON_AddNumberToObject(o, "read_seconds", hs_mono_s() - r->started_s);
     return o;
 }

@@ -19,6 +19,7 @@ typedef struct leakcheck_report {
     size_t nignore;
     const heap_report *heap;   /* --heap: the live heap at exit; NULL otherwise */
     uint64_t heap_max;         /* --heap-max, 0 when none */
+    double started_s;          /* hs_mono_s() when the command began: JSON read_seconds */
 } leakcheck_report;
 
 /* Goroutines alive that count as leaked (exit status 3), and those among them with the leak

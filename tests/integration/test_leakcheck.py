@@ -263,6 +263,9 @@ class Programs(unittest.TestCase):
                 self.assertFalse(os.path.exists(marker))  # refused before the program ran
         p = subprocess.run([hstest.HEAPSCOPE, "leakcheck", "true"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
+        self.assertIn("the program goes after --", p.stderr)
+        p = subprocess.run([hstest.HEAPSCOPE, "leakcheck", "--"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
         self.assertIn("give the program after --", p.stderr)
         p = leakcheck([], ["/nonexistent/program"])
         self.assertEqual(p.returncode, 127)
