@@ -77,10 +77,7 @@ def timed(argv, runs):
 
 def main():
     n, small = benchlib.args(200, __doc__)
-    if small and len(sys.argv) == 2:
-        n = 20
-    runs = 2 if small else 5
-    version = benchlib.newest_go()
+    n, runs, version = (20 if small and len(sys.argv) == 2 else n), (2 if small else 5), benchlib.newest_go()
     with tempfile.TemporaryDirectory(prefix="hs-bench-") as tmp:
         src = os.path.join(tmp, "src", "many")
         write_package(src, n)
