@@ -2,6 +2,7 @@
  * of argv to core, prints what comes back. Ctrl-C and SIGTERM stop a read cleanly: core notices,
  * the live process is detached, and heapscope exits 130/143. */
 #include <heapscope/heapscope.h>
+#include "leakcheck.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,8 @@ static void usage(FILE *f)
                "       is read while it runs on)\n"
                "       --debug-file FILE: the executable's separate debug information (found by\n"
                "       itself through the build-id path and .gnu_debuglink otherwise)\n"
+               "       heapscope leakcheck [OPTIONS] -- PROGRAM [ARGS]: runs PROGRAM and checks it\n"
+               "       for leaked goroutines as it exits (go test -exec 'heapscope leakcheck --')\n"
                "       heapscope help COMMAND\n\ncommands:\n");
     for (size_t i = 0; i < hs_command_count(); i++)
         fprintf(f, "  %s\n", hs_command_summary(hs_command_name(i)));
@@ -172,6 +175,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "help"))
         return help(argc, argv);
+    if (!strcmp(argv[1], "leakcheck") && leakcheck_runs_program(argc, argv))
+        return leakcheck_main(argc, argv);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal; /* no SA_RESTART: blocking waits return EINTR and check the flag */

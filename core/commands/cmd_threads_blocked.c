@@ -73,7 +73,8 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     tb_options o;
     if (read_options(a, &o, err) < 0)
         return HS_USAGE;
-    hs_group_filter f = {o.all, o.all, o.min_wait, o.label, o.leaked, 1, 1};
+    hs_group_filter f = {.all = o.all, .system = o.all, .min_wait_ns = o.min_wait, .label = o.label,
+                         .leaked_only = o.leaked, .verdicts = 1, .waits_on = 1};
     threads_data d;
     if (threads_collect(s, &f, &d, err) < 0)
         return HS_FAIL;

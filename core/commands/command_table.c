@@ -11,6 +11,7 @@ static const hs_command *const commands[] = {
     &hs_cmd_snapshot,
     &hs_cmd_snapshot_diff,
     &hs_cmd_watch,
+    &hs_cmd_leakcheck,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -52,7 +52,22 @@ static int parse_one(int argc, const char *const *argv, int *i, const hs_opt *sp
     }
     out->v[idx].present = 1;
     out->v[idx].arg = val;
+    if (spec[idx].has_arg == HS_OPT_REPEAT) {
+        if (out->nrep == HS_MAX_REPEATED)
+            return hs_errf(err, "option --%s given too often (at most %d values)", spec[idx].name,
+                           HS_MAX_REPEATED);
+        out->rep_opt[out->nrep] = idx;
+        out->rep[out->nrep++] = val;
+    }
     return 0;
+}
+
+const char *hs_opt_repeated(const hs_args *a, int opt, size_t i)
+{
+    for (size_t k = 0; k < a->nrep; k++)
+        if (a->rep_opt[k] == opt && i-- == 0)
+            return a->rep[k];
+    return NULL;
 }
 
 int hs_parse_args(int argc, const char *const *argv, const hs_opt *spec, hs_args *out, hs_err *err)

@@ -273,7 +273,7 @@ hs_result hs_session_run(hs_session *s, int argc, const char *const *argv)
     const hs_command *c = argc > 0 ? hs_find_command(argv[0]) : NULL;
     if (!c) {
         sb_printf(&msgs, "heapscope: unknown command \"%s\" (commands: threads-blocked, heap-top, "
-                  "snapshot, snapshot-diff)\n", argc > 0 ? argv[0] : "");
+                  "snapshot, snapshot-diff, heap-paths, watch, leakcheck)\n", argc > 0 ? argv[0] : "");
         return result(HS_USAGE, &out, &msgs);
     }
     hs_args a;

@@ -62,6 +62,7 @@ extern const hs_command hs_cmd_heap_paths;
 extern const hs_command hs_cmd_snapshot;
 extern const hs_command hs_cmd_snapshot_diff;
 extern const hs_command hs_cmd_watch;
+extern const hs_command hs_cmd_leakcheck;
 extern const hs_command hs_cmd_heap_top;
 
 #endif

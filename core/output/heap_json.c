@@ -73,7 +73,7 @@ const char *heap_by_name(enum heap_by by)
     return by == HEAP_BY_SITE ? "site" : by == HEAP_BY_SIZE ? "size" : by == HEAP_BY_ROOT ? "root" : "type";
 }
 
-void heap_render_json(const heap_report *r, strbuf *out)
+cJSON *heap_report_json(const heap_report *r)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "command", "heap-top");
@@ -103,5 +103,7 @@ void heap_render_json(const heap_report *r, strbuf *out)
     cJSON_AddNumberToObject(o, "rows_total", (double)r->nrows);
     cJSON_AddItemToObject(o, "notes", json_lines(r->notes));
     cJSON_AddItemToObject(o, "warnings", json_lines(r->warnings));
-    json_emit(o, out);
+    return o;
 }
+
+void heap_render_json(const heap_report *r, strbuf *out) { json_emit(heap_report_json(r), out); }

@@ -70,5 +70,7 @@ struct cJSON *heap_row_json(enum heap_by by, const heap_row *row);
 struct cJSON *heap_reach_json(const heap_reach *r);
 const char *heap_reach_name(enum hs_reach which); /* "all", "live", "unreachable" */
 void heap_render_json(const heap_report *r, strbuf *out);
+/* The object heap_render_json prints (the caller owns it; leakcheck nests it). */
+struct cJSON *heap_report_json(const heap_report *r);
 
 #endif

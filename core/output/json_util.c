@@ -1,6 +1,7 @@
 /* json_util.c - cJSON helpers (see json_util.h). */
 #include "json_util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,4 +74,23 @@ void json_emit(cJSON *obj, strbuf *out)
         free(s);
     }
     cJSON_Delete(obj);
+}
+
+int json_write_file(const cJSON *obj, const char *path, hs_err *err)
+{
+    char *text = cJSON_PrintUnformatted(obj);
+    char tmp[4096];
+    if (!text)
+        return hs_errf(err, "out of memory formatting %s", path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    ok = (f && fclose(f) == 0) && ok;
+    free(text);
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return hs_errf(err, "cannot write %s: %s", path, strerror(e));
+    }
+    return 0;
 }

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "../target/target.h"
+#include "../util/err.h"
 #include "../util/strbuf.h"
 #include "../views/records.h"
 
@@ -19,5 +20,7 @@ cJSON *json_lines(const char *text);
 void json_add_u64(cJSON *o, const char *key, uint64_t v);
 /* Prints obj compactly to out with a trailing newline, and deletes it. */
 void json_emit(cJSON *obj, strbuf *out);
+/* Writes obj to path (through PATH.tmp, renamed: never half a file); one-line error naming it. */
+int json_write_file(const cJSON *obj, const char *path, hs_err *err);
 
 #endif

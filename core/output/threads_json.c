@@ -67,7 +67,7 @@ static cJSON *report_head(const threads_report *r)
     return o;
 }
 
-void threads_render_json(const threads_report *r, strbuf *out)
+cJSON *threads_report_json(const threads_report *r)
 {
     cJSON *o = report_head(r);
     cJSON_AddNumberToObject(o, "total", (double)r->total);
@@ -86,8 +86,10 @@ void threads_render_json(const threads_report *r, strbuf *out)
     }
     cJSON_AddNumberToObject(o, "groups_total", (double)r->groups->n);
     cJSON_AddItemToObject(o, "warnings", json_lines(r->warnings));
-    json_emit(o, out);
+    return o;
 }
+
+void threads_render_json(const threads_report *r, strbuf *out) { json_emit(threads_report_json(r), out); }
 
 void task_render_json(const threads_report *r, const hs_task *t, strbuf *out)
 {

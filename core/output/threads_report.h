@@ -27,6 +27,10 @@ typedef struct threads_report {
 
 void threads_render_text(const threads_report *r, strbuf *out);
 void threads_render_json(const threads_report *r, strbuf *out);
+/* The groups alone, as threads_render_text shows them under its header (leakcheck). */
+void threads_render_groups_text(const threads_report *r, strbuf *out);
+/* The object threads_render_json prints (the caller owns it; leakcheck adds to it). */
+struct cJSON *threads_report_json(const threads_report *r);
 /* One goroutine in full (--goroutine ID). */
 void task_render_text(const threads_report *r, const hs_task *t, strbuf *out);
 void task_render_json(const threads_report *r, const hs_task *t, strbuf *out);

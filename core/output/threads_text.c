@@ -126,6 +126,11 @@ void threads_render_text(const threads_report *r, strbuf *out)
     if (r->nleaked > 0)
         sb_printf(out, "%ld goroutine%s leaked: blocked on objects no running goroutine can reach\n",
                   r->nleaked, r->nleaked == 1 ? "" : "s");
+    threads_render_groups_text(r, out);
+}
+
+void threads_render_groups_text(const threads_report *r, strbuf *out)
+{
     const hs_task_groups *gs = r->groups;
     size_t shown = r->limit > 0 && (size_t)r->limit < gs->n ? (size_t)r->limit : gs->n;
     for (size_t i = 0; i < shown; i++) {

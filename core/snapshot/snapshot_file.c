@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../output/json_util.h"
 #include "../util/strbuf.h"
 
 #define MAX_SNAPSHOT_BYTES (512u << 20)
@@ -13,21 +14,7 @@
 
 int snapshot_write(const cJSON *obj, const char *path, hs_err *err)
 {
-    char *text = cJSON_PrintUnformatted(obj);
-    char tmp[4096];
-    if (!text)
-        return hs_errf(err, "out of memory formatting the snapshot");
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    ok = (f && fclose(f) == 0) && ok;
-    free(text);
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return hs_errf(err, "cannot write snapshot %s: %s", path, strerror(e));
-    }
-    return 0;
+    return json_write_file(obj, path, err);
 }
 
 /* ---- validating reads; each names the field that is wrong ---- */

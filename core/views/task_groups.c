@@ -75,9 +75,19 @@ int hs_labels_has(const char *labels, const char *kv)
     return 0;
 }
 
+/* 1 when one of t's frames is in one of the functions f ignores (goleak's IgnoreAnyFunction). */
+static int ignored(const hs_task *t, const hs_group_filter *f)
+{
+    for (uint32_t i = 0; i < t->nframes; i++)
+        for (size_t k = 0; k < f->nignore; k++)
+            if (t->frames[i].function && strcmp(t->frames[i].function, f->ignore[k]) == 0)
+                return 1;
+    return 0;
+}
+
 static int keep(const hs_task *t, const hs_group_filter *f)
 {
-    if ((!f->system && t->system) || (!f->all && !t->blocked))
+    if ((!f->system && t->system) || (!f->all && !t->blocked) || ignored(t, f))
         return 0;
     if (f->label && !hs_labels_has(t->labels, f->label))
         return 0;

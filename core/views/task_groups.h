@@ -37,6 +37,8 @@ typedef struct hs_group_filter {
     int leaked_only;     /* only leaked tasks */
     int verdicts;        /* (for the collector) work out the leak verdicts */
     int waits_on;        /* (for the collector, with verdicts) name what each waits on */
+    const char *const *ignore; /* leave out tasks with a frame of one of these functions */
+    size_t nignore;
 } hs_group_filter;
 
 typedef struct hs_task_groups {
