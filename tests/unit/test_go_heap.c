@@ -130,7 +130,7 @@ static void walk_matches_runtime(void **state)
         hs_dwarf *dw = o.rt->src.dwarf;
         for (int tables = 0; tables < 2; tables++) {
             char label[320];
-            snprintf(label, sizeof label, "%s (%s)", fx[i].name, tables ? "layout tables" : "DWARF");
+            snprintf(label, sizeof label, "%.256s (%s)", fx[i].name, tables ? "layout tables" : "DWARF");
             o.rt->src.dwarf = tables ? NULL : dw; /* the tables must give the same answer */
             go_heap *h = heap_ok(&o, label);
             oracle_check_heap(h, &o.o, label);
@@ -168,7 +168,7 @@ static void memstats_match_runtime(void **state)
         hs_dwarf *dw = o.rt->src.dwarf;
         for (int tables = 0; tables < 2; tables++) {
             char label[320];
-            snprintf(label, sizeof label, "%s (%s)", fx[i].name, tables ? "layout tables" : "DWARF");
+            snprintf(label, sizeof label, "%.256s (%s)", fx[i].name, tables ? "layout tables" : "DWARF");
             o.rt->src.dwarf = tables ? NULL : dw;
             go_memstats m;
             hs_err err = {{0}};

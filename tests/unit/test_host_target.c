@@ -20,6 +20,7 @@
 #include <sys/auxv.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -214,8 +215,9 @@ static void stop_as_debugger(pid_t pid, hs_host_thread *th)
     int st;
     assert_int_equal(waitpid(pid, &st, __WALL), pid);
     assert_true(WIFSTOPPED(st));
-    struct user_regs_struct regs;
-    assert_int_equal(ptrace(PTRACE_GETREGS, pid, NULL, &regs), 0);
+    struct user_regs_struct regs; /* this machine's: amd64 and arm64 alike by the register set */
+    struct iovec io = {&regs, sizeof regs};
+    assert_int_equal(ptrace(PTRACE_GETREGSET, pid, (void *)(long)NT_PRSTATUS, &io), 0);
     th->tid = (int32_t)pid;
     memcpy(th->regs, &regs, sizeof regs);
 }
