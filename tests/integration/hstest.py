@@ -51,10 +51,11 @@ def run_json(args, timeout=120):
     return json.loads(out)
 
 
-def stored_cores(program):
-    """[(goversion, dir)] of the stored cores of one test program, oldest release first."""
+def stored_cores(program, arch=""):
+    """[(goversion, dir)] of the stored cores of one test program, oldest release first; arch
+    "arm64" for those under tests/cores/arm64 (amd64 ones are at the top)."""
     out = []
-    for d in sorted(glob.glob(os.path.join(TEST_DATA, "go*", program))):
+    for d in sorted(glob.glob(os.path.join(TEST_DATA, arch, "go*", program))):
         out.append((os.path.basename(os.path.dirname(d)), d))
     return out
 
@@ -68,10 +69,10 @@ def toolchains():
     return dict(sorted(found.items(), key=lambda kv: int(kv[0].split(".")[1])))
 
 
-def stored_or_fail(test, program, at_least=1):
-    """stored_cores(program), failing the test (never skipping) when fewer than at_least
+def stored_or_fail(test, program, at_least=1, arch=""):
+    """stored_cores(program, arch), failing the test (never skipping) when fewer than at_least
     releases are unpacked: missing data means the suite would check less than it claims."""
-    cores = stored_cores(program)
+    cores = stored_cores(program, arch)
     if len(cores) < at_least:
         test.fail("%d stored %s cores under %s (want at least %d): run %s"
                   % (len(cores), program, TEST_DATA, at_least, PREPARE_DATA))

@@ -93,7 +93,10 @@ def program_output(text):
     return info, ms
 
 
-class HeapTop(unittest.TestCase):
+class HeapChecks:
+    """heap-top of a target against the heap program's own output (a mixin of TestCase; also
+    for the arm64 cores of test_arm64.py)."""
+
     def check(self, target, info, ms, label, exact=False):
         got = hstest.run_json(["heap-top"] + target)
         self.assertEqual(got["command"], "heap-top")
@@ -188,6 +191,8 @@ class HeapTop(unittest.TestCase):
                 self.assertIn("main.", theirs)
                 self.assertEqual(top(go, ours, index, focus), theirs, "%s: -top -sample_index=%s" % (label, index))
 
+
+class HeapTop(HeapChecks, unittest.TestCase):
     def test_stored_cores(self):
         cores = hstest.stored_or_fail(self, "heap")
         for ver, d in cores:

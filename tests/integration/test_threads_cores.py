@@ -21,6 +21,37 @@ def load(d):
     return parsed, info
 
 
+def check_crash_core(test, d, exe, info):
+    """A crash core (GOTRACEBACK=crash, SIGQUIT) in d of the blocked program run with -spin 2:
+    every goroutine has the state and the frames, runtime ones included, that the runtime's own
+    crash traceback (d/crash.txt) printed; the spinners' stacks come from signal frames."""
+    with open(os.path.join(d, "crash.txt")) as f:
+        dump = [g for g in rtdump.parse(f.read()) if g.id != 0]
+    want = {g.id: (g.state, [(fr.function, fr.line) for fr in g.frames]) for g in dump}
+    creator = {g.id: g.created_by.function if g.created_by else None for g in dump}
+    got = hstest.run_json(["threads-blocked", "--all", "--core", os.path.join(d, "core"), "--exe", exe])
+    have = {i: (g["state"], [(fr["function"], fr["line"]) for fr in g["frames"]])
+            for g in got["groups"] for i in g["goroutine_ids"]}
+    test.assertGreaterEqual(len(want), info["expected_goroutines"])
+    test.assertEqual(sorted(have), sorted(want))
+    for gid in sorted(want):
+        test.assertEqual(have[gid], want[gid], "goroutine %d" % gid)
+    # "created by" as the crash traceback prints it, the runtime's goroutines included
+    # (created by runtime.gcenable, runtime.createfing, ...)
+    for g in got["groups"]:
+        want_cb = collections.Counter(creator[i] for i in g["goroutine_ids"] if creator[i])
+        have_cb = collections.Counter({c["function"]: c["count"] for c in g["created_by"]})
+        test.assertEqual(have_cb, want_cb, "created by, goroutines %s" % g["goroutine_ids"])
+    test.assertTrue(any(f and f.startswith("runtime.") for f in creator.values()))
+    spinning = [g for g in got["groups"] if any(f["function"] == "main.spin" for f in g["frames"])]
+    test.assertEqual(sum(g["count"] for g in spinning), info["spinners"])
+    # the executable the core recorded is gone: said in one line
+    status, _, err = hstest.run(["threads-blocked", "--core", os.path.join(d, "core")])
+    test.assertEqual((status, len(err.strip().splitlines())), (1, 1), err)
+    test.assertIn("--exe", err)
+    return got
+
+
 class StoredCores(unittest.TestCase):
     def cores(self):
         cores = hstest.stored_or_fail(self, "blocked")
@@ -96,40 +127,13 @@ class StoredCores(unittest.TestCase):
 
     def test_kernel_crash_cores(self):
         # kernel cores (GOTRACEBACK=crash, SIGQUIT) of the same executables with two goroutines
-        # spinning, stored so that every machine reads kernel cores whatever its core_pattern:
-        # every goroutine has the state and the frames, runtime ones included, that the
-        # runtime's own crash traceback printed; the spinners' stacks come from signal frames
+        # spinning, stored so that every machine reads kernel cores whatever its core_pattern
         for ver, d in hstest.stored_or_fail(self, "crash", len(self.cores())):
             with self.subTest(go=ver):
                 with open(os.path.join(d, "info.json")) as f:
                     info = json.load(f)
                 self.assertEqual(info["origin"], "kernel")
-                exe = os.path.normpath(os.path.join(d, info["paths"]["exe"]))
-                with open(os.path.join(d, "crash.txt")) as f:
-                    dump = [g for g in rtdump.parse(f.read()) if g.id != 0]
-                want = {g.id: (g.state, [(fr.function, fr.line) for fr in g.frames]) for g in dump}
-                creator = {g.id: g.created_by.function if g.created_by else None for g in dump}
-                got = hstest.run_json(["threads-blocked", "--all", "--core", os.path.join(d, "core"),
-                                       "--exe", exe])
-                have = {i: (g["state"], [(fr["function"], fr["line"]) for fr in g["frames"]])
-                        for g in got["groups"] for i in g["goroutine_ids"]}
-                self.assertGreaterEqual(len(want), info["expected_goroutines"])
-                self.assertEqual(sorted(have), sorted(want))
-                for gid in sorted(want):
-                    self.assertEqual(have[gid], want[gid], "goroutine %d" % gid)
-                # "created by" as the crash traceback prints it, the runtime's goroutines included
-                # (created by runtime.gcenable, runtime.createfing, ...)
-                for g in got["groups"]:
-                    want_cb = collections.Counter(creator[i] for i in g["goroutine_ids"] if creator[i])
-                    have_cb = collections.Counter({c["function"]: c["count"] for c in g["created_by"]})
-                    self.assertEqual(have_cb, want_cb, "%s: created by, goroutines %s" % (ver, g["goroutine_ids"]))
-                self.assertTrue(any(f and f.startswith("runtime.") for f in creator.values()), ver)
-                spinning = [g for g in got["groups"] if any(f["function"] == "main.spin" for f in g["frames"])]
-                self.assertEqual(sum(g["count"] for g in spinning), info["spinners"])
-                # the executable the kernel recorded is gone: said in one line
-                status, _, err = hstest.run(["threads-blocked", "--core", os.path.join(d, "core")])
-                self.assertEqual((status, len(err.strip().splitlines())), (1, 1), err)
-                self.assertIn("--exe", err)
+                check_crash_core(self, d, os.path.normpath(os.path.join(d, info["paths"]["exe"])), info)
 
     def test_options(self):
         ver, d = self.cores()[-1]

@@ -11,8 +11,13 @@ cores), except the one that carries the program-header count of a PN_XNUM core.
 Kernel cores: run the program with RLIMIT_CORE unlimited and GOTRACEBACK=crash, send SIGQUIT;
 possible only when /proc/sys/kernel/core_pattern names a file (any specifiers; no "|" pipe).
 
+Cores of another architecture (--qemu qemu-aarch64-static): the program runs under qemu-user with
+GOTRACEBACK=crash; on SIGQUIT qemu writes the guest's ELF core itself (qemu_<exe>_<date>_<pid>.core
+in the working directory, whatever core_pattern says), then dumps its own host core, dropped. Such
+cores are checked with gdb-multiarch; the host thread ids of the qemu process are not the core's.
+
 CLI:
-  make_core.py --exe EXE --outdir DIR [--kernel] [--running] [--keep-original] [-- ARGS...]
+  make_core.py --exe EXE --outdir DIR [--kernel | --qemu QEMU] [--running] [--keep-original] [-- ARGS...]
       runs EXE (a test program printing READY), captures, compacts and checks; writes DIR/core,
       DIR/dump.txt (what the program printed), DIR/capture.json
   make_core.py --exe EXE --pid PID --out CORE     gcore of an already running process
@@ -44,7 +49,8 @@ PHDR = struct.Struct("<IIQQQQQQ")
 SHDR = struct.Struct("<IIQQQQIIQQ")
 CHUNK = 16 << 20
 ZEROS = bytes(CHUNK)
-GDB = ["gdb", "-nx", "-batch", "-iex", "set auto-load no", "-iex", "set debuginfod enabled off"]
+GDB_ARGS = ["-nx", "-batch", "-iex", "set auto-load no", "-iex", "set debuginfod enabled off"]
+EM_X86_64 = 62
 
 
 class CoreError(Exception):
@@ -186,6 +192,25 @@ def kernel_core_glob(cwd, pid, comm):
     return os.path.join(glob.escape(cwd), out), None
 
 
+def capture_qemu(exe, workdir, qemu, args=(), timeout=120, quiet=True):
+    """Run exe under qemu-user (qemu names the emulator, e.g. qemu-aarch64-static) with
+    GOTRACEBACK=crash in workdir, SIGQUIT it once READY, and return (guest core path, fixture,
+    crash traceback text). Raises CoreError when qemu wrote no guest core."""
+    fx = run_fixture.Fixture(qemu, [os.path.abspath(exe)] + list(args), env={"GOTRACEBACK": "crash"},
+                             cwd=workdir, core_limit=True, timeout=timeout, quiet=quiet)
+    fx.start()
+    try:
+        fx.signal(signal.SIGQUIT)
+        status = fx.wait(timeout)
+        found = glob.glob(os.path.join(glob.escape(workdir), "qemu_*.core"))
+        if len(found) != 1:
+            raise CoreError("%s wrote %d guest cores after SIGQUIT (exit status %s)" % (qemu, len(found), status))
+        fx.threads_at_capture = None  # the qemu process's host threads, not the guest's
+        return found[0], fx, fx.stderr_text()
+    finally:
+        fx.stop()
+
+
 def capture_kernel(exe, workdir, args=(), timeout=120, quiet=True):
     """Run exe with GOTRACEBACK=crash in workdir, SIGQUIT it once READY (and, with quiet, once
     every thread sleeps), and return (core path, fixture, crash traceback text), or (None, None,
@@ -216,7 +241,10 @@ def capture_kernel(exe, workdir, args=(), timeout=120, quiet=True):
 # ---------------------------------------------------------------- gdb checks
 
 def gdb(exe, core, commands, timeout=300):
-    argv = list(GDB)
+    """gdb's batch output; gdb-multiarch for a core of another architecture than x86-64."""
+    with open(core, "rb") as f:
+        machine = EHDR.unpack(f.read(EHDR.size))[2]
+    argv = ["gdb" if machine == EM_X86_64 else "gdb-multiarch"] + GDB_ARGS
     for c in commands:
         argv += ["-ex", c]
     r = subprocess.run(argv + [exe, core], capture_output=True, text=True, timeout=timeout)
@@ -276,6 +304,23 @@ def verify(exe, original, compacted, expect_lwps=None, marker=None):
     return result
 
 
+def write_info(capture_path, dest, fields):
+    """dest/info.json of a stored core: what the program printed in HEAPSCOPE-INFO, how the
+    core was captured (capture.json of run_and_capture) and sizes, then fields."""
+    with open(capture_path) as f:
+        cap = json.load(f)
+    info = dict(cap.pop("info"))
+    info.pop("exe", None)
+    info.update({"origin": cap["origin"], "gotraceback": cap["gotraceback"], "pid": cap["pid"],
+                 "threads": cap["threads"], "gdb_check": {k: cap[k] for k in cap if k.startswith("gdb_")},
+                 "core_bytes": {"captured": cap["original_bytes"], "compacted": cap["compacted_bytes"],
+                                "gzipped": os.path.getsize(os.path.join(dest, "core.gz"))}})
+    info.update(fields)
+    with open(os.path.join(dest, "info.json"), "w") as f:
+        json.dump(info, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
 # ---------------------------------------------------------------- self-test
 
 def _synthetic_core(path, segments, xnum=False):
@@ -325,16 +370,19 @@ def self_test():
 
 # ---------------------------------------------------------------- CLI
 
-def run_and_capture(exe, outdir, kernel=False, keep_original=False, args=(), quiet=True):
+def run_and_capture(exe, outdir, kernel=False, keep_original=False, args=(), quiet=True, qemu=None):
     os.makedirs(outdir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="hs-core-", dir=outdir)
     try:
         t0 = time.monotonic()
-        if kernel:
-            raw, fx, crash = capture_kernel(exe, tmp, args, quiet=quiet)
+        if kernel or qemu:
+            if qemu:
+                raw, fx, crash = capture_qemu(exe, tmp, qemu, args, quiet=quiet)
+            else:
+                raw, fx, crash = capture_kernel(exe, tmp, args, quiet=quiet)
             if raw is None:
                 return {"skipped": "kernel core not possible: %s" % crash}
-            threads, origin = fx.threads_at_capture, "kernel"
+            threads, origin = fx.threads_at_capture, "qemu" if qemu else "kernel"
             with open(os.path.join(outdir, "crash.txt"), "w") as f:
                 f.write(crash)
         else:
@@ -349,11 +397,12 @@ def run_and_capture(exe, outdir, kernel=False, keep_original=False, args=(), qui
         figures = compact(raw, core)
         marker = fx.info.get("marker_value")
         figures.update(verify(exe, raw, core, threads, marker))
+        threads = threads or figures["gdb_threads"]
         if keep_original:
             os.replace(raw, os.path.join(outdir, "core.original"))
         figures.update({"origin": origin, "pid": fx.pid, "threads": threads, "exe": os.path.abspath(exe),
                         "capture_seconds": round(t_capture, 1),
-                        "gotraceback": "crash" if kernel else "default", "info": fx.info})
+                        "gotraceback": "crash" if kernel or qemu else "default", "info": fx.info})
         with open(os.path.join(outdir, "capture.json"), "w") as f:
             json.dump(figures, f, indent=1, sort_keys=True)
         return figures
@@ -366,6 +415,7 @@ def main(argv=None):
     ap.add_argument("--exe")
     ap.add_argument("--outdir")
     ap.add_argument("--kernel", action="store_true", help="kernel core via SIGQUIT and GOTRACEBACK=crash")
+    ap.add_argument("--qemu", metavar="QEMU", help="a core of the guest via qemu-user QEMU, GOTRACEBACK=crash and SIGQUIT")
     ap.add_argument("--keep-original", action="store_true")
     ap.add_argument("--running", action="store_true",
                     help="the program keeps goroutines running: do not wait for every thread to sleep")
@@ -392,7 +442,7 @@ def main(argv=None):
             print(json.dumps(figures))
         elif a.exe and a.outdir:
             figures = run_and_capture(a.exe, a.outdir, a.kernel, a.keep_original, a.args,
-                                      quiet=not a.running)
+                                      quiet=not a.running, qemu=a.qemu)
             figures.pop("info", None)
             print(json.dumps(figures))
             if "skipped" in figures:
