@@ -2,8 +2,9 @@
 # test.sh - the whole test suite on a fresh Debian/Ubuntu machine: installs what is needed
 # (scripts/setup.sh --all-go: packages, every Go release the tests cover, the pinned tools), then
 # builds and runs every test twice -- a normal build in build/ and an AddressSanitizer + UBSan
-# build in build-asan/ -- runs each fuzz target for a short bounded time, and ends with the
-# census of both builds: checks run (tests and subtests apart), skipped with each reason and its
+# build in build-asan/ --, builds for linux/arm64 and runs the unit tests that need no live
+# process under qemu-user (scripts/cross-arm64.sh, build-arm64/), runs each fuzz target for a
+# short bounded time, and ends with the census of the builds: checks run (tests and subtests apart), skipped with each reason and its
 # count, failed. Skips are strict here (HS_STRICT_SKIPS=1): a skip whose reason is not listed in
 # tests/skip_reasons.txt fails the run. Exits 0 only when nothing failed.
 set -uo pipefail
@@ -33,11 +34,15 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DHEAPSCOPE_SANITIZE=ON
+echo "== linux/arm64 cross build, its unit tests under qemu-user"
+t0=$(date +%s)
+scripts/cross-arm64.sh build-arm64 || status=1
+echo "== build-arm64: $(( $(date +%s) - t0 )) s"
 if [ -x scripts/fuzz.sh ]; then
   echo "== fuzzing (short)"
   if scripts/fuzz.sh --short; then echo "== fuzzing: no crash"; else echo "== fuzzing: FAILED"; status=1; fi
 fi
-python3 tests/tools/census.py report --strict normal=build asan=build-asan || status=1
+python3 tests/tools/census.py report --strict normal=build asan=build-asan arm64=build-arm64 || status=1
 echo "== $(( ($(date +%s) - started + 30) / 60 )) min in all"
 if [ $status = 0 ]; then echo "== all tests passed"; else echo "== FAILED (see above)"; fi
 exit $status

@@ -26,6 +26,8 @@ typedef struct pcinfo {
     uint64_t entry;
     int32_t spdelta;
     uint8_t found, flag, kind, spvalid;
+    uint8_t pushed; /* a call the runtime injects, whatever the release prints (arm64: it pushed
+                       the interrupted frame's LR) */
 } pcinfo;
 
 struct go_unwinder {
@@ -81,6 +83,8 @@ static void fill_info(const go_rt *rt, const go_pcln *p, pcinfo *e)
         e->kind = KIND_INJECTED;
     else if (name && strcmp(name, "runtime.sigtramp") == 0)
         e->kind = KIND_SIGTRAMP;
+    e->pushed = name && (!strcmp(name, "runtime.sigpanic") || !strcmp(name, "runtime.asyncPreempt") ||
+                         !strcmp(name, "runtime.debugCallV2"));
     e->spvalid = go_pcln_spdelta(p, &f, e->pc, &e->spdelta) == 0;
 }
 
@@ -219,7 +223,7 @@ uint32_t go_unwind_each(go_unwinder *u, const go_unwind_start *st, uint32_t max,
         callee_injected = e->kind == KIND_INJECTED;
         pc = ret;
         sp = fp;
-        lr = u->lr_arch && callee_injected ? after_injected(u, &sp, pc) : 0;
+        lr = u->lr_arch && e->pushed ? after_injected(u, &sp, pc) : 0;
     }
     *truncated = 1;
     return n;

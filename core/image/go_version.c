@@ -160,8 +160,8 @@ static int minor_untested(int minor)
     return go_version_untested(&v);
 }
 
-/* "Go 1.19, 1.21–1.26 on linux/amd64 (Go 1.20 is read but untested)": the tested releases as
- * ranges, from the constants above. */
+/* "Go 1.19, 1.21–1.26 on linux/amd64 (Go 1.20 is read but untested); linux/arm64 ...": the
+ * tested releases as ranges, from the constants above. */
 size_t hs_runtimes_supported(char *buf, size_t cap)
 {
     size_t n = (size_t)snprintf(buf, cap, "Go ");
@@ -185,5 +185,9 @@ size_t hs_runtimes_supported(char *buf, size_t cap)
         n += (size_t)snprintf(buf + n, cap - n, "%s1.%d", i ? ", " : " (Go ", untested_minors[i]);
     if (N_UNTESTED && n < cap)
         n += (size_t)snprintf(buf + n, cap - n, " %s read but untested)", N_UNTESTED > 1 ? "are" : "is");
+    if (n < cap) /* arm64: the same releases, from programs with DWARF; tested on the ends */
+        n += (size_t)snprintf(buf + n, cap - n, "; linux/arm64 programs with DWARF of the same "
+                              "releases (arm64 tested with Go 1.%d and 1.%d)", GO_VERSION_MIN_MINOR,
+                              GO_VERSION_MAX_MINOR);
     return n;
 }

@@ -21,7 +21,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("HS_SOURCE_DIR", os.path.abspath(os.path.join(HERE, "..", "..")))
-BUILD_DIR = os.environ.get("HS_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
+BUILD_DIR = os.path.abspath(os.environ.get("HS_BUILD_DIR", os.path.join(SOURCE_DIR, "build")))
 HEAPSCOPE = os.environ.get("HEAPSCOPE", os.path.join(BUILD_DIR, "heapscope"))
 TEST_DATA = os.environ.get("HS_TEST_DATA", os.path.join(BUILD_DIR, "test-data"))
 TOOLCHAINS = os.environ.get("GO_TOOLCHAINS_DIR", os.path.expanduser("~/.cache/go-toolchains"))

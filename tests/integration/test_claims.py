@@ -22,7 +22,8 @@ def claim():
     """The "reads:" line of heapscope --help, and the tested and untested minor releases in it."""
     _, usage, _ = hstest.run(["--help"], check_status=0)
     line = re.search(r"^reads: (.*)$", usage, re.M).group(1)
-    tested_part, _, untested_part = line.partition(" on linux/amd64")
+    amd64, _, _ = line.partition("; linux/arm64")
+    tested_part, _, untested_part = amd64.partition(" on linux/amd64")
     tested = set()
     for a, b in re.findall(r"1\.(\d+)(?:\u2013(?:1\.)?(\d+))?", tested_part):
         tested.update(range(int(a), int(b or a) + 1))
@@ -47,6 +48,19 @@ class Claims(unittest.TestCase):
                 self.assertEqual(sorted(have - tested), [], "stored cores of releases not claimed as tested")
                 self.assertEqual(sorted(tested - have), [], "tested releases without stored %s cores: run %s"
                                  % (program, hstest.PREPARE_DATA))
+
+    def test_arm64_releases_said_tested_have_stored_cores(self):
+        """The arm64 releases --help names as tested have stored arm64 cores of both programs
+        (tests/tools/make_arm64_cores.sh), and there are no others."""
+        line, tested, _ = claim()
+        m = re.search(r"arm64 tested with Go 1\.(\d+) and 1\.(\d+)", line)
+        self.assertIsNotNone(m, line)
+        said = {int(m.group(1)), int(m.group(2))}
+        self.assertLessEqual(said, tested, line)
+        for program in ("blocked", "heap"):
+            have = {int(re.match(r"go1\.(\d+)", os.path.basename(os.path.dirname(p))).group(1))
+                    for p in glob.glob(os.path.join(hstest.SOURCE_DIR, "tests", "cores", "arm64", "go1.*", program))}
+            self.assertEqual(have, said, program)
 
     def test_every_toolchain_is_a_tested_release(self):
         _, tested, untested = claim()
