@@ -101,6 +101,30 @@ class Cli(HeapChecks, unittest.TestCase):
                 self.check_sites(target(d), os.path.join(d, "heap.pprof"), label)
 
 
+    def test_every_heap_command(self):
+        """The heap commands beyond heap-top's default on arm64 cores: reachable and garbage
+        split all of the runtime's objects (MemStats.HeapObjects); every root's retained bytes
+        fit in the reachable heap; a snapshot diffed with itself shows nothing changed."""
+        for label, d, info in stored(self, "heap"):
+            with self.subTest(core=label):
+                ms = info["memstats"]
+                live = hstest.run_json(["heap-top", "--live", "-n", "0"] + target(d))
+                dead = hstest.run_json(["heap-top", "--unreachable", "-n", "0"] + target(d))
+                self.assertEqual(live["totals"]["inuse_objects"] + dead["totals"]["inuse_objects"],
+                                 ms["HeapObjects"], label)
+                roots = hstest.run_json(["heap-top", "--by", "root", "-n", "0"] + target(d))
+                self.assertTrue(roots["rows"], label)
+                self.assertLessEqual(sum(r["retained_bytes"] for r in roots["rows"]),
+                                     live["totals"]["inuse_bytes"], label)
+                snap = os.path.join(hstest.BUILD_DIR, "arm64-%s.snap" % info["go_version"])
+                hstest.run(["snapshot", "-o", snap] + target(d), check_status=0)
+                diff = hstest.run_json(["snapshot-diff", snap, snap])
+                os.remove(snap)
+                self.assertEqual(diff["totals"]["inuse_bytes_delta"], 0, label)
+                for key in ("heap", "heap_by_site", "heap_by_size", "heap_by_root", "goroutines"):
+                    self.assertEqual(diff[key], [], "%s %s" % (label, key))
+
+
 class Debuggers(unittest.TestCase):
     def cores(self):
         return stored(self, "blocked") + stored(self, "heap")
