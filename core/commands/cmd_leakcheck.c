@@ -34,6 +34,8 @@ static const hs_opt opts[] = {
 static const char *const builtin_ignore[] = {
     "runtime.main",   /* the main goroutine */
     "os/signal.loop", /* signal.Notify's delivery goroutine: once started, it runs for good */
+    "runtime.goexit1", /* a goroutine that has returned, caught while it is torn down (a test
+                          goroutine that just finished, under load) */
 };
 #define NBUILTIN (sizeof builtin_ignore / sizeof builtin_ignore[0])
 
