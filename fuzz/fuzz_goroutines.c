@@ -1,6 +1,7 @@
 /* fuzz_goroutines.c - libFuzzer target: the goroutine walker over corrupted runtime memory.
- * The stored Go 1.26 and Go 1.19 "blocked" cores ($HS_TEST_DATA/go1.*\/blocked) are opened once;
- * each input picks one (first byte) and is a list of patch records (rt_world.c) laid over
+ * The stored Go 1.26 and Go 1.19 "blocked" cores ($HS_TEST_DATA/go1.*\/blocked) and the arm64
+ * ones (arm64/go1.*\/blocked: crash cores, threads in signal frames, the LR unwinder) are opened
+ * once; each input picks one (first byte) and is a list of patch records (rt_world.c) laid over
  * allgs, the g structs, the m list, saved stacks, runtime.sched, thread stacks and a scratch
  * area; then everything threads-blocked does runs: go_goroutines_read, go_tasks_build,
  * grouping with each filter, and the text and JSON renderings of the groups and of one
@@ -15,7 +16,8 @@
 #include "rt_world.h"
 #include "views/task_groups.h"
 
-static rt_world *worlds[2];
+#define NWORLDS 4
+static rt_world *worlds[NWORLDS];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -23,8 +25,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     worlds[0] = w_open("go1.26.10/blocked");
     worlds[1] = w_open("go1.19.8/blocked");
-    if (!worlds[0] && !worlds[1]) {
-        fprintf(stderr, "fuzz_goroutines: no stored cores under %s (set HS_TEST_DATA, or run "
+    worlds[2] = w_open("arm64/go1.27.3/blocked");
+    worlds[3] = w_open("arm64/go1.19.8/blocked");
+    if (!worlds[0] || !worlds[1] || !worlds[2] || !worlds[3]) {
+        fprintf(stderr, "fuzz_goroutines: stored cores missing under %s (set HS_TEST_DATA, or run "
                         "tests/prepare_data.sh)\n", fz_test_data());
         exit(1);
     }
@@ -83,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    rt_world *w = worlds[data[0] & 1] ? worlds[data[0] & 1] : worlds[!(data[0] & 1)];
+    rt_world *w = worlds[data[0] % NWORLDS];
     fz_cursor c = {data + 1, size - 1};
     w_apply(w, &c);
     run(w);

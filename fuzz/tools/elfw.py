@@ -126,8 +126,9 @@ def write_exe(path, entry, segments, sections, symbols=(), etype=ET_EXEC):
     return bytes(out)
 
 
-def write_core(path, notes, loads):
-    """A core: notes (bytes of one PT_NOTE) and loads [(vaddr, flags, bytes, memsz)]."""
+def write_core(path, notes, loads, machine=62):
+    """A core: notes (bytes of one PT_NOTE) and loads [(vaddr, flags, bytes, memsz)], for an
+    ELF machine (62 x86-64, 183 AArch64)."""
     n = 1 + len(loads)
     off = EHDR.size + n * PHDR.size
     phdrs = [PHDR.pack(PT_NOTE, PF_R, off, 0, 0, len(notes), 0, 1)]
@@ -137,7 +138,7 @@ def write_core(path, notes, loads):
         phdrs.append(PHDR.pack(PT_LOAD, flags, off, vaddr, 0, len(data), memsz, 1))
         body += data
         off += len(data)
-    out = EHDR.pack(IDENT, ET_CORE, 62, 1, 0, EHDR.size, 0, 0, EHDR.size, PHDR.size, n, SHDR.size, 0, 0)
+    out = EHDR.pack(IDENT, ET_CORE, machine, 1, 0, EHDR.size, 0, 0, EHDR.size, PHDR.size, n, SHDR.size, 0, 0)
     out += b"".join(phdrs) + body
     with open(path, "wb") as f:
         f.write(out)

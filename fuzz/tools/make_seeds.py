@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """make_seeds.py - writes the seed corpora fuzz/corpus/<target>/ from real inputs, small:
   core_reader  a gcore of fuzz/data/tiny (captured when gdb's gcore is here, else reused) and the
-               stored Go 1.26/1.19 cores, each cut down to its notes and a few bytes per segment
-               (stacks kept around each thread's SP), plus truncated copies
+               stored Go 1.26/1.19 cores and arm64 crash cores, each cut down to its notes and a
+               few bytes per segment (stacks kept around each thread's SP), plus truncated copies
   buildinfo    small ELF executables around the build-info blobs of the stored Go executables,
                sectionless and pre-1.18 variants, and one with a cut-down pclntab, moduledata
                and symbols so the module data and pclntab readers run too
@@ -35,7 +35,8 @@ import pcln_reduce  # noqa: E402
 FUZZ = os.path.dirname(HERE)
 REPO = os.path.dirname(FUZZ)
 NT_PRSTATUS = 1
-RSP = 112 + 19 * 8  # pr_reg[HS_RSP] in NT_PRSTATUS
+RSP = 112 + 19 * 8  # pr_reg[HS_RSP] in NT_PRSTATUS (x86-64)
+A64_SP = 112 + 31 * 8  # pr_reg[31] = sp (arm64 user_pt_regs)
 
 
 def out(corpus, name, data):
@@ -45,23 +46,23 @@ def out(corpus, name, data):
         f.write(data)
 
 
-def thread_sps(notes):
+def thread_sps(notes, sp_at=RSP):
     sps, i = [], 0
     while i + 12 <= len(notes):
         namesz, descsz, ntype = struct.unpack_from("<III", notes, i)
         desc = i + 12 + (namesz + 3) // 4 * 4
-        if ntype == NT_PRSTATUS and descsz >= RSP + 8:
-            sps.append(struct.unpack_from("<Q", notes, desc + RSP)[0])
+        if ntype == NT_PRSTATUS and descsz >= sp_at + 8:
+            sps.append(struct.unpack_from("<Q", notes, desc + sp_at)[0])
         i = desc + (descsz + 3) // 4 * 4
     return sps
 
 
-def shrink_core(path, keep=256, stack=4096):
+def shrink_core(path, keep=256, stack=4096, sp_at=RSP):
     """The core's notes and, per PT_LOAD, its first `keep` bytes, or `stack` bytes from each
     thread's SP when the segment holds one (as a segment of its own)."""
     e = elfw.Elf(open(path, "rb").read())
     notes = elfw.notes_of(e)
-    sps = thread_sps(notes)
+    sps = thread_sps(notes, sp_at)
     loads = []
     for p in e.phdrs:
         if p[0] != elfw.PT_LOAD:
@@ -110,6 +111,12 @@ def core_seeds(data, tmp):
             b = elfw.write_core(os.path.join(tmp, "g"), notes, loads)
             out("core_reader", v + "-blocked", b)
             out("core_reader", v + "-blocked-truncated", b[:len(b) - 3000])
+    for v in ("go1.27.3", "go1.19.8"):  # arm64 crash cores: their own registers and signal frames
+        path = os.path.join(data, "arm64", v, "blocked", "core")
+        if os.path.exists(path):
+            notes, loads = shrink_core(path, sp_at=A64_SP)
+            b = elfw.write_core(os.path.join(tmp, "a"), notes, loads, machine=183)
+            out("core_reader", v + "-arm64-blocked", b)
 
 
 def pcln_of(exe_path, names):
