@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """heapscope on linux/arm64 cores, read on this x86-64 machine (issue 16): the stored cores of the
-blocked and heap programs cross-built for arm64 by the oldest and the newest tested Go release
+blocked and heap programs cross-built for arm64 by every tested Go release
 (tests/cores/arm64, made by tests/tools/make_arm64_cores.sh), read by the CLI, by gdb-multiarch and
 by lldb. The CLI's answers are compared with what the runtime itself printed -- its crash
 traceback of every goroutine, the program's own goroutine dump, runtime.MemStats and the heap

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# make_arm64_cores.sh [RELEASE...]: regenerate tests/cores/arm64/<goversion>/PROGRAM/{exe.gz,
+# [FOREIGN=0] make_arm64_cores.sh [RELEASE...]: regenerate tests/cores/arm64/<goversion>/PROGRAM/{exe.gz,
 # core.gz, crash.txt, dump.txt, info.json, and heap.pprof for heap} for the test programs blocked
 # (with -spin 2: two goroutines that never park) and heap, cross-built with GOARCH=arm64 by each
-# Go release (default the oldest and the newest tested, 1.19 and 1.27) and run on this machine
+# Go release (default every tested one: 1.19, 1.21-1.27) and run on this machine
 # under qemu-user (qemu-aarch64-static). Once the program printed READY, SIGQUIT with
 # GOTRACEBACK=crash makes qemu write an AArch64 ELF core of the guest (make_core.py --qemu,
 # checked with gdb-multiarch); crash.txt is the runtime's own traceback of every goroutine at
@@ -28,8 +28,9 @@
 # Needs qemu-user-static and gdb-multiarch (scripts/setup.sh) and the toolchains.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+arches=(riscv64:riscv64 ppc64le:ppc64le s390x:s390x 386:i386)
 releases=("$@")
-[ ${#releases[@]} -gt 0 ] || releases=(1.19 1.27)
+[ ${#releases[@]} -gt 0 ] || releases=(1.19 1.21 1.22 1.23 1.24 1.25 1.26 1.27)
 qemu=qemu-aarch64-static
 command -v "$qemu" >/dev/null && command -v gdb-multiarch >/dev/null ||
   { echo "make_arm64_cores.sh: needs $qemu and gdb-multiarch (scripts/setup.sh)" >&2; exit 1; }
@@ -68,7 +69,8 @@ EOF
     echo "arm64 $goversion $program: core.gz $(stat -c %s "$dest/core.gz") bytes, exe.gz $(stat -c %s "$dest/exe.gz") bytes"
   done
 done
-for arch in riscv64:riscv64 ppc64le:ppc64le s390x:s390x 386:i386; do
+[ "${FOREIGN:-1}" = 1 ] || arches=() # FOREIGN=0: leave the stored bad-input cases as they are
+for arch in "${arches[@]}"; do
   goarch=${arch%%:*} out=$work/foreign/${arch%%:*}
   dest=$repo/tests/cores/foreign/$goarch
   goversion=$(GOARCH=$goarch GO_LDFLAGS="-s -w" "$repo/tests/tools/build_fixture.sh" "${releases[-1]}" tiny "$out")
