@@ -8,7 +8,7 @@ int threads_native_run(hs_session *s, int all, int json, long limit, strbuf *out
                        hs_err *err)
 {
     native_threads nt;
-    if (native_threads_read(s->target, s->core_path, &nt, err) < 0)
+    if (native_threads_read(s->target, &nt, err) < 0)
         return HS_FAIL;
     hs_group_filter f = {.all = all, .system = all};
     hs_task_groups groups;

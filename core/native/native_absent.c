@@ -5,9 +5,8 @@
 
 #include "native_threads.h"
 
-int native_threads_read(hs_target *t, const char *core_path, native_threads *nt, hs_err *err)
+int native_threads_read(hs_target *t, native_threads *nt, hs_err *err)
 {
-    (void)core_path;
     memset(nt, 0, sizeof *nt);
     return hs_errf(err, "native threads of %s are read by the heapscope CLI only so far "
                         "(heapscope threads-blocked --pid PID or --core CORE)", t->description);

@@ -28,8 +28,7 @@ typedef struct native_threads {
     char (*states)[40];
 } native_threads;
 
-/* core_path: the target's core file, NULL for a live process. */
-int native_threads_read(hs_target *t, const char *core_path, native_threads *out, hs_err *err);
+int native_threads_read(hs_target *t, native_threads *out, hs_err *err);
 void native_threads_free(native_threads *nt);
 
 #endif

@@ -2,12 +2,10 @@
 #include "native_unwind.h"
 
 #include <elfutils/libdwfl.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <uthash.h>
 
 #include "../graph/strtab.h"
@@ -21,8 +19,6 @@ typedef struct pc_entry {
 struct native_unwinder {
     hs_target *t;
     Dwfl *dwfl;
-    int core_fd;
-    Elf *core_elf;
     char *debuginfo_path;
     Dwfl_Callbacks callbacks;
     hs_strtab *strs;
@@ -40,27 +36,23 @@ static int dwfl_fail(hs_err *err, const char *what)
     return hs_errf(err, "%s: %s", what, dwfl_errmsg(-1));
 }
 
-static int report_modules(native_unwinder *u, const char *core_path, hs_err *err)
+/* One module per mapped file, from the start of its mapping at file offset 0 to the end of its
+ * last mapping (what dwfl_linux_proc_report does with /proc/PID/maps), for a core (NT_FILE) and a
+ * live process alike. libdwfl's own core reporting scans every segment of the core for ELF
+ * headers, which touched the whole of a 1,000-thread core. */
+static int report_modules(native_unwinder *u, hs_err *err)
 {
-    hs_target *t = u->t;
-    if (core_path) {
-        u->core_fd = open(core_path, O_RDONLY | O_CLOEXEC);
-        if (u->core_fd < 0)
-            return hs_errf(err, "opening %s for its modules: %m", core_path);
-        elf_version(EV_CURRENT);
-        u->core_elf = elf_begin(u->core_fd, ELF_C_READ_MMAP, NULL);
-        if (!u->core_elf)
-            return hs_errf(err, "reading %s for its modules: %s", core_path, elf_errmsg(-1));
-        if (dwfl_core_file_report(u->dwfl, u->core_elf, t->exe_path) < 0)
-            return dwfl_fail(err, "listing the modules of the core");
-    } else if (t->live && t->pid > 0) {
-        int rc = dwfl_linux_proc_report(u->dwfl, t->pid);
-        if (rc != 0)
-            return rc > 0 ? hs_errf(err, "reading the maps of %s: %s", t->description, strerror(rc))
-                          : dwfl_fail(err, "listing the modules of the process");
-    } else {
-        return hs_errf(err, "%s gives neither a core file nor a live process to list its modules",
-                       t->description);
+    const hs_target *t = u->t;
+    for (size_t i = 0; i < t->nmaps; i++) {
+        const hs_mapping *m = &t->maps[i];
+        if (m->file_offset != 0 || !m->path || m->path[0] != '/')
+            continue;
+        uint64_t high = m->end;
+        for (size_t j = i + 1; j < t->nmaps && t->maps[j].path && !strcmp(t->maps[j].path, m->path) &&
+                               t->maps[j].file_offset != 0; j++)
+            high = t->maps[j].end;
+        if (!dwfl_report_module(u->dwfl, m->path, m->start, high))
+            return dwfl_fail(err, "listing the modules");
     }
     if (dwfl_report_end(u->dwfl, NULL, NULL) != 0)
         return dwfl_fail(err, "listing modules");
@@ -114,7 +106,7 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
     .set_initial_registers = set_initial_registers,
 };
 
-int native_unwinder_open(native_unwinder **out, hs_target *t, const char *core_path, hs_err *err)
+int native_unwinder_open(native_unwinder **out, hs_target *t, hs_err *err)
 {
     *out = NULL;
     if (t->arch != HS_ARCH_AMD64)
@@ -126,8 +118,7 @@ int native_unwinder_open(native_unwinder **out, hs_target *t, const char *core_p
         return hs_errf(err, "out of memory opening the native unwinder");
     }
     u->t = t;
-    u->core_fd = -1;
-    u->callbacks.find_elf = core_path ? dwfl_build_id_find_elf : dwfl_linux_proc_find_elf;
+    u->callbacks.find_elf = dwfl_linux_proc_find_elf; /* opens a module by its path */
     u->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
     u->callbacks.section_address = dwfl_offline_section_address;
     u->callbacks.debuginfo_path = &u->debuginfo_path;
@@ -136,8 +127,8 @@ int native_unwinder_open(native_unwinder **out, hs_target *t, const char *core_p
         native_unwinder_close(u);
         return dwfl_fail(err, "starting libdwfl");
     }
-    if (report_modules(u, core_path, err) < 0 ||
-        !dwfl_attach_state(u->dwfl, u->core_elf, t->pid > 0 ? t->pid : 1, &thread_callbacks, u)) {
+    if (report_modules(u, err) < 0 ||
+        !dwfl_attach_state(u->dwfl, NULL, t->pid > 0 ? t->pid : 1, &thread_callbacks, u)) {
         if (!err->msg[0])
             dwfl_fail(err, "attaching the unwinder to the threads");
         native_unwinder_close(u);
@@ -158,10 +149,6 @@ void native_unwinder_close(native_unwinder *u)
     }
     if (u->dwfl)
         dwfl_end(u->dwfl);
-    if (u->core_elf)
-        elf_end(u->core_elf);
-    if (u->core_fd >= 0)
-        close(u->core_fd);
     hs_strtab_free(u->strs);
     free(u);
 }

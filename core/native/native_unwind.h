@@ -1,7 +1,7 @@
-/* native_unwind.h - native (C/C++) thread stacks through elfutils' libdwfl: modules from the core's
- * file notes or the live process's maps, CFI from every module's .eh_frame/.debug_frame, memory
- * and registers through heapscope's own target (so a core is read through its sorted region table,
- * not libdwfl's per-word scan of program headers), and symbols and lines per PC, cached. */
+/* native_unwind.h - native (C/C++) thread stacks through elfutils' libdwfl: CFI from every
+ * module's .eh_frame/.debug_frame, memory and registers through heapscope's own target (so a core
+ * is read through its sorted region table, not libdwfl's per-word scan of program headers),
+ * modules from the target's file mappings, and symbols and lines per PC, cached. */
 #ifndef HS_NATIVE_UNWIND_H
 #define HS_NATIVE_UNWIND_H
 
@@ -24,8 +24,7 @@ typedef struct native_stack {
     uint8_t truncated; /* the walk ended on an error, a non-advancing stack or the frame cap */
 } native_stack;
 
-/* core_path: the target's core file (NULL for a live process, whose maps /proc gives). */
-int native_unwinder_open(native_unwinder **u, hs_target *t, const char *core_path, hs_err *err);
+int native_unwinder_open(native_unwinder **u, hs_target *t, hs_err *err);
 void native_unwinder_close(native_unwinder *u);
 
 /* Walks every thread of the target: stacks[i] is t->threads[i]'s, its PCs in *pcs (malloc'd). */

@@ -10,6 +10,8 @@ inlined frames and stops at main, so only fx_* functions and main are compared).
 import json
 import os
 import re
+import resource
+import signal
 import shutil
 import subprocess
 import tempfile
@@ -46,8 +48,10 @@ CYCLES = [("dl2a", "dl2b"), ("dl3a", "dl3b", "dl3c")]
 class Program:
     """The fixture running: its record, once every thread is in the call its role makes."""
 
-    def __init__(self, exe):
-        self.p = subprocess.Popen([exe], stdout=subprocess.PIPE, text=True)
+    def __init__(self, exe, cwd=None):
+        self.p = subprocess.Popen([exe], stdout=subprocess.PIPE, text=True, cwd=cwd,
+                                  preexec_fn=lambda: resource.setrlimit(
+                                      resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2))
         self.roles, self.locks = {}, {}
         for line in self.p.stdout:
             f = line.split()
@@ -168,6 +172,24 @@ class NativeThreads(unittest.TestCase):
                     os.unlink(core)
                 finally:
                     prog.close()
+
+    def test_kernel_core(self):
+        """A core the kernel writes (SIGSEGV sent to the process) of the -g build."""
+        with open("/proc/sys/kernel/core_pattern") as f:
+            pattern = f.read().strip()
+        if pattern.startswith("|"):
+            hstest.platform_skip(self, "core-pattern-pipe", pattern)
+        cwd = tempfile.mkdtemp(dir=self.tmp)
+        prog = Program(self.exes["g"], cwd=cwd)
+        try:
+            os.kill(prog.p.pid, signal.SIGSEGV)
+            prog.p.wait(timeout=120)
+        finally:
+            prog.close()
+        cores = [os.path.join(cwd, f) for f in os.listdir(cwd)]
+        self.assertEqual(len(cores), 1, "core_pattern %r wrote %r" % (pattern, cores))
+        report = hstest.run_json(["threads-blocked", "--core", cores[0]])
+        self.check_report(prog, report, live=False)
 
     def gcore(self, prog):
         base = os.path.join(self.tmp, "core")
