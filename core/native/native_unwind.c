@@ -213,7 +213,11 @@ static int on_thread(Dwfl_Thread *thread, void *arg)
     u->stacks = st;
     int rc = dwfl_thread_getframes(thread, on_frame, u);
     u->stacks = all;
-    if (rc < 0 || st->n == 0)
+    /* libdwfl ends a walk without an error when its frame-pointer fallback cannot read the
+     * stack either: a last frame whose stack is unreadable (not in the core) ended early */
+    uint64_t word;
+    hs_err e;
+    if (rc < 0 || st->n == 0 || hs_read_u64(u->t, u->last_sp, &word, &e) < 0)
         st->truncated = 1;
     return u->oom ? DWARF_CB_ABORT : DWARF_CB_OK;
 }

@@ -197,6 +197,23 @@ class NativeThreads(unittest.TestCase):
         self.assertEqual(len(cores), 1, "core_pattern %r wrote %r" % (pattern, cores))
         report = hstest.run_json(["threads-blocked", "--core", cores[0]])
         self.check_report(prog, report, live=False)
+        self.check_truncated(prog, cores[0])
+
+    def check_truncated(self, prog, core):
+        """The core cut after its notes and first segments: every thread is still listed, the
+        stacks that lie in the lost part end in a `?` frame, and a warning counts them."""
+        cut = core + ".cut"
+        with open(core, "rb") as src, open(cut, "wb") as dst:
+            dst.write(src.read(256 << 10))
+        report = hstest.run_json(["threads-blocked", "--core", cut, "--exe", self.exes["g"]])
+        self.assertEqual(report["total"], len(prog.roles))
+        cut_groups = [g for g in report["groups"] if g.get("truncated")]
+        self.assertTrue(cut_groups)
+        for g in cut_groups:
+            self.assertEqual(g["frames"][-1]["function"], "?")
+        n = sum(g["count"] for g in cut_groups)
+        self.assertIn("the stacks of %d thread%s could not be walked to their end (marked ?)"
+                      % (n, "" if n == 1 else "s"), report["warnings"])
 
     def gcore(self, prog):
         base = os.path.join(self.tmp, "core")
