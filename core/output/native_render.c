@@ -32,6 +32,14 @@ static void thread_text(const native_report *r, int32_t tid, strbuf *out)
         sb_printf(out, " (%s)", name_of(r, i));
 }
 
+/* A lock's name, and its address unless the name is one ("heap block 0x..."). */
+static void lock_text(const char *kind, const char *name, uint64_t addr, strbuf *out)
+{
+    sb_printf(out, "%s %s", kind, name);
+    if (!strstr(name, "0x"))
+        sb_printf(out, " (0x%" PRIx64 ")", addr);
+}
+
 static void deadlocks_text(const native_report *r, strbuf *out)
 {
     size_t n = r->nt->ndeadlocks;
@@ -46,9 +54,10 @@ static void deadlocks_text(const native_report *r, strbuf *out)
         for (size_t k = 0; k < d->n; k++) {
             sb_puts(out, "  ");
             thread_text(r, d->threads[k], out);
-            sb_printf(out, " waits for %s %s (0x%" PRIx64 ") held by ",
-                      r->nt->tasks[task_index(r, d->threads[k])].waits_on->kind, d->names[k],
-                      d->mutexes[k]);
+            sb_puts(out, " waits for ");
+            lock_text(r->nt->tasks[task_index(r, d->threads[k])].waits_on->kind, d->names[k],
+                      d->mutexes[k], out);
+            sb_puts(out, " held by ");
             thread_text(r, d->threads[(k + 1) % d->n], out);
             sb_puts(out, k + 1 < d->n ? ";\n" : "\n");
         }
@@ -83,8 +92,9 @@ static void waits_text(const native_report *r, const hs_task_group *g, strbuf *o
             const hs_waits_on *o = r->nt->tasks[g->members[j]].waits_on;
             same += o && same_wait(o, w);
         }
-        sb_printf(out, "    %zu thread%s wait%s on %s %s (0x%" PRIx64 "), ", same,
-                  same == 1 ? "" : "s", same == 1 ? "s" : "", w->kind, w->holder, w->addr);
+        sb_printf(out, "    %zu thread%s wait%s on ", same, same == 1 ? "" : "s", same == 1 ? "s" : "");
+        lock_text(w->kind, w->holder, w->addr, out);
+        sb_puts(out, ", ");
         if (w->owner_tid > 0) {
             sb_puts(out, "held by ");
             thread_text(r, w->owner_tid, out);

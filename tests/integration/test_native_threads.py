@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""threads-blocked on native (C) processes, live and from gcore cores. The program
-(tests/fixtures/c/native_blocked.c, built -O2 with and without -g, and stripped with a separate
-debug file found by .gnu_debuglink) writes its own record: which tid
-plays which role and where each lock is. Oracles outside heapscope: that record with what the
-program does by construction (states, lock names and addresses, owners, the two deadlock cycles),
+"""threads-blocked on native (C and C++) processes, live, from gcore cores and from kernel cores.
+The programs write their own record: which tid plays which role and where each lock is.
+tests/fixtures/c/native_blocked.c is built -O2 with and without -g, and stripped with a separate
+debug file found by .gnu_debuglink; native_blocked.cpp has a std::mutex deadlock and a waiter on
+a mutex in a heap object. Oracles outside heapscope: the record with what the programs do by
+construction (states, lock names and addresses, owners, the deadlock cycles),
 /proc/PID/task/TID/syscall read while the program runs (the call each thread is in), and gdb's
-`thread apply all bt` on the same core (the program's own frames, thread by thread; gdb also shows
-inlined frames and stops at main, so only fx_* functions and main are compared, with their
-lines where there is debug information)."""
+`thread apply all bt` on the same core (the program's own frames, thread by thread; gdb also
+shows inlined frames and stops at main, so only fx_* functions and main are compared, with their
+lines where there is debug information). A kernel core cut short checks the `?` frames."""
 
 import json
 import os
@@ -23,6 +24,7 @@ import unittest
 import hstest
 
 SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "native_blocked.c")
+CPP_SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "native_blocked.cpp")
 
 # role -> (state threads-blocked must say, syscall numbers /proc may show, lock, owner role)
 ROLES = {
@@ -50,7 +52,7 @@ CYCLES = [("dl2a", "dl2b"), ("dl3a", "dl3b", "dl3c")]
 class Program:
     """The fixture running: its record, once every thread is in the call its role makes."""
 
-    def __init__(self, exe, cwd=None):
+    def __init__(self, exe, cwd=None, wait=True):
         self.p = subprocess.Popen([exe], stdout=subprocess.PIPE, text=True, cwd=cwd,
                                   preexec_fn=lambda: resource.setrlimit(
                                       resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2))
@@ -64,26 +66,36 @@ class Program:
             elif f[0] == "lock":
                 self.locks[f[1]] = int(f[2], 16)
         self.tid = {role: tid for tid, role in self.roles.items()}
-        self.syscalls = self.wait_in_calls()
+        if wait:
+            self.wait_in_calls()
+        else:  # every thread in futex (join, lock), waited for less strictly
+            self.wait_until(lambda nrs: all(n == 202 for n in nrs.values()))
 
-    def wait_in_calls(self, stopped=False, timeout=20):
-        """{tid: syscall number} from /proc once each thread is in a call its role may make.
-        After a ptrace stop the kernel restarts poll and sleeps as restart_syscall (219)."""
+    def syscalls(self):
+        """{tid: syscall number, None when running} from /proc/PID/task/TID/syscall."""
+        nrs = {}
+        for tid in self.roles:
+            with open("/proc/%d/task/%d/syscall" % (self.p.pid, tid)) as f:
+                first = f.read().split()[0]
+            nrs[tid] = int(first) if first.lstrip("-").isdigit() else None
+        return nrs
+
+    def wait_until(self, ok, timeout=20):
         deadline = time.time() + timeout
         while True:
-            nrs = {}
-            for tid in self.roles:
-                with open("/proc/%d/task/%d/syscall" % (self.p.pid, tid)) as f:
-                    first = f.read().split()[0]
-                nrs[tid] = int(first) if first.lstrip("-").isdigit() else None
-            ok = {r: ROLES[r][1] | ({219} if stopped and ROLES[r][1] & {7, 230} else set())
-                  for r in ROLES}
-            if all(nrs[t] in ok[r] for t, r in self.roles.items()):
+            nrs = self.syscalls()
+            if ok(nrs):
                 return nrs
             if time.time() > deadline:
                 raise AssertionError("threads not in their calls: %r" % {
-                    self.roles[t]: n for t, n in nrs.items() if n not in ok[self.roles[t]]})
+                    self.roles[t]: n for t, n in nrs.items()})
             time.sleep(0.05)
+
+    def wait_in_calls(self, stopped=False):
+        """Waits until each thread is in a call its role may make. After a ptrace stop the
+        kernel restarts poll and sleeps as restart_syscall (219)."""
+        ok = {r: ROLES[r][1] | ({219} if stopped and ROLES[r][1] & {7, 230} else set()) for r in ROLES}
+        return self.wait_until(lambda nrs: all(nrs[t] in ok[r] for t, r in self.roles.items()))
 
     def close(self):
         self.p.kill()
@@ -198,6 +210,32 @@ class NativeThreads(unittest.TestCase):
         report = hstest.run_json(["threads-blocked", "--core", cores[0]])
         self.check_report(prog, report, live=False)
         self.check_truncated(prog, cores[0])
+
+    def test_cpp(self):
+        """std::mutex (a pthread mutex underneath): a two-thread deadlock on globals, and a
+        waiter on a mutex inside a heap object main holds, live and from a gcore core."""
+        exe = os.path.join(self.tmp, "native_blocked_cpp")
+        subprocess.run(["g++", "-std=c++20", "-O2", "-g", "-pthread", "-o", exe, CPP_SOURCE], check=True)
+        prog = Program(exe, wait=False)
+        try:
+            for target in (["--pid", str(prog.p.pid)], None):
+                report = hstest.run_json(["threads-blocked"] + (target or ["--core", self.gcore(prog)]))
+                states = {t: g["state"] for g in report["groups"] for t in g["threads"]}
+                self.assertEqual(states, {prog.tid["main"]: "futex", prog.tid["dl_a"]: "mutex",
+                                          prog.tid["dl_b"]: "mutex", prog.tid["heap"]: "mutex"})
+                waits = {w["thread"]: (w["name"], int(w["addr"], 16), w["owner"])
+                         for g in report["groups"] for w in g["waits_on"]}
+                self.assertEqual(waits, {
+                    prog.tid["dl_a"]: ("b", prog.locks["b"], prog.tid["dl_b"]),
+                    prog.tid["dl_b"]: ("a", prog.locks["a"], prog.tid["dl_a"]),
+                    prog.tid["heap"]: ("heap block 0x%x" % prog.locks["heap"], prog.locks["heap"],
+                                       prog.tid["main"])})
+                pair = sorted([prog.tid["dl_a"], prog.tid["dl_b"]])
+                want = {prog.tid["dl_a"]: prog.locks["b"], prog.tid["dl_b"]: prog.locks["a"]}
+                self.assertEqual([(d["threads"], d["mutexes"]) for d in report["deadlocks"]],
+                                 [(pair, ["0x%x" % want[t] for t in pair])])
+        finally:
+            prog.close()
 
     def check_truncated(self, prog, core):
         """The core cut after its notes and first segments: every thread is still listed, the
