@@ -187,9 +187,21 @@ class BadInput(unittest.TestCase):
         _, usage, _ = hstest.run(["--help"])
         self.assertIn("Go 1.20 is read but untested", usage)
 
+    @staticmethod
+    def wait_in_sleep(pid):
+        """Until sleep(1) is in its nanosleep (230) or, after a ptrace stop, restart_syscall."""
+        for _ in range(500):
+            with open("/proc/%d/syscall" % pid) as f:
+                if f.read().split()[0] in ("230", "219"):
+                    return
+            time.sleep(0.01)
+        raise AssertionError("sleep %d never reached its nanosleep" % pid)
+
     def native_sleep(self, target):
         """sleep(1) is not a Go program: threads-blocked reads its one thread as a native one
         (test_native_threads.py checks native threads in depth); heap-top, Go-only, refuses it."""
+        if target[0] == "--pid":
+            self.wait_in_sleep(int(target[1]))
         code, out, err = hstest.run(["threads-blocked", "--json"] + target, timeout=60)
         self.assertEqual(code, 0, err)
         report = json.loads(out)
@@ -205,11 +217,7 @@ class BadInput(unittest.TestCase):
         try:
             self.native_sleep(["--pid", str(p.pid)])
             if shutil.which("gcore"):
-                for _ in range(200):  # back in its (restarted) call after the reads' stops
-                    with open("/proc/%d/syscall" % p.pid) as f:
-                        if f.read().split()[0] == "219":
-                            break
-                    time.sleep(0.01)
+                self.wait_in_sleep(p.pid)  # back in its (restarted) call after the reads' stops
                 subprocess.run(["gcore", "-o", os.path.join(self.tmp, "c"), str(p.pid)],
                                check=True, capture_output=True, timeout=120)
                 self.native_sleep(["--core", os.path.join(self.tmp, "c.%d" % p.pid)])
