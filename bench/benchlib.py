@@ -98,6 +98,12 @@ def report(name, value, unit, target, judged=True, better="lower"):
     return ok or not judged
 
 
+def report_run(label, secs, runs, mib, secs_target, mib_target, judged=True):
+    """The time (median of runs) and peak memory of one command against their targets."""
+    ok = report("%s: time (median of %d)" % (label, runs), secs, "s", secs_target, judged)
+    return report("%s: peak memory" % label, mib, "MiB", mib_target, judged) and ok
+
+
 def finish(targets_met):
     """Exits 1 when an answer was wrong or a judged target missed."""
     if failures:

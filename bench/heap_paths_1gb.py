@@ -75,10 +75,8 @@ def main():
         benchlib.check("profile bytes = reachable bytes", nbytes, live["live_bytes"])
         benchlib.check("main.Doc objects in the profile", leaves.get("main.Doc"), info["docs"])
         judged = not small
-        ok = benchlib.report("heap-top --by root --core: time (median of %d)" % runs, secs_root, "s", 2.0, judged)
-        ok &= benchlib.report("heap-top --by root --core: peak memory", rss_root, "MiB", 250, judged)
-        ok &= benchlib.report("heap-paths --pprof --core: time (median of %d)" % runs, secs_paths, "s", 2.0, judged)
-        ok &= benchlib.report("heap-paths --pprof --core: peak memory", rss_paths, "MiB", 250, judged)
+        ok = benchlib.report_run("heap-top --by root --core", secs_root, runs, rss_root, 2.0, 250, judged)
+        ok &= benchlib.report_run("heap-paths --pprof --core", secs_paths, runs, rss_paths, 2.0, 250, judged)
         benchlib.finish(ok)
 
 

@@ -4,7 +4,9 @@
 
 #include "../output/threads_report.h"
 #include "../util/duration.h"
+#include "models.h"
 #include "threads_collect.h"
+#include "threads_native.h"
 
 enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE, O_LABEL, O_LEAKED, O_FAIL_ON_LEAK, O_TRY_NEWER };
 
@@ -68,11 +70,27 @@ static int render(const tb_options *o, threads_report *r, strbuf *out, hs_err *e
     return HS_OK;
 }
 
+/* Options that have no meaning for native threads are refused, naming the first one given. */
+static int native_options(const hs_args *a, hs_err *err)
+{
+    static const int go_only[] = {O_MIN_WAIT, O_GOROUTINE, O_LABEL, O_LEAKED, O_FAIL_ON_LEAK};
+    for (size_t i = 0; i < sizeof go_only / sizeof *go_only; i++)
+        if (a->v[go_only[i]].present)
+            return hs_errf(err, "--%s applies to goroutines; native threads carry no %s",
+                           opts[go_only[i]].name, go_only[i] == O_MIN_WAIT ? "wait time"
+                           : go_only[i] == O_LABEL ? "labels" : go_only[i] == O_GOROUTINE
+                           ? "goroutine ids" : "leak verdicts");
+    return 0;
+}
+
 static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_err *err)
 {
     tb_options o;
     if (read_options(a, &o, err) < 0)
         return HS_USAGE;
+    if (hs_session_model(s) == HS_MODEL_NATIVE)
+        return native_options(a, err) < 0 ? HS_USAGE
+                                          : threads_native_run(s, o.all, o.json, o.limit, out, msgs, err);
     hs_group_filter f = {.all = o.all, .system = o.all, .min_wait_ns = o.min_wait, .label = o.label,
                          .leaked_only = o.leaked, .verdicts = 1, .waits_on = 1};
     threads_data d;
@@ -111,7 +129,10 @@ const hs_command hs_cmd_threads_blocked = {
     "                   each group lists its members' label sets\n"
     "  --leaked         only leaked goroutines\n"
     "  --fail-on-leak   exit with status 3 when a goroutine is leaked (scripts and CI)\n"
-    "  --try-newer      read a Go release newer than heapscope knows (see README)\n",
+    "  --try-newer      read a Go release newer than heapscope knows (see README)\n"
+    "  A C/C++ (native) process or core: threads grouped by state (mutex, rwlock, condition\n"
+    "  variable, read, write, poll, epoll_wait, accept, sleep, futex, syscall NAME) and stack, with\n"
+    "  the lock each waits on, its owner thread, and deadlock cycles; --all adds running threads.\n",
     opts,
     1,
     run,

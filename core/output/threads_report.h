@@ -29,6 +29,8 @@ void threads_render_text(const threads_report *r, strbuf *out);
 void threads_render_json(const threads_report *r, strbuf *out);
 /* The groups alone, as threads_render_text shows them under its header (leakcheck). */
 void threads_render_groups_text(const threads_report *r, strbuf *out);
+/* "...N more groups (M MEMBERS) not shown" when fewer than all groups were shown. */
+void threads_render_rest_text(const hs_task_groups *gs, size_t shown, const char *members, strbuf *out);
 /* The object threads_render_json prints (the caller owns it; leakcheck adds to it). */
 struct cJSON *threads_report_json(const threads_report *r);
 /* One goroutine in full (--goroutine ID). */

@@ -144,13 +144,18 @@ void threads_render_groups_text(const threads_report *r, strbuf *out)
         labelsets_text(g, out);
         ids_text(r, g, out);
     }
-    if (shown < gs->n) {
-        size_t rest = 0;
-        for (size_t i = shown; i < gs->n; i++)
-            rest += gs->v[i].count;
-        sb_printf(out, "\n...%zu more group%s (%zu goroutines) not shown; use -n 0 to show all\n",
-                  gs->n - shown, gs->n - shown == 1 ? "" : "s", rest);
-    }
+    threads_render_rest_text(gs, shown, "goroutines", out);
+}
+
+void threads_render_rest_text(const hs_task_groups *gs, size_t shown, const char *members, strbuf *out)
+{
+    if (shown >= gs->n)
+        return;
+    size_t rest = 0;
+    for (size_t i = shown; i < gs->n; i++)
+        rest += gs->v[i].count;
+    sb_printf(out, "\n...%zu more group%s (%zu %s) not shown; use -n 0 to show all\n",
+              gs->n - shown, gs->n - shown == 1 ? "" : "s", rest, members);
 }
 
 void task_render_text(const threads_report *r, const hs_task *t, strbuf *out)

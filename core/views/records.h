@@ -20,7 +20,8 @@ typedef struct hs_frame {
 /* What a blocked task waits on, and who holds it (threads-blocked names both). */
 typedef struct hs_waits_on {
     const char *kind;       /* "channel", "nil channel", "nothing" (select {}), "sync.Mutex",
-                               "sync.RWMutex", "sync.WaitGroup", "sync.Cond", "semaphore" */
+                               "sync.RWMutex", "sync.WaitGroup", "sync.Cond", "semaphore";
+                               native threads: "mutex", "rwlock" */
     const char *type;       /* a channel's type ("chan *main.Job"), else NULL */
     const char *where;      /* the field it is, inside its object ("main.Server.mu"), else NULL */
     uint64_t addr;          /* the object (a select: its first channel); 0 when none */
@@ -28,11 +29,15 @@ typedef struct hs_waits_on {
     int64_t len, cap;       /* a channel's buffer: values in it and its size; -1 otherwise */
     /* The shortest path to it from a root that is no waiter's stack (a global, a goroutine
      * that is not blocked on a channel or lock, a finalizer), never through wait queues:
-     * holder_kind "global", "goroutine", "finalizer", "runtime", and the objects passed
+     * holder_kind "global", "goroutine", "finalizer", "runtime" (native: "global",
+     * "stack", "heap" with holder naming the lock itself), and the objects passed
      * through, root side first; holder NULL when there is none. */
     const char *holder_kind, *holder;
     const char *const *steps;
     uint32_t nsteps;
+    /* Native locks: the thread holding it (a pthread mutex's __owner, an rwlock's writer);
+     * 0 when unknown or not a lock. */
+    int32_t owner_tid;
 } hs_waits_on;
 
 typedef struct hs_task {

@@ -1,0 +1,323 @@
+/* native_unwind.c - libdwfl over a heapscope target (see native_unwind.h). */
+#include "native_unwind.h"
+
+#include <elfutils/libdwfl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "../graph/strtab.h"
+
+typedef struct pc_entry {
+    uint64_t key; /* the PC looked up (a return address minus one) */
+    hs_frame frame;
+    UT_hash_handle hh;
+} pc_entry;
+
+struct native_unwinder {
+    hs_target *t;
+    Dwfl *dwfl;
+    char *debuginfo_path;
+    Dwfl_Callbacks callbacks;
+    hs_strtab *strs;
+    pc_entry *cache;
+    /* during native_unwind_all */
+    native_stack *stacks;
+    uint64_t *pcs;
+    size_t npcs, cap;
+    uint64_t last_sp;
+    int oom;
+};
+
+static int dwfl_fail(hs_err *err, const char *what)
+{
+    return hs_errf(err, "%s: %s", what, dwfl_errmsg(-1));
+}
+
+/* One module per mapped file, from the start of its mapping at file offset 0 to the end of its
+ * last mapping (what dwfl_linux_proc_report does with /proc/PID/maps), for a core (NT_FILE) and a
+ * live process alike. libdwfl's own core reporting scans every segment of the core for ELF
+ * headers, which touched the whole of a 1,000-thread core. */
+static int report_modules(native_unwinder *u, hs_err *err)
+{
+    const hs_target *t = u->t;
+    for (size_t i = 0; i < t->nmaps; i++) {
+        const hs_mapping *m = &t->maps[i];
+        if (m->file_offset != 0 || !m->path || m->path[0] != '/')
+            continue;
+        uint64_t high = m->end;
+        for (size_t j = i + 1; j < t->nmaps && t->maps[j].path && !strcmp(t->maps[j].path, m->path) &&
+                               t->maps[j].file_offset != 0; j++)
+            high = t->maps[j].end;
+        if (!dwfl_report_module(u->dwfl, m->path, m->start, high))
+            return dwfl_fail(err, "listing the modules");
+    }
+    if (dwfl_report_end(u->dwfl, NULL, NULL) != 0)
+        return dwfl_fail(err, "listing modules");
+    return 0;
+}
+
+/* A thread's argument is its hs_thread in the target's array. */
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+    (void)dwfl;
+    native_unwinder *u = arg;
+    const hs_thread *prev = *thread_argp;
+    size_t i = prev ? (size_t)(prev - u->t->threads) + 1 : 0;
+    if (i >= u->t->nthreads)
+        return 0;
+    *thread_argp = &u->t->threads[i];
+    return u->t->threads[i].tid;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+    (void)dwfl;
+    native_unwinder *u = arg;
+    hs_err e;
+    uint64_t v;
+    if (hs_read_u64(u->t, addr, &v, &e) < 0)
+        return false;
+    *result = v;
+    return true;
+}
+
+/* DWARF register numbers 0..16 of amd64 (rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip) from the
+ * user_regs_struct order the target keeps. */
+static const uint8_t dwarf_from_user[17] = {
+    HS_RAX, HS_RDX, HS_RCX, HS_RBX, HS_RSI, HS_RDI, HS_RBP, HS_RSP, HS_R8, HS_R9, HS_R10,
+    HS_R11, HS_R12, HS_R13, HS_R14, HS_R15, HS_RIP,
+};
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
+{
+    const hs_thread *th = thread_arg;
+    Dwarf_Word regs[17];
+    for (int r = 0; r < 17; r++)
+        regs[r] = th->regs[dwarf_from_user[r]];
+    return dwfl_thread_state_registers(thread, 0, 17, regs);
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+    .next_thread = next_thread,
+    .memory_read = memory_read,
+    .set_initial_registers = set_initial_registers,
+};
+
+int native_unwinder_open(native_unwinder **out, hs_target *t, hs_err *err)
+{
+    *out = NULL;
+    if (t->arch != HS_ARCH_AMD64)
+        return hs_errf(err, "native threads are read on amd64 only; %s is another architecture",
+                       t->description);
+    native_unwinder *u = calloc(1, sizeof *u);
+    if (!u || !(u->strs = hs_strtab_new())) {
+        free(u);
+        return hs_errf(err, "out of memory opening the native unwinder");
+    }
+    u->t = t;
+    u->callbacks.find_elf = dwfl_linux_proc_find_elf; /* opens a module by its path */
+    u->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+    u->callbacks.section_address = dwfl_offline_section_address;
+    u->callbacks.debuginfo_path = &u->debuginfo_path;
+    u->dwfl = dwfl_begin(&u->callbacks);
+    if (!u->dwfl) {
+        native_unwinder_close(u);
+        return dwfl_fail(err, "starting libdwfl");
+    }
+    if (report_modules(u, err) < 0 ||
+        !dwfl_attach_state(u->dwfl, NULL, t->pid > 0 ? t->pid : 1, &thread_callbacks, u)) {
+        if (!err->msg[0])
+            dwfl_fail(err, "attaching the unwinder to the threads");
+        native_unwinder_close(u);
+        return -1;
+    }
+    *out = u;
+    return 0;
+}
+
+void native_unwinder_close(native_unwinder *u)
+{
+    if (!u)
+        return;
+    pc_entry *e, *tmp;
+    HASH_ITER(hh, u->cache, e, tmp) {
+        HASH_DEL(u->cache, e);
+        free(e);
+    }
+    if (u->dwfl)
+        dwfl_end(u->dwfl);
+    hs_strtab_free(u->strs);
+    free(u);
+}
+
+static int push_pc(native_unwinder *u, uint64_t pc)
+{
+    if (u->npcs == u->cap) {
+        size_t cap = u->cap ? u->cap * 2 : 1024;
+        uint64_t *p = realloc(u->pcs, cap * sizeof *p);
+        if (!p)
+            return -1;
+        u->pcs = p;
+        u->cap = cap;
+    }
+    u->pcs[u->npcs++] = pc;
+    return 0;
+}
+
+/* One frame: its PC; stops on the frame cap or a stack pointer that does not move outwards. */
+static int on_frame(Dwfl_Frame *state, void *arg)
+{
+    native_unwinder *u = arg;
+    native_stack *st = u->stacks;
+    Dwarf_Addr pc;
+    bool activation;
+    if (!dwfl_frame_pc(state, &pc, &activation))
+        return DWARF_CB_ABORT;
+    Dwarf_Word sp;
+    if (st->n > 0 && dwfl_frame_reg(state, 7, &sp) == 0) {
+        if (sp <= u->last_sp) {
+            st->truncated = 1;
+            return DWARF_CB_ABORT;
+        }
+        u->last_sp = sp;
+    }
+    if (st->n >= NATIVE_MAX_FRAMES) {
+        st->truncated = 1;
+        return DWARF_CB_ABORT;
+    }
+    if (push_pc(u, pc) < 0) {
+        u->oom = 1;
+        return DWARF_CB_ABORT;
+    }
+    st->n++;
+    return DWARF_CB_OK;
+}
+
+static int on_thread(Dwfl_Thread *thread, void *arg)
+{
+    native_unwinder *u = arg;
+    pid_t tid = dwfl_thread_tid(thread);
+    native_stack *st = NULL;
+    for (size_t i = 0; i < u->t->nthreads && !st; i++)
+        if (u->t->threads[i].tid == tid)
+            st = &u->stacks[i];
+    if (!st)
+        return DWARF_CB_OK;
+    native_stack *all = u->stacks;
+    st->first = (uint32_t)u->npcs;
+    st->n = 0;
+    u->last_sp = u->t->threads[st - all].regs[HS_RSP];
+    u->stacks = st;
+    int rc = dwfl_thread_getframes(thread, on_frame, u);
+    u->stacks = all;
+    /* libdwfl ends a walk without an error when its frame-pointer fallback cannot read the
+     * stack either: a last frame whose stack is unreadable (not in the core) ended early */
+    uint64_t word;
+    hs_err e;
+    if (rc < 0 || st->n == 0 || hs_read_u64(u->t, u->last_sp, &word, &e) < 0)
+        st->truncated = 1;
+    return u->oom ? DWARF_CB_ABORT : DWARF_CB_OK;
+}
+
+int native_unwind_all(native_unwinder *u, native_stack *stacks, uint64_t **pcs, size_t *npcs,
+                      hs_err *err)
+{
+    memset(stacks, 0, u->t->nthreads * sizeof *stacks);
+    u->stacks = stacks;
+    u->pcs = NULL;
+    u->npcs = u->cap = 0;
+    u->oom = 0;
+    int rc = dwfl_getthreads(u->dwfl, on_thread, u);
+    *pcs = u->pcs;
+    *npcs = u->npcs;
+    u->pcs = NULL;
+    if (u->oom)
+        return hs_errf(err, "out of memory unwinding %zu threads", u->t->nthreads);
+    if (rc < 0 && *npcs == 0)
+        return dwfl_fail(err, "unwinding the threads");
+    return 0;
+}
+
+static const char *intern(native_unwinder *u, const char *s)
+{
+    uint32_t id = hs_strtab_intern(u->strs, s);
+    return id == UINT32_MAX ? NULL : hs_strtab_str(u->strs, id);
+}
+
+static const char *module_name(Dwfl_Module *mod, Dwarf_Addr *start)
+{
+    const char *mainfile = NULL;
+    const char *name = dwfl_module_info(mod, NULL, start, NULL, NULL, NULL, &mainfile, NULL);
+    return mainfile ? mainfile : name ? name : "?";
+}
+
+static int lookup(native_unwinder *u, uint64_t key, hs_frame *f)
+{
+    Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, key);
+    if (!mod) {
+        char buf[40];
+        snprintf(buf, sizeof buf, "0x%" PRIx64, key);
+        f->function = intern(u, buf);
+        f->file = intern(u, "?");
+        return f->function && f->file ? 0 : -1;
+    }
+    Dwarf_Addr start = 0;
+    const char *modname = module_name(mod, &start);
+    GElf_Off off;
+    GElf_Sym sym;
+    const char *name = dwfl_module_addrinfo(mod, key, &off, &sym, NULL, NULL, NULL);
+    char buf[4096];
+    const char *at = name ? strchr(name, '@') : NULL; /* a symbol version: "read@GLIBC_2.2.5" */
+    if (at && at > name) {
+        snprintf(buf, sizeof buf, "%.*s", (int)(at - name), name);
+        name = buf;
+    } else if (!name) {
+        const char *base = strrchr(modname, '/');
+        snprintf(buf, sizeof buf, "%s+0x%" PRIx64, base ? base + 1 : modname, key - start);
+        name = buf;
+    }
+    f->function = intern(u, name);
+    Dwfl_Line *line = dwfl_module_getsrc(mod, key);
+    int lineno = 0;
+    const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+    f->file = intern(u, src ? src : modname);
+    f->line = src ? lineno : 0;
+    return f->function && f->file ? 0 : -1;
+}
+
+int native_symbolize(native_unwinder *u, uint64_t pc, int innermost, hs_frame *f, hs_err *err)
+{
+    uint64_t key = innermost || pc == 0 ? pc : pc - 1;
+    pc_entry *e;
+    HASH_FIND(hh, u->cache, &key, sizeof key, e);
+    if (!e) {
+        e = calloc(1, sizeof *e);
+        if (!e || lookup(u, key, &e->frame) < 0) {
+            free(e);
+            return hs_errf(err, "out of memory naming frame 0x%" PRIx64, pc);
+        }
+        e->key = key;
+        HASH_ADD(hh, u->cache, key, sizeof e->key, e);
+    }
+    *f = e->frame;
+    return 0;
+}
+
+int native_data_symbol(native_unwinder *u, uint64_t addr, char *buf, size_t cap, uint64_t *offset)
+{
+    Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, addr);
+    GElf_Off off;
+    GElf_Sym sym;
+    const char *name = mod ? dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL) : NULL;
+    if (!name || (sym.st_size ? off >= sym.st_size : off != 0))
+        return 0;
+    *offset = off;
+    if (off)
+        snprintf(buf, cap, "%s+0x%" PRIx64, name, (uint64_t)off);
+    else
+        snprintf(buf, cap, "%s", name);
+    return 1;
+}

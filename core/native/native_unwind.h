@@ -1,0 +1,44 @@
+/* native_unwind.h - native (C/C++) thread stacks through elfutils' libdwfl: CFI from every
+ * module's .eh_frame/.debug_frame, memory and registers through heapscope's own target (so a core
+ * is read through its sorted region table, not libdwfl's per-word scan of program headers),
+ * modules from the target's file mappings, and symbols and lines per PC, cached. */
+#ifndef HS_NATIVE_UNWIND_H
+#define HS_NATIVE_UNWIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../target/target.h"
+#include "../util/err.h"
+#include "../views/records.h"
+
+/* The most frames taken from one thread: a stack deeper than this ends in a `?` frame. */
+#define NATIVE_MAX_FRAMES 256
+
+typedef struct native_unwinder native_unwinder;
+
+/* One thread's walk: its PCs (innermost first; all but the first are return addresses) are
+ * pcs[first .. first+n) of native_unwind_all's array. */
+typedef struct native_stack {
+    uint32_t first, n;
+    uint8_t truncated; /* the walk ended on an error, a non-advancing stack or the frame cap */
+} native_stack;
+
+int native_unwinder_open(native_unwinder **u, hs_target *t, hs_err *err);
+void native_unwinder_close(native_unwinder *u);
+
+/* Walks every thread of the target: stacks[i] is t->threads[i]'s, its PCs in *pcs (malloc'd). */
+int native_unwind_all(native_unwinder *u, native_stack *stacks, uint64_t **pcs, size_t *npcs,
+                      hs_err *err);
+
+/* The frame of a PC (a return address when !innermost: its call is looked up): function (the
+ * ELF symbol, C++ names left mangled), source file:line where debug info has them, else the
+ * module's path and line 0; "module+0xOFF" as the function when no symbol covers it. The strings
+ * live as long as the unwinder. */
+int native_symbolize(native_unwinder *u, uint64_t pc, int innermost, hs_frame *f, hs_err *err);
+
+/* The symbol covering a data address ("g_db_lock", "g_rw+0x8") into buf; 0 when none does. Sets
+ * *offset to the address's distance from the symbol's start. */
+int native_data_symbol(native_unwinder *u, uint64_t addr, char *buf, size_t cap, uint64_t *offset);
+
+#endif

@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""threads-blocked on native (C and C++) processes, live, from gcore cores and from kernel cores.
+The programs write their own record: which tid plays which role and where each lock is.
+tests/fixtures/c/native_blocked.c is built -O2 with and without -g, and stripped with a separate
+debug file found by .gnu_debuglink; native_blocked.cpp has a std::mutex deadlock and a waiter on
+a mutex in a heap object. Oracles outside heapscope: the record with what the programs do by
+construction (states, lock names and addresses, owners, the deadlock cycles),
+/proc/PID/task/TID/syscall read while the program runs (the call each thread is in), and gdb's
+`thread apply all bt` on the same core (the program's own frames, thread by thread; gdb also
+shows inlined frames and stops at main, so only fx_* functions and main are compared, with their
+lines where there is debug information). A kernel core cut short checks the `?` frames."""
+
+import json
+import os
+import re
+import resource
+import signal
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import hstest
+
+SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "native_blocked.c")
+CPP_SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "native_blocked.cpp")
+
+# role -> (state threads-blocked must say, syscall numbers /proc may show, lock, owner role)
+ROLES = {
+    "main": ("syscall pause", {34}, None, None),
+    "holder": ("sleep", {230, 35}, None, None),
+    "mutex": ("mutex", {202}, "g_held", "holder"),
+    "rwlock_w": ("rwlock", {202}, "g_rw", "holder"),
+    "rwlock_r": ("rwlock", {202}, "g_rw", "holder"),
+    "cond": ("condition variable", {202}, None, None),
+    "read": ("read", {0}, None, None),
+    "write": ("write", {1}, None, None),
+    "poll": ("poll", {7}, None, None),
+    "epoll": ("epoll_wait", {232}, None, None),
+    "accept": ("accept", {43}, None, None),
+    "sleep": ("sleep", {230, 35}, None, None),
+    "dl2a": ("mutex", {202}, "dl_b", "dl2b"),
+    "dl2b": ("mutex", {202}, "dl_a", "dl2a"),
+    "dl3a": ("mutex", {202}, "dl_d", "dl3b"),
+    "dl3b": ("mutex", {202}, "dl_e", "dl3c"),
+    "dl3c": ("mutex", {202}, "dl_c", "dl3a"),
+}
+CYCLES = [("dl2a", "dl2b"), ("dl3a", "dl3b", "dl3c")]
+
+
+class Program:
+    """The fixture running: its record, once every thread is in the call its role makes."""
+
+    def __init__(self, exe, cwd=None, wait=True):
+        self.p = subprocess.Popen([exe], stdout=subprocess.PIPE, text=True, cwd=cwd,
+                                  preexec_fn=lambda: resource.setrlimit(
+                                      resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2))
+        self.roles, self.locks = {}, {}
+        for line in self.p.stdout:
+            f = line.split()
+            if f[0] == "ready":
+                break
+            if f[0] == "thread":
+                self.roles[int(f[1])] = f[2]
+            elif f[0] == "lock":
+                self.locks[f[1]] = int(f[2], 16)
+        self.tid = {role: tid for tid, role in self.roles.items()}
+        if wait:
+            self.wait_in_calls()
+        else:  # every thread in futex (join, lock), waited for less strictly
+            self.wait_until(lambda nrs: all(n == 202 for n in nrs.values()))
+
+    def syscalls(self):
+        """{tid: syscall number, None when running} from /proc/PID/task/TID/syscall."""
+        nrs = {}
+        for tid in self.roles:
+            with open("/proc/%d/task/%d/syscall" % (self.p.pid, tid)) as f:
+                first = f.read().split()[0]
+            nrs[tid] = int(first) if first.lstrip("-").isdigit() else None
+        return nrs
+
+    def wait_until(self, ok, timeout=20):
+        deadline = time.time() + timeout
+        while True:
+            nrs = self.syscalls()
+            if ok(nrs):
+                return nrs
+            if time.time() > deadline:
+                raise AssertionError("threads not in their calls: %r" % {
+                    self.roles[t]: n for t, n in nrs.items()})
+            time.sleep(0.05)
+
+    def wait_in_calls(self, stopped=False):
+        """Waits until each thread is in a call its role may make. After a ptrace stop the
+        kernel restarts poll and sleeps as restart_syscall (219)."""
+        ok = {r: ROLES[r][1] | ({219} if stopped and ROLES[r][1] & {7, 230} else set()) for r in ROLES}
+        return self.wait_until(lambda nrs: all(nrs[t] in ok[r] for t, r in self.roles.items()))
+
+    def close(self):
+        self.p.kill()
+        self.p.wait()
+
+
+def fx_functions(names):
+    return [n for n in names if n.startswith("fx_") or n == "main"]
+
+
+class NativeThreads(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="hs-native-")
+        cls.exes = {}
+        for variant, flags in [("g", ["-g"]), ("nog", []), ("stripped", ["-g"])]:
+            exe = os.path.join(cls.tmp, "native_blocked_" + variant)
+            subprocess.run(["gcc", "-O2", "-pthread"] + flags + ["-o", exe, SOURCE], check=True)
+            if variant == "stripped":  # symbols and lines only in exe.debug, by .gnu_debuglink
+                for argv in (["objcopy", "--only-keep-debug", exe, exe + ".debug"],
+                             ["strip", "-s", exe],
+                             ["objcopy", "--add-gnu-debuglink=" + exe + ".debug", exe]):
+                    subprocess.run(argv, check=True, cwd=cls.tmp)
+            cls.exes[variant] = exe
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def check_report(self, prog, report, live):
+        self.assertEqual(report["runtime"], "native")
+        self.assertEqual(report["total"], len(prog.roles))
+        seen = {}
+        for g in report["groups"]:
+            self.assertEqual(g["count"], len(g["threads"]))
+            waits = {w["thread"]: w for w in g["waits_on"]}
+            for i, tid in enumerate(g["threads"]):
+                role = prog.roles[tid]
+                self.assertNotIn(tid, seen)
+                seen[tid] = g
+                state, _, lock, owner = ROLES[role]
+                self.assertEqual(g["state"], state, role)
+                fn = "main" if role == "main" else "fx_" + role
+                self.assertIn(fn, [f["function"] for f in g["frames"]], role)
+                self.assertEqual(g["names"][i], role if live and role != "main" else
+                                 (os.path.basename(prog.p.args[0])[:15] if live else None))
+                if lock is None:
+                    self.assertNotIn(tid, waits, role)
+                    continue
+                w = waits[tid]
+                self.assertEqual((w["name"], int(w["addr"], 16), w["owner"]),
+                                 (lock, prog.locks[lock], prog.tid[owner]), role)
+        self.assertEqual(set(seen), set(prog.roles))
+        # threads of one role share a group; roles with different stacks do not
+        for role in ("mutex", "cond"):
+            tids = [t for t, r in prog.roles.items() if r == role]
+            self.assertEqual(len({id(seen[t]) for t in tids}), 1, role)
+            self.assertEqual(seen[tids[0]]["count"], len(tids))
+        want = sorted(tuple(prog.tid[r] for r in c) for c in CYCLES)
+        got = sorted(tuple(d["threads"]) for d in report["deadlocks"])
+        self.assertEqual(got, want)
+        for d in report["deadlocks"]:
+            for tid, addr in zip(d["threads"], d["mutexes"]):
+                self.assertEqual(int(addr, 16), prog.locks[ROLES[prog.roles[tid]][2]])
+
+    def check_text(self, prog, args):
+        code, out, err = hstest.run(["threads-blocked"] + args, timeout=60)
+        self.assertEqual(code, 0, err)
+        self.assertIn("Found 2 deadlocks.", out)
+        for a, b in [("dl2a", "dl2b"), ("dl2b", "dl2a"), ("dl3c", "dl3a")]:
+            lock = ROLES[a][2]
+            self.assertRegex(out, r"thread %d( \(%s\))? waits for mutex %s \(0x%x\) held by thread %d"
+                             % (prog.tid[a], a, lock, prog.locks[lock], prog.tid[b]))
+
+    def test_live_and_gcore(self):
+        for variant, exe in self.exes.items():
+            with self.subTest(variant=variant):
+                prog = Program(exe)
+                try:
+                    report = hstest.run_json(["threads-blocked", "--pid", str(prog.p.pid)])
+                    self.check_report(prog, report, live=True)
+                    self.check_text(prog, ["--pid", str(prog.p.pid)])
+                    code, _, err = hstest.run(["threads-blocked", "--pid", str(prog.p.pid),
+                                               "--min-wait", "1s"])
+                    self.assertEqual((code, len(err.strip().splitlines())), (2, 1), err)
+                    self.assertIn("--min-wait", err)
+                    prog.wait_in_calls(stopped=True)  # every thread went on where it was
+                    core = self.gcore(prog)
+                    report = hstest.run_json(["threads-blocked", "--core", core])
+                    self.check_report(prog, report, live=False)
+                    self.check_text(prog, ["--core", core])
+                    self.check_gdb(prog, exe, core, report)
+                    os.unlink(core)
+                finally:
+                    prog.close()
+
+    def test_kernel_core(self):
+        """A core the kernel writes (SIGSEGV sent to the process) of the -g build."""
+        with open("/proc/sys/kernel/core_pattern") as f:
+            pattern = f.read().strip()
+        if pattern.startswith("|"):
+            hstest.platform_skip(self, "core-pattern-pipe", pattern)
+        cwd = tempfile.mkdtemp(dir=self.tmp)
+        prog = Program(self.exes["g"], cwd=cwd)
+        try:
+            os.kill(prog.p.pid, signal.SIGSEGV)
+            prog.p.wait(timeout=120)
+        finally:
+            prog.close()
+        cores = [os.path.join(cwd, f) for f in os.listdir(cwd)]
+        self.assertEqual(len(cores), 1, "core_pattern %r wrote %r" % (pattern, cores))
+        report = hstest.run_json(["threads-blocked", "--core", cores[0]])
+        self.check_report(prog, report, live=False)
+        self.check_truncated(prog, cores[0])
+
+    def test_cpp(self):
+        """std::mutex (a pthread mutex underneath): a two-thread deadlock on globals, and a
+        waiter on a mutex inside a heap object main holds, live and from a gcore core."""
+        exe = os.path.join(self.tmp, "native_blocked_cpp")
+        subprocess.run(["g++", "-std=c++20", "-O2", "-g", "-pthread", "-o", exe, CPP_SOURCE], check=True)
+        prog = Program(exe, wait=False)
+        try:
+            for target in (["--pid", str(prog.p.pid)], None):
+                report = hstest.run_json(["threads-blocked"] + (target or ["--core", self.gcore(prog)]))
+                states = {t: g["state"] for g in report["groups"] for t in g["threads"]}
+                self.assertEqual(states, {prog.tid["main"]: "futex", prog.tid["dl_a"]: "mutex",
+                                          prog.tid["dl_b"]: "mutex", prog.tid["heap"]: "mutex"})
+                waits = {w["thread"]: (w["name"], int(w["addr"], 16), w["owner"])
+                         for g in report["groups"] for w in g["waits_on"]}
+                self.assertEqual(waits, {
+                    prog.tid["dl_a"]: ("b", prog.locks["b"], prog.tid["dl_b"]),
+                    prog.tid["dl_b"]: ("a", prog.locks["a"], prog.tid["dl_a"]),
+                    prog.tid["heap"]: ("heap block 0x%x" % prog.locks["heap"], prog.locks["heap"],
+                                       prog.tid["main"])})
+                pair = sorted([prog.tid["dl_a"], prog.tid["dl_b"]])
+                want = {prog.tid["dl_a"]: prog.locks["b"], prog.tid["dl_b"]: prog.locks["a"]}
+                self.assertEqual([(d["threads"], d["mutexes"]) for d in report["deadlocks"]],
+                                 [(pair, ["0x%x" % want[t] for t in pair])])
+        finally:
+            prog.close()
+
+    def check_truncated(self, prog, core):
+        """The core cut after its notes and first segments: every thread is still listed, the
+        stacks that lie in the lost part end in a `?` frame, and a warning counts them."""
+        cut = core + ".cut"
+        with open(core, "rb") as src, open(cut, "wb") as dst:
+            dst.write(src.read(256 << 10))
+        report = hstest.run_json(["threads-blocked", "--core", cut, "--exe", self.exes["g"]])
+        self.assertEqual(report["total"], len(prog.roles))
+        cut_groups = [g for g in report["groups"] if g.get("truncated")]
+        self.assertTrue(cut_groups)
+        for g in cut_groups:
+            self.assertEqual(g["frames"][-1]["function"], "?")
+        n = sum(g["count"] for g in cut_groups)
+        self.assertIn("the stacks of %d thread%s could not be walked to their end (marked ?)"
+                      % (n, "" if n == 1 else "s"), report["warnings"])
+
+    def gcore(self, prog):
+        base = os.path.join(self.tmp, "core")
+        subprocess.run(["gcore", "-o", base, str(prog.p.pid)], check=True, capture_output=True,
+                       timeout=120)
+        return "%s.%d" % (base, prog.p.pid)
+
+    def check_gdb(self, prog, exe, core, report):
+        """The program's own frames of every thread, as gdb's backtrace shows them."""
+        r = subprocess.run(["gdb", "-nx", "-batch", "-ex", "thread apply all bt", exe, core],
+                           capture_output=True, text=True, timeout=300)
+        gdb, tid = {}, None
+        for line in r.stdout.splitlines():
+            m = re.match(r"Thread \d+ \(Thread 0x[0-9a-f]+ \(LWP (\d+)\)", line)
+            if m:
+                tid = int(m.group(1))
+                gdb[tid] = []
+            m = re.match(r"#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(", line)
+            if m and tid is not None:
+                at = re.search(r" at (\S+):(\d+)$", line)
+                gdb[tid].append((m.group(1), int(at.group(2)) if at else None))
+        self.assertEqual(set(gdb), set(prog.roles), r.stdout[-2000:])
+        for g in report["groups"]:
+            ours = [(f["function"], f["line"]) for f in g["frames"]]
+            for tid in g["threads"]:
+                theirs = gdb[tid]
+                self.assertEqual(fx_functions(n for n, _ in ours), fx_functions(n for n, _ in theirs),
+                                 prog.roles[tid])
+                if prog.roles[tid].startswith("dl"):
+                    continue  # lock_two is inlined there: gdb shows it as a frame, heapscope not
+                self.assertEqual([f for f in ours if fx_functions([f[0]])],
+                                 [f for f in theirs if fx_functions([f[0]])], prog.roles[tid])
+
+
+if __name__ == "__main__":
+    hstest.main()
