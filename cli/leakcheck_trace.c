@@ -6,6 +6,7 @@
  * twice; one from another process (kill, go test's timeout) is forwarded. Group-stops of a
  * PTRACE_SEIZEd tracee are left in place with PTRACE_LISTEN, as job control expects. */
 #include "leakcheck_trace.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,17 +21,9 @@
 #include <sys/uio.h>
 #endif
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 enum { EXIT_GATHER_MS = 3000, WAKE_MS = 200 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static lc_thread *find(lc_trace *t, int tid)
 {
@@ -90,7 +83,7 @@ static void exit_stop(lc_trace *t, int tid)
     if (!t->exiting) {
         t->exiting = 1;
         t->exit_status = (int)msg;
-        t->exit_began_ms = now_ms();
+        t->exit_began_ms = hs_mono_ms();
     }
     th->at_exit = 1;
     if (have_regs)
@@ -143,7 +136,7 @@ static int all_at_exit(const lc_trace *t)
         return 0;
     for (size_t i = 0; i < t->n; i++)
         if (!t->th[i].at_exit && !t->th[i].leaving)
-            return now_ms() - t->exit_began_ms > EXIT_GATHER_MS;
+            return hs_mono_ms() - t->exit_began_ms > EXIT_GATHER_MS;
     return 1;
 }
 

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/clock.h"
 #include "pid_proc.h"
 
 #if defined(__x86_64__)
@@ -32,13 +33,6 @@ _Static_assert(sizeof(struct user_regs_struct) == HS_A64_NREGS * 8, "user_pt_reg
 #endif
 
 enum { MAX_ROUNDS = 1000, DETACH_GRACE_MS = 3000 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_us(long us)
 {
@@ -143,7 +137,7 @@ static void poll_one(hs_traced *th)
 
 static int wait_all(hs_attach *a, hs_err *err)
 {
-    int64_t deadline = now_ms() + (a->wait_ms > 0 ? a->wait_ms : 10000);
+    int64_t deadline = hs_mono_ms() + (a->wait_ms > 0 ? a->wait_ms : 10000);
     long pause = 20;
     for (;;) {
         hs_traced *late = NULL;
@@ -158,7 +152,7 @@ static int wait_all(hs_attach *a, hs_err *err)
             return 0;
         if (a->interrupted && a->interrupted(a->ctx))
             return hs_errf(err, "interrupted while stopping the threads of process %d", a->pid);
-        if (now_ms() > deadline) {
+        if (hs_mono_ms() > deadline) {
             char st = hs_proc_task_state(a->pid, late->tid);
             return hs_errf(err, "thread %d of process %d did not stop within %d ms (state %c: "
                            "uninterruptible sleep?); try again", late->tid, a->pid,
@@ -244,12 +238,12 @@ static void reap(const hs_attach *a, const hs_traced *th)
  * does stays traced until this process exits, when the kernel releases it. */
 static void await_late(hs_attach *a)
 {
-    int64_t deadline = now_ms() + DETACH_GRACE_MS;
+    int64_t deadline = hs_mono_ms() + DETACH_GRACE_MS;
     for (size_t i = 0; i < a->n; i++) {
         hs_traced *th = &a->th[i];
         while (!th->stopped && !th->gone) {
             poll_one(th);
-            if (th->stopped || th->gone || now_ms() > deadline)
+            if (th->stopped || th->gone || hs_mono_ms() > deadline)
                 break;
             sleep_us(2000);
         }
