@@ -6,6 +6,8 @@
  * twice; one from another process (kill, go test's timeout) is forwarded. Group-stops of a
  * PTRACE_SEIZEd tracee are left in place with PTRACE_LISTEN, as job control expects. */
 #include "leakcheck_trace.h"
+#include "target/pid_attach.h"
+#include "target/target.h"
 #include "util/clock.h"
 
 #include <errno.h>
@@ -15,13 +17,10 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/user.h>
-#if defined(__aarch64__)
-#include <elf.h>
-#include <sys/uio.h>
-#endif
 #include <sys/wait.h>
 #include <unistd.h>
+
+_Static_assert(HS_HOST_NREGS == HS_MAX_REGS, "a host thread holds the registers ptrace gives");
 
 enum { EXIT_GATHER_MS = 3000, WAKE_MS = 200 };
 
@@ -64,17 +63,10 @@ static void exit_stop(lc_trace *t, int tid)
 {
     lc_thread *th = thread_of(t, tid);
     unsigned long msg = 0;
-    struct user_regs_struct regs;
-#if defined(__aarch64__) /* user_pt_regs through the NT_PRSTATUS set; the call number in x8 */
-    struct iovec io = {&regs, sizeof regs};
-    int have_regs = ptrace(PTRACE_GETREGSET, tid, (void *)(long)NT_PRSTATUS, &io) == 0;
-    uint64_t nr = regs.regs[8];
-#else
-    int have_regs = ptrace(PTRACE_GETREGS, tid, 0, &regs) == 0;
-    uint64_t nr = regs.orig_rax;
-#endif
+    uint64_t regs[HS_MAX_REGS] = {0};
+    int have_regs = hs_ptrace_regs(tid, regs) == 0;
     ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
-    if (!th || t->resumed || (!t->exiting && have_regs && nr == SYS_exit)) {
+    if (!th || t->resumed || (!t->exiting && have_regs && hs_ptrace_syscall_nr(regs) == SYS_exit)) {
         if (th)
             th->leaving = 1;
         cont(tid, 0);
@@ -87,7 +79,7 @@ static void exit_stop(lc_trace *t, int tid)
     }
     th->at_exit = 1;
     if (have_regs)
-        memcpy(th->regs, &regs, sizeof regs < sizeof th->regs ? sizeof regs : sizeof th->regs);
+        memcpy(th->regs, regs, sizeof th->regs);
 }
 
 static void stopped(lc_trace *t, int tid, int st)

@@ -209,18 +209,34 @@ fail:
     return -1;
 }
 
-int hs_attach_regs(const hs_attach *a, const hs_traced *th, uint64_t *regs, hs_err *err)
+int hs_ptrace_regs(int tid, uint64_t *regs)
 {
     struct user_regs_struct r;
 #if defined(__aarch64__) /* no PTRACE_GETREGS: the NT_PRSTATUS register set */
     struct iovec io = {&r, sizeof r};
-    if (ptrace(PTRACE_GETREGSET, th->tid, (void *)(long)NT_PRSTATUS, &io) != 0)
+    if (ptrace(PTRACE_GETREGSET, tid, (void *)(long)NT_PRSTATUS, &io) != 0)
 #else
-    if (ptrace(PTRACE_GETREGS, th->tid, NULL, &r) != 0)
+    if (ptrace(PTRACE_GETREGS, tid, NULL, &r) != 0)
 #endif
+        return -1;
+    memcpy(regs, &r, sizeof r);
+    return 0;
+}
+
+uint64_t hs_ptrace_syscall_nr(const uint64_t *regs)
+{
+#if defined(__aarch64__)
+    return regs[8];
+#else
+    return regs[HS_ORIG_RAX];
+#endif
+}
+
+int hs_attach_regs(const hs_attach *a, const hs_traced *th, uint64_t *regs, hs_err *err)
+{
+    if (hs_ptrace_regs(th->tid, regs) != 0)
         return hs_errf(err, "cannot read registers of thread %d of process %d: %s", th->tid,
                        a->pid, strerror(errno));
-    memcpy(regs, &r, sizeof r);
     return 0;
 }
 

@@ -33,8 +33,15 @@ typedef struct hs_attach {
  * thread list until no new thread appears. On failure everything seized is released. */
 int hs_attach_all(hs_attach *a, hs_err *err);
 
-/* amd64 user_regs_struct of a stopped thread into regs[27]. */
+/* The registers of a stopped thread into regs, as hs_ptrace_regs reads them. */
 int hs_attach_regs(const hs_attach *a, const hs_traced *th, uint64_t *regs, hs_err *err);
+
+/* The general registers of ptrace-stopped thread tid into regs (at least 34 words), in the
+ * order of this machine's architecture (target.h: amd64 user_regs_struct, arm64 user_pt_regs);
+ * 0, or -1 with errno set. */
+int hs_ptrace_regs(int tid, uint64_t *regs);
+/* The system call number in such registers (amd64 orig_rax, arm64 x8). */
+uint64_t hs_ptrace_syscall_nr(const uint64_t *regs);
 
 /* Releases every thread (safe to call twice, and after a failed hs_attach_all). */
 void hs_detach_all(hs_attach *a);
