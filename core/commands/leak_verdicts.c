@@ -42,7 +42,7 @@ static uint32_t group_of(const goid_group *idx, size_t n, uint64_t goid, uint32_
 
 typedef struct types_ask {
     const hs_waiter *ws;
-    const hs_task *tasks;
+    const go_waits *w;
     size_t n;
 } types_ask;
 
@@ -57,7 +57,7 @@ static int need_types(void *ctx, const heap_holders *hh)
     if (nsyms == 0)
         return 1;
     for (size_t i = 0; i < q->n; i++) {
-        int chan = !strncmp(q->tasks[i].state, "chan ", 5) || !strncmp(q->tasks[i].state, "select", 6);
+        int chan = q->w->v[i].cls == GO_WAIT_CHAN;
         for (uint32_t k = 0; k < q->ws[i].nobjects; k++) {
             uint32_t unit;
             if (!chan || hs_paths_parent(hh->paths, q->ws[i].objects[k], &unit) != HS_NO_OBJ)
@@ -77,7 +77,7 @@ static int name_waits(heap_analysis *a, const go_goroutines *gs, const go_waits 
     for (size_t i = 0; i < gs->n; i++)
         if (ws[i].kind != HS_WAIT_NONE && ws[i].group < a->hg.ngroups)
             skip[ws[i].group] = 1;
-    types_ask q = {ws, tasks, gs->n};
+    types_ask q = {ws, w, gs->n};
     hold_scope sc = {skip, QUEUE_FLAG, need_types, &q};
     heap_holders hh;
     int r = heap_holders_open_scoped(&hh, a, HOLD_PATHS, &sc, err);

@@ -65,15 +65,14 @@ static const char *sync_kind(const hs_task *t)
     return "semaphore";
 }
 
-static const char *kind_of(const hs_task *t)
+static const char *kind_of(const go_wait *x, const hs_task *t)
 {
-    if (strstr(t->state, "nil chan"))
-        return "nil channel";
-    if (!strncmp(t->state, "select (no cases)", 17))
-        return "nothing";
-    if (!strncmp(t->state, "chan ", 5) || !strncmp(t->state, "select", 6))
-        return "channel";
-    return sync_kind(t);
+    switch (x->cls) {
+    case GO_WAIT_NILCHAN: return "nil channel";
+    case GO_WAIT_NOCASES: return "nothing";
+    case GO_WAIT_CHAN: return "channel";
+    default: return sync_kind(t);
+    }
 }
 
 /* A channel's buffer and type, from its runtime.hchan. */
@@ -186,9 +185,9 @@ static void describe(builder *b, size_t i, const go_waits *w, const hs_task *t)
 {
     const go_wait *x = &w->v[i];
     hs_waits_on *on = &b->out->v[i];
-    *on = (hs_waits_on){.kind = kind_of(t), .len = -1, .cap = -1, .nobjects = x->n};
+    *on = (hs_waits_on){.kind = kind_of(x, t), .len = -1, .cap = -1, .nobjects = x->n};
     const hs_graph *g = b->hh->a->hg.g;
-    int chan = !strcmp(on->kind, "channel");
+    int chan = x->cls == GO_WAIT_CHAN;
     for (uint32_t k = 0; k < x->n && !on->holder_kind; k++) { /* a select: the first held */
         uint64_t addr = w->addrs[x->first + k];
         if (k == 0 || chan)

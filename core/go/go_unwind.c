@@ -59,13 +59,18 @@ void go_unwinder_free(go_unwinder *u)
     free(u);
 }
 
-/* Calls the runtime injects into a goroutine: the return address they leave is the interrupted
- * PC itself, not a call's. Before 1.21 the runtime printed only sigpanic's caller that way. */
+/* Calls the runtime injects into a goroutine (arm64: pushing the interrupted frame's LR). */
+static int pushed(const char *name)
+{
+    return strcmp(name, "runtime.sigpanic") == 0 || strcmp(name, "runtime.asyncPreempt") == 0 ||
+           strcmp(name, "runtime.debugCallV2") == 0;
+}
+
+/* Those whose return address is the interrupted PC itself, not a call's, as the runtime prints
+ * it: before 1.21 only sigpanic's caller. */
 static int injected(const go_rt *rt, const char *name)
 {
-    return strcmp(name, "runtime.sigpanic") == 0 ||
-           (rt->ver.minor >= 21 &&
-            (strcmp(name, "runtime.asyncPreempt") == 0 || strcmp(name, "runtime.debugCallV2") == 0));
+    return pushed(name) && (rt->ver.minor >= 21 || strcmp(name, "runtime.sigpanic") == 0);
 }
 
 static void fill_info(const go_rt *rt, const go_pcln *p, pcinfo *e)
@@ -83,8 +88,7 @@ static void fill_info(const go_rt *rt, const go_pcln *p, pcinfo *e)
         e->kind = KIND_INJECTED;
     else if (name && strcmp(name, "runtime.sigtramp") == 0)
         e->kind = KIND_SIGTRAMP;
-    e->pushed = name && (!strcmp(name, "runtime.sigpanic") || !strcmp(name, "runtime.asyncPreempt") ||
-                         !strcmp(name, "runtime.debugCallV2"));
+    e->pushed = name && pushed(name);
     e->spvalid = go_pcln_spdelta(p, &f, e->pc, &e->spdelta) == 0;
 }
 

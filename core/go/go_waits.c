@@ -119,46 +119,51 @@ static uint64_t sema_elem(const reader *r, uint64_t g)
 
 /* ---- one goroutine ---- */
 
-enum reason_class { R_NONE, R_NEVER, R_CHAN, R_SYNC };
-
 static int reason_class(const char *s)
 {
-    static const char *const never[] = {"chan receive (nil chan)", "chan send (nil chan)", "select (no cases)"};
+    static const char *const nilchan[] = {"chan receive (nil chan)", "chan send (nil chan)"};
     static const char *const chan[] = {"chan receive", "chan send", "select"};
     /* semacquire too: before 1.25 sync.Mutex.Lock and WaitGroup.Wait wait as "semacquire" (a
      * semaphore a global holds, as the runtime's own are, is never leaked) */
     static const char *const sync[] = {"sync.Cond.Wait", "sync.WaitGroup.Wait", "sync.Mutex.Lock",
                                        "sync.RWMutex.Lock", "sync.RWMutex.RLock", "semacquire"};
-    for (size_t i = 0; i < 3; i++)
-        if (!strcmp(s, never[i]))
-            return R_NEVER;
+    if (!s)
+        return GO_WAIT_OTHER;
+    for (size_t i = 0; i < 2; i++)
+        if (!strcmp(s, nilchan[i]))
+            return GO_WAIT_NILCHAN;
+    if (!strcmp(s, "select (no cases)"))
+        return GO_WAIT_NOCASES;
     for (size_t i = 0; i < 3; i++)
         if (!strcmp(s, chan[i]))
-            return R_CHAN;
+            return GO_WAIT_CHAN;
     for (size_t i = 0; i < 6; i++)
         if (!strcmp(s, sync[i]))
-            return R_SYNC;
-    return R_NONE;
+            return GO_WAIT_SYNC;
+    return GO_WAIT_OTHER;
 }
 
 static void one(reader *r, const go_goroutine *g, go_wait *w)
 {
     const go_offsets *o = &r->rt->off;
     w->first = (uint32_t)r->out->naddrs;
-    if (o->gleaked >= 0 && g->status == (uint32_t)o->gleaked) {
+    int leaked = o->gleaked >= 0 && g->status == (uint32_t)o->gleaked;
+    int cls = leaked || (g->status == (uint32_t)o->gwaiting && g->waitreason)
+                  ? reason_class(go_rt_wait_reason(r->rt, g->waitreason)) : GO_WAIT_OTHER;
+    w->cls = (uint8_t)cls;
+    if (leaked) {
         w->kind = HS_WAIT_NEVER;
         w->runtime_leaked = 1;
         return;
     }
-    int cls = g->status == (uint32_t)o->gwaiting ? reason_class(go_goroutine_state(r->rt, g)) : R_NONE;
-    if (cls == R_NEVER)
+    if (cls == GO_WAIT_NILCHAN || cls == GO_WAIT_NOCASES)
         w->kind = HS_WAIT_NEVER;
-    if (cls == R_CHAN)
+    if (cls == GO_WAIT_CHAN)
         for (uint64_t s = g->waiting, k = 0; s && k < MAX_CHAIN; s = word(r, s + (uint64_t)r->so.waitlink), k++) {
             add_addr(r, word(r, s + (uint64_t)r->so.c + r->so.ptr));
             add_sudog(r, s);
         }
-    if (cls == R_SYNC) {
+    if (cls == GO_WAIT_SYNC) {
         uint64_t e = r->rt->ver.minor >= 26 ? word(r, g->waiting + (uint64_t)r->so.elem + r->so.ptr) : sema_elem(r, g->g);
         if (r->rt->ver.minor >= 26 && g->waiting)
             add_sudog(r, g->waiting);
@@ -166,7 +171,7 @@ static void one(reader *r, const go_goroutine *g, go_wait *w)
             add_addr(r, e);
     }
     w->n = (uint32_t)(r->out->naddrs - w->first);
-    if (cls == R_CHAN || cls == R_SYNC)
+    if (cls == GO_WAIT_CHAN || cls == GO_WAIT_SYNC)
         w->kind = w->n ? HS_WAIT_OBJECTS : HS_WAIT_NONE; /* nothing found: no verdict */
 }
 

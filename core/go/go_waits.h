@@ -14,8 +14,18 @@
 #include "../graph/leaks.h"
 #include "go_goroutines.h"
 
+/* What a goroutine's wait reason says it waits on. */
+enum go_wait_class {
+    GO_WAIT_OTHER,   /* no object: sleep, I/O, a system call, the runtime's own */
+    GO_WAIT_NILCHAN, /* a send or receive on a nil channel */
+    GO_WAIT_NOCASES, /* select {} */
+    GO_WAIT_CHAN,    /* a channel operation or select */
+    GO_WAIT_SYNC,    /* a sync object's semaphore (Mutex, RWMutex, WaitGroup, Cond; semacquire) */
+};
+
 typedef struct go_wait {
     uint8_t kind;           /* enum hs_wait_kind */
+    uint8_t cls;            /* enum go_wait_class (also for a goroutine the runtime marked leaked) */
     uint8_t runtime_leaked; /* the runtime itself marked it leaked (_Gleaked, 1.26+) */
     uint32_t first, n;      /* what it waits on: addrs[first, first+n) (run-time addresses) */
 } go_wait;
