@@ -25,19 +25,28 @@ static const char *kind_name(const hs_root *r)
     }
 }
 
+int heap_holders_place(const go_rt *rt, uint64_t addr, char *buf, size_t cap)
+{
+    uint64_t link = addr - rt->bias;
+    if (link < rt->md.noptrdata || link >= rt->md.enoptrbss)
+        return 0;
+    int bss = link >= rt->md.bss;
+    snprintf(buf, cap, ".%s+0x%llx", bss ? "bss" : "data",
+             (unsigned long long)(link - (bss ? rt->md.bss : rt->md.data)));
+    return 1;
+}
+
 /* A global with no symbol (a stripped binary): its place in data or bss, and what it points to. */
 static void section_label(const heap_holders *hh, const hs_root *r, uint32_t tag, hs_oid first,
                           char *buf, size_t cap)
 {
-    const go_rt *rt = hh->a->rt;
-    const char *sec = name_of(hh, r->name);
-    uint64_t base = (strcmp(sec, "bss") == 0 ? rt->md.bss : rt->md.data) + rt->bias;
-    uint64_t at = r->addr + (tag == UINT32_MAX ? 0 : tag);
-    if (first == HS_NO_OBJ || !hs_graph_type(hh->a->hg.g, first)) /* untyped: the place alone */
-        snprintf(buf, cap, ".%s+0x%llx", sec, (unsigned long long)(at - base));
-    else
-        snprintf(buf, cap, ".%s+0x%llx (*%s)", sec, (unsigned long long)(at - base),
+    if (!heap_holders_place(hh->a->rt, r->addr + (tag == UINT32_MAX ? 0 : tag), buf, cap))
+        snprintf(buf, cap, "%s", name_of(hh, r->name)); /* a root outside the module: its name */
+    if (first != HS_NO_OBJ && hs_graph_type(hh->a->hg.g, first)) { /* typed: what it points to */
+        size_t len = strlen(buf);
+        snprintf(buf + len, len < cap ? cap - len : 0, " (*%s)",
                  name_of(hh, hs_graph_type(hh->a->hg.g, first)));
+    }
 }
 
 typedef struct var_search {

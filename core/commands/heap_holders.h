@@ -61,6 +61,10 @@ void heap_holders_close(heap_holders *hh);
  * UINT32_MAX and first HS_NO_OBJ. */
 void heap_holders_describe(const heap_holders *hh, uint32_t r, uint32_t tag, hs_oid first,
                            hs_path_root *out, char *buf, size_t cap);
+/* A place in the module's data or bss (run-time addr) as a binary without symbols names it,
+ * ".bss+0x1a40" (offsets from .data or .bss); 0 when addr lies in neither. */
+int heap_holders_place(const go_rt *rt, uint64_t addr, char *buf, size_t cap);
+
 /* The root that names unit u: a goroutine by its innermost frame outside the runtime. */
 uint32_t heap_holders_unit_root(const heap_holders *hh, uint32_t u);
 

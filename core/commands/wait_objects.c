@@ -13,6 +13,9 @@ typedef struct builder {
     heap_holders *hh;
     const go_goroutines *gs;
     wait_objects *out;
+    int64_t elemtype_off, dataqsiz_off; /* in runtime.hchan */
+    const hs_symbol **syms;             /* the executable's sized symbols by address, once asked */
+    size_t nsyms;
     uint32_t *type, *where, *holder, *step_ids; /* ids in out->names; step_ids back to back */
     uint32_t *first_step;                       /* per goroutine: where its steps start */
     size_t nsteps, capsteps;
@@ -76,19 +79,25 @@ static const char *kind_of(const go_wait *x, const hs_task *t)
 }
 
 /* A channel's buffer and type, from its runtime.hchan. */
+static void hchan_layout(builder *b)
+{
+    go_rt *rt = b->hh->a->rt;
+    b->elemtype_off = rt->ver.minor >= 23 ? 40 : 32;
+    b->dataqsiz_off = 8;
+    go_layout_off(&rt->src, "runtime.hchan", "elemtype", &b->elemtype_off);
+    go_layout_off(&rt->src, "runtime.hchan", "dataqsiz", &b->dataqsiz_off);
+}
+
 static void channel(builder *b, uint64_t addr, hs_waits_on *on, uint32_t *type)
 {
     go_rt *rt = b->hh->a->rt;
-    int64_t elemtype_off = rt->ver.minor >= 23 ? 40 : 32, dataqsiz_off = 8;
-    go_layout_off(&rt->src, "runtime.hchan", "elemtype", &elemtype_off);
-    go_layout_off(&rt->src, "runtime.hchan", "dataqsiz", &dataqsiz_off);
     uint64_t qcount, dataqsiz, elemtype;
     if (hs_read_u64(rt->t, addr, &qcount, NULL) == 0 &&
-        hs_read_u64(rt->t, addr + (uint64_t)dataqsiz_off, &dataqsiz, NULL) == 0 && qcount <= dataqsiz) {
+        hs_read_u64(rt->t, addr + (uint64_t)b->dataqsiz_off, &dataqsiz, NULL) == 0 && qcount <= dataqsiz) {
         on->len = (int64_t)qcount;
         on->cap = (int64_t)dataqsiz;
     }
-    const go_type *t = b->hh->ts && hs_read_u64(rt->t, addr + (uint64_t)elemtype_off, &elemtype, NULL) == 0
+    const go_type *t = b->hh->ts && hs_read_u64(rt->t, addr + (uint64_t)b->elemtype_off, &elemtype, NULL) == 0
                        ? go_types_get(b->hh->ts, elemtype) : NULL;
     if (t && t->name) {
         char buf[512];
@@ -119,23 +128,53 @@ static uint64_t sema_offset(const char *kind, const hs_task *t)
 
 /* ---- who holds it ---- */
 
-/* A global's name (the symbol holding addr, else its place in data or bss), or 0. */
-static int global_name(const go_rt *rt, uint64_t addr, char *buf, size_t cap)
+static int by_value(const void *a, const void *b)
 {
+    const hs_symbol *x = *(const hs_symbol *const *)a, *y = *(const hs_symbol *const *)b;
+    return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* The sized symbol holding link-time address link: a binary search over them sorted by address,
+ * made on first use (many goroutines wait on one global). */
+static const hs_symbol *symbol_at(builder *b, uint64_t link)
+{
+    if (!b->syms) {
+        size_t n = 0;
+        const hs_symbol *s = hs_image_symbols(b->hh->a->rt->exe, &n);
+        if (!(b->syms = malloc((n + 1) * sizeof *b->syms))) {
+            b->oom = 1;
+            return NULL;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (s[i].size)
+                b->syms[b->nsyms++] = &s[i];
+        qsort(b->syms, b->nsyms, sizeof *b->syms, by_value);
+    }
+    size_t lo = 0, hi = b->nsyms; /* the last symbol starting at or below link */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (b->syms[mid]->value <= link)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const hs_symbol *s = lo ? b->syms[lo - 1] : NULL;
+    return s && link - s->value < s->size ? s : NULL;
+}
+
+/* A global's name (the symbol holding addr, else its place in data or bss), or 0. */
+static int global_name(builder *b, uint64_t addr, char *buf, size_t cap)
+{
+    const go_rt *rt = b->hh->a->rt;
     uint64_t link = addr - rt->bias;
     if (link < rt->md.noptrdata || link >= rt->md.enoptrbss)
         return 0;
-    size_t n = 0;
-    const hs_symbol *s = hs_image_symbols(rt->exe, &n);
-    for (size_t i = 0; i < n; i++)
-        if (s[i].size && link >= s[i].value && link - s[i].value < s[i].size) {
-            snprintf(buf, cap, "%s", s[i].name);
-            return 1;
-        }
-    int bss = link >= rt->md.bss;
-    snprintf(buf, cap, ".%s+0x%llx", bss ? "bss" : "data",
-             (unsigned long long)(link - (bss ? rt->md.bss : rt->md.data)));
-    return 1;
+    const hs_symbol *s = symbol_at(b, link);
+    if (s) {
+        snprintf(buf, cap, "%s", s->name);
+        return 1;
+    }
+    return heap_holders_place(rt, addr, buf, cap);
 }
 
 /* Outside the heap: a global, or a goroutine's stack. */
@@ -143,7 +182,7 @@ static void held_outside(builder *b, size_t i, uint64_t addr)
 {
     char buf[512];
     hs_waits_on *on = &b->out->v[i];
-    if (global_name(b->hh->a->rt, addr, buf, sizeof buf)) {
+    if (global_name(b, addr, buf, sizeof buf)) {
         on->holder_kind = "global";
         b->holder[i] = intern(b, buf);
         return;
@@ -252,6 +291,7 @@ int wait_objects_describe(heap_holders *hh, const go_goroutines *gs, const go_wa
     b.holder = calloc(n + 1, sizeof *b.holder);
     b.first_step = calloc(n + 1, sizeof *b.first_step);
     b.oom = !out->v || !out->names || !b.type || !b.where || !b.holder || !b.first_step;
+    hchan_layout(&b);
     for (size_t i = 0; i < n && !b.oom; i++) {
         b.first_step[i] = (uint32_t)b.nsteps;
         if (w->v[i].kind != HS_WAIT_NONE)
@@ -266,6 +306,7 @@ int wait_objects_describe(heap_holders *hh, const go_goroutines *gs, const go_wa
     free(b.holder);
     free(b.first_step);
     free(b.step_ids);
+    free(b.syms);
     if (b.oom) {
         for (size_t i = 0; i < n; i++)
             tasks[i].waits_on = NULL;
