@@ -36,6 +36,8 @@ static const char *const builtin_ignore[] = {
     "os/signal.loop", /* signal.Notify's delivery goroutine: once started, it runs for good */
     "runtime.goexit1", /* a goroutine that has returned, caught while it is torn down (a test
                           goroutine that just finished, under load) */
+    "testing.tRunner.func1", /* a test's goroutine after the test returned, still signalling
+                                its end to the runner that already went on to exit */
 };
 #define NBUILTIN (sizeof builtin_ignore / sizeof builtin_ignore[0])
 
