@@ -102,7 +102,7 @@ static int check(hs_session *s, const lc_options *o, leakcheck_report *rep, cons
     hs_group_filter f = {.all = 1, .verdicts = 1, .waits_on = 1, .ignore = o->ignore,
                          .nignore = o->nignore};
     threads_data d;
-    if (threads_collect(s, &f, &d, err) < 0)
+    if (threads_collect(s, &f, &d, NULL, err) < 0)
         return HS_FAIL;
     threads_report tr = {"go", d.rt->ver.full, s->target, d.tasks, d.ntasks, d.total, d.nsystem,
                          &d.groups, o->limit, 1, d.gs.now_exact, sb_str(&d.gs.warnings),

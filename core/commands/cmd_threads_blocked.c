@@ -94,7 +94,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     hs_group_filter f = {.all = o.all, .system = o.all, .min_wait_ns = o.min_wait, .label = o.label,
                          .leaked_only = o.leaked, .verdicts = 1, .waits_on = 1};
     threads_data d;
-    if (threads_collect(s, &f, &d, err) < 0)
+    if (threads_collect(s, &f, &d, msgs, err) < 0)
         return HS_FAIL;
     threads_report r = {"go", d.rt->ver.full, s->target, d.tasks, d.ntasks, d.total, d.nsystem,
                         &d.groups, o.limit, o.all, d.gs.now_exact, sb_str(&d.gs.warnings),

@@ -103,7 +103,7 @@ static int add_goroutines(hs_session *s, cJSON *o, hs_err *err)
 {
     hs_group_filter f = {.all = 1};
     threads_data d;
-    if (threads_collect(s, &f, &d, err) < 0)
+    if (threads_collect(s, &f, &d, NULL, err) < 0)
         return -1;
     /* the live process's own monotonic clock (Go's nanotime): exact elapsed time between two
      * snapshots of one process (a core's clock is only the last time the runtime recorded) */

@@ -18,7 +18,8 @@ static size_t count_total(const hs_task *t, size_t n, int system, size_t *nsyste
     return total;
 }
 
-int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, hs_err *err)
+int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, strbuf *release_msgs,
+                    hs_err *err)
 {
     memset(d, 0, sizeof *d);
     sb_init(&d->notes);
@@ -29,6 +30,10 @@ int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, hs
         return -1;
     }
     d->ntasks = d->gs.n;
+    if (release_msgs && hs_session_release(s, release_msgs, err) < 0) {
+        threads_data_free(d);
+        return -1;
+    }
     if (f->verdicts && leak_verdicts(d->rt, &d->gs, d->tasks, &d->nleaked, f->waits_on ? &d->waits : NULL, &d->notes, err) < 0) {
         threads_data_free(d);
         return -1;

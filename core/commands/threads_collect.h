@@ -21,7 +21,10 @@ typedef struct threads_data {
     wait_objects waits; /* what the tasks' waits_on point into (filter->waits_on) */
 } threads_data;
 
-int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, hs_err *err);
+/* With release_msgs, a live process is copied and let go once its goroutines are read, before
+ * the verdicts' heap mark (as heap-top: its stated pause is then the copy's, not the mark's). */
+int threads_collect(hs_session *s, const hs_group_filter *f, threads_data *d, strbuf *release_msgs,
+                    hs_err *err);
 void threads_data_free(threads_data *d);
 
 #endif
