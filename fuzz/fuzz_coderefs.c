@@ -1,8 +1,8 @@
-/* fuzz_coderefs.c - libFuzzer target: the input is amd64 code as go_stripped.c decodes the runtime
- * functions of a binary without symbols to find the globals they reference (capstone): a
+/* fuzz_coderefs.c - libFuzzer target: the input is amd64 or arm64 code as go_stripped.c decodes the
+ * runtime functions of a binary without symbols to find the globals they reference (capstone): a
  * 16-byte header (little-endian: the link-time address of the code's first byte, whose low 3
- * bits are the largest k to ask for; the start of the data range, which spans 16 MiB), then the
- * code. Every k up to that is asked for; the distinct addresses found must lie in the range, and asking for a later one never
+ * bits are the largest k to ask for; the start of the data range, which spans 16 MiB, whose
+ * lowest bit picks arm64 for the references), then the code. Every k up to that is asked for; the distinct addresses found must lie in the range, and asking for a later one never
  * finds an address when an earlier one was not found. The same code is also searched for the
  * freeindex/allocCount window of a generated allocation function (go_alloc_window.c) at every
  * eighth address, and scanned for typed global words (go_code_types.c: functions every 256 bytes,
@@ -62,12 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(&pc, data, 8);
     memcpy(&lo, data + 8, 8);
     unsigned kmax = data[0] & 7;
+    hs_arch arch = data[8] & 1 ? HS_ARCH_ARM64 : HS_ARCH_AMD64; /* a bit of what lo would be */
     pc &= 0x0000fffffffffff8ull;
     lo &= 0x0000ffffffffffffull;
     uint64_t hi = lo + (16u << 20);
     int missing = 0;
     for (unsigned k = 0; k <= kmax; k++) {
-        uint64_t t = go_code_kth_data_ref(data + 16, size - 16, pc, lo, hi, k);
+        uint64_t t = go_code_kth_data_ref(arch, data + 16, size - 16, pc, lo, hi, k);
         if (t && (t < lo || t >= hi || missing))
             abort();
         missing |= t == 0;

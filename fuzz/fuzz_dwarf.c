@@ -41,7 +41,7 @@ static unsigned queries(hs_dwarf *d)
     hs_err err;
     hs_dwarf_globals(d, count_global, &sum, &err);
     for (int minor = 19; minor <= 26; minor += 7) {
-        go_layout_src src = {d, minor};
+        go_layout_src src = {d, minor, &go_tables_amd64};
         go_offsets o;
         if (go_offsets_resolve(&src, &o, &err) == 0)
             sum += (unsigned)o.g_size;

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "../image/x86_decode.h"
+#include "../image/code_decode.h"
 
 enum { AFTER_PC = 64 }; /* the increment follows the store within a few instructions */
 

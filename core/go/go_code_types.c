@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../image/x86_decode.h"
+#include "../image/code_decode.h"
 
 enum { NREGS = 16, JT_SLOTS = 1024, MAX_TEXT = 1u << 30, POLL_EVERY = 1 << 16 };
 enum { R_AX, R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_SP, R_8, R_9, R_10, R_11, R_12, R_13, R_14, R_15 };

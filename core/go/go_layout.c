@@ -4,31 +4,30 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "go_tables.h"
-
-static int table_index(int minor)
+static int table_index(const go_layout_src *s)
 {
-    int i = minor - GO_TABLE_FIRST_MINOR;
-    return i >= 0 && i < GO_TABLE_NVERSIONS ? i : -1;
+    int i = s->minor - GO_TABLE_FIRST_MINOR;
+    return s->tables && i >= 0 && i < GO_TABLE_NVERSIONS ? i : -1;
 }
 
-static const go_table_field *table_field(const char *type, const char *field, size_t len)
+static const go_table_field *table_field(const go_tables *tb, const char *type, const char *field,
+                                         size_t len)
 {
-    for (const go_table_field *f = go_table_fields; f->type; f++)
+    for (const go_table_field *f = tb->fields; f->type; f++)
         if (strcmp(f->type, type) == 0 && strlen(f->field) == len && memcmp(f->field, field, len) == 0)
             return f;
     return NULL;
 }
 
 /* Walks a dotted path through the tables, following each member's recorded type. */
-static int table_off(int vi, const char *type, const char *path, int64_t *off)
+static int table_off(const go_tables *tb, int vi, const char *type, const char *path, int64_t *off)
 {
     int64_t total = 0;
     const char *cur = type;
     for (const char *p = path; *p;) {
         const char *dot = strchr(p, '.');
         size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        const go_table_field *f = table_field(cur, p, len);
+        const go_table_field *f = table_field(tb, cur, p, len);
         if (!f || f->off[vi] < 0)
             return -1;
         total += f->off[vi];
@@ -43,16 +42,16 @@ int go_layout_off(const go_layout_src *s, const char *type, const char *path, in
 {
     if (s->dwarf && hs_dwarf_member_offset(s->dwarf, type, path, off) == 0)
         return 0;
-    int vi = table_index(s->minor);
-    return vi < 0 ? -1 : table_off(vi, type, path, off);
+    int vi = table_index(s);
+    return vi < 0 ? -1 : table_off(s->tables, vi, type, path, off);
 }
 
 int go_layout_size(const go_layout_src *s, const char *type, int64_t *size)
 {
     if (s->dwarf && hs_dwarf_type_size(s->dwarf, type, size) == 0)
         return 0;
-    int vi = table_index(s->minor);
-    for (const go_table_size *t = go_table_sizes; vi >= 0 && t->type; t++)
+    int vi = table_index(s);
+    for (const go_table_size *t = vi >= 0 ? s->tables->sizes : NULL; t && t->type; t++)
         if (strcmp(t->type, type) == 0 && t->size[vi] >= 0) {
             *size = t->size[vi];
             return 0;
@@ -64,8 +63,8 @@ int go_layout_const(const go_layout_src *s, const char *name, int64_t *val)
 {
     if (s->dwarf && hs_dwarf_const(s->dwarf, name, val) == 0)
         return 0;
-    int vi = table_index(s->minor);
-    for (const go_table_const *c = go_table_consts; vi >= 0 && c->name; c++)
+    int vi = table_index(s);
+    for (const go_table_const *c = vi >= 0 ? s->tables->consts : NULL; c && c->name; c++)
         if (strcmp(c->name, name) == 0 && c->present[vi]) {
             *val = c->val[vi];
             return 0;

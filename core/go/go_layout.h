@@ -7,12 +7,21 @@
 #include <stdint.h>
 
 #include "../image/dwarf_index.h"
+#include "../util/arch.h"
 #include "../util/err.h"
+#include "go_tables.h"
 
 typedef struct go_layout_src {
-    hs_dwarf *dwarf; /* may be NULL */
-    int minor;       /* Go 1.<minor> */
+    hs_dwarf *dwarf;          /* may be NULL */
+    int minor;                /* Go 1.<minor> */
+    const go_tables *tables;  /* the binary's architecture's; NULL: DWARF only */
 } go_layout_src;
+
+/* The per-release tables of an architecture. */
+static inline const go_tables *go_tables_for(hs_arch a)
+{
+    return a == HS_ARCH_ARM64 ? &go_tables_arm64 : &go_tables_amd64;
+}
 
 /* Offset of a member, e.g. ("runtime.g", "sched.sp"); -1 when the member does not exist. */
 int go_layout_off(const go_layout_src *s, const char *type, const char *path, int64_t *off);

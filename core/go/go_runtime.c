@@ -103,9 +103,9 @@ static void load_wait_reasons(go_rt *rt)
         free(names);
     }
     int vi = rt->ver.minor - GO_TABLE_FIRST_MINOR;
-    if (vi >= 0 && vi < GO_TABLE_NVERSIONS) {
-        rt->wait_reasons = (char **)go_table_wait[vi].names;
-        rt->nwait_reasons = go_table_wait[vi].n;
+    if (vi >= 0 && vi < GO_TABLE_NVERSIONS && rt->src.tables) {
+        rt->wait_reasons = (char **)rt->src.tables->wait[vi].names;
+        rt->nwait_reasons = rt->src.tables->wait[vi].n;
     }
 }
 
@@ -175,8 +175,7 @@ static void open_dwarf(go_rt *rt)
     }
 }
 
-/* The executable must be for the target's architecture; arm64 is read with DWARF only (the
- * per-release tables and the code readers for binaries without it are amd64's). */
+/* The executable must be for the target's architecture. */
 static int check_arch(go_rt *rt, hs_err *err)
 {
     hs_arch a = hs_image_arch(rt->exe);
@@ -184,11 +183,6 @@ static int check_arch(go_rt *rt, hs_err *err)
         return hs_errf(err, "%s is a linux/%s program but %s is linux/%s: give the executable "
                        "that ran there", hs_image_path(rt->exe), hs_arch_name(a),
                        rt->t->description, hs_arch_name(rt->t->arch));
-    if (a == HS_ARCH_ARM64 && !rt->dwarf)
-        return hs_errf(err, "%s is a linux/arm64 program without usable DWARF (built with "
-                       "-ldflags=-w or -s?): heapscope reads arm64 programs with their DWARF only "
-                       "so far; rebuild without -w -s, or give its debug file (--debug-file)",
-                       hs_image_path(rt->exe));
     return 0;
 }
 
@@ -215,7 +209,7 @@ static int open_model(go_rt *rt, int try_newer, hs_err *err)
                  rt->ver.minor);
         rt_warn(rt, w);
     }
-    rt->src = (go_layout_src){rt->dwarf, rt->ver.minor};
+    rt->src = (go_layout_src){rt->dwarf, rt->ver.minor, go_tables_for(hs_image_arch(rt->exe))};
     if (go_offsets_resolve(&rt->src, &rt->off, err) < 0 || compute_bias(rt, err) < 0)
         return -1;
     if (go_moduledata_find(rt->exe, &rt->ver, &rt->md, err) < 0 ||

@@ -3,7 +3,7 @@
  * program links, per release (see go_stripped.h). Do not edit. */
 #include "go_stripped.h"
 
-const go_global_ref go_global_refs[] = {
+const go_global_ref go_global_refs_amd64[] = {
     {19, "runtime.allgs", 2, "runtime.forEachG", 1, 0},
     {19, "runtime.allgs", 2, "runtime.forEachG", 2, 8},
     {19, "runtime.allgs", 2, "runtime.allgadd", 1, 8},
@@ -415,4 +415,4 @@ const go_global_ref go_global_refs[] = {
     {27, "runtime.semtable", 2, "runtime.semacquire1", 0, 0},
 };
 
-const size_t go_global_nrefs = sizeof go_global_refs / sizeof go_global_refs[0];
+const size_t go_global_nrefs_amd64 = sizeof go_global_refs_amd64 / sizeof go_global_refs_amd64[0];

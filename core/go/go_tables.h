@@ -1,5 +1,6 @@
-/* go_tables.h - per-release Go runtime layouts for linux/amd64, for binaries without DWARF.
- * The data (go_tables_amd64.c) is generated from measured offsets; index = minor version - 19. */
+/* go_tables.h - per-release Go runtime layouts for linux/amd64 and linux/arm64, for binaries
+ * without DWARF. The data (go_tables_<arch>.c) is generated from measured offsets by
+ * scripts/dev/gen_go_tables.py; index = minor version - 19. */
 #ifndef HS_GO_TABLES_H
 #define HS_GO_TABLES_H
 
@@ -30,9 +31,14 @@ typedef struct go_table_waitreasons {
     size_t n;
 } go_table_waitreasons;
 
-extern const go_table_field go_table_fields[];
-extern const go_table_size go_table_sizes[];
-extern const go_table_const go_table_consts[];
-extern const go_table_waitreasons go_table_wait[GO_TABLE_NVERSIONS];
+/* One architecture's tables; fields, sizes and consts end with a NULL name. */
+typedef struct go_tables {
+    const go_table_field *fields;
+    const go_table_size *sizes;
+    const go_table_const *consts;
+    const go_table_waitreasons *wait; /* [GO_TABLE_NVERSIONS] */
+} go_tables;
+
+extern const go_tables go_tables_amd64, go_tables_arm64;
 
 #endif

@@ -4,7 +4,7 @@
  * the DWARF of test binaries. Used only for binaries without DWARF. */
 #include "go_tables.h"
 
-const go_table_field go_table_fields[] = {
+static const go_table_field fields[] = {
     {"runtime.mheap", "lock", "runtime.mutex", {0, 0, 0, 0, 0, 0, 0, 0, 0}},
     {"runtime.mheap", "pages", "runtime.pageAlloc", {16, 8, 8, 8, 8, 8, 8, 8, 8}},
     {"runtime.mheap", "sweepgen", "uint32", {65848, 65816, 65856, 65856, 65856, 65856, 65856, 65856, 65856}},
@@ -786,7 +786,7 @@ const go_table_field go_table_fields[] = {
     {0, 0, 0, {0}}
 };
 
-const go_table_size go_table_sizes[] = {
+static const go_table_size sizes[] = {
     {"runtime.mheap", {92672, 92672, 92792, 92856, 92928, 93008, 93320, 93464, 93464}},
     {"runtime.heapArena", {2165776, 1133584, 1133584, 68624, 68624, 68624, 69648, 69648, 69648}},
     {"runtime.mspan", {144, 160, 168, 160, 160, 160, 160, 160, 160}},
@@ -869,7 +869,7 @@ const go_table_size go_table_sizes[] = {
     {0, {0}}
 };
 
-const go_table_const go_table_consts[] = {
+static const go_table_const consts[] = {
     {"runtime._Gidle", {0, 0, 0, 0, 0, 0, 0, 0, 0}, {1, 1, 1, 1, 1, 1, 1, 1, 1}},
     {"runtime._Grunnable", {1, 1, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 1, 1}},
     {"runtime._Grunning", {2, 2, 2, 2, 2, 2, 2, 2, 2}, {1, 1, 1, 1, 1, 1, 1, 1, 1}},
@@ -1275,7 +1275,7 @@ static const char *const wait_1_27[] = {
     "cleanup wait",
 };
 
-const go_table_waitreasons go_table_wait[] = {
+static const go_table_waitreasons wait[] = {
     {wait_1_19, sizeof wait_1_19 / sizeof wait_1_19[0]},
     {wait_1_20, sizeof wait_1_20 / sizeof wait_1_20[0]},
     {wait_1_21, sizeof wait_1_21 / sizeof wait_1_21[0]},
@@ -1286,3 +1286,5 @@ const go_table_waitreasons go_table_wait[] = {
     {wait_1_26, sizeof wait_1_26 / sizeof wait_1_26[0]},
     {wait_1_27, sizeof wait_1_27 / sizeof wait_1_27[0]},
 };
+
+const go_tables go_tables_amd64 = {fields, sizes, consts, wait};

@@ -185,7 +185,7 @@ size_t hs_runtimes_supported(char *buf, size_t cap)
         n += (size_t)snprintf(buf + n, cap - n, "%s1.%d", i ? ", " : " (Go ", untested_minors[i]);
     if (N_UNTESTED && n < cap)
         n += (size_t)snprintf(buf + n, cap - n, " %s read but untested)", N_UNTESTED > 1 ? "are" : "is");
-    if (n < cap) /* arm64: the same releases, from programs with DWARF */
-        n += (size_t)snprintf(buf + n, cap - n, "; linux/arm64 programs with DWARF of the same releases");
+    if (n < cap) /* arm64: the same releases, with or without DWARF */
+        n += (size_t)snprintf(buf + n, cap - n, "; linux/arm64 programs of the same releases");
     return n;
 }

@@ -27,13 +27,16 @@ import glob
 import json
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 import unittest
 
 import gdbmi
 import hstest
 import rtdump
 from groups import assert_same_groups, blocked_fixture_groups, groups_from_heapscope_json
-from test_heap_top import HeapChecks, program_output
+from test_heap_top import MEMSTATS, HeapChecks, near, program_output
 from test_lldb_plugin import json_results, lldb_batch, skip_unless_lldb, without_target
 from test_threads_cores import check_crash_core
 
@@ -123,6 +126,65 @@ class Cli(HeapChecks, unittest.TestCase):
                 self.assertEqual(diff["totals"]["inuse_bytes_delta"], 0, label)
                 for key in ("heap", "heap_by_site", "heap_by_size", "heap_by_root", "goroutines"):
                     self.assertEqual(diff[key], [], "%s %s" % (label, key))
+
+
+STRIP_A64 = "aarch64-linux-gnu-strip"  # binutils-aarch64-linux-gnu (scripts/setup.sh)
+
+
+def stripped(test, d, tmp, how):
+    """The stored core's executable stripped by binutils' aarch64 strip: "-s" leaves what
+    -ldflags="-s -w" leaves (no symbol table, no DWARF), "--strip-debug" what -w leaves."""
+    if not shutil.which(STRIP_A64):
+        test.fail("%s is missing: run scripts/setup.sh" % STRIP_A64)
+    exe = os.path.join(tmp, "exe" + how.replace("-", "_"))
+    subprocess.run([STRIP_A64, how, "-o", exe, os.path.join(d, "exe")], check=True)
+    syms = subprocess.run(["readelf", "-SW", exe], capture_output=True, text=True).stdout
+    test.assertNotIn(".debug_info", syms)
+    test.assertEqual(".symtab" in syms, how != "-s", how)
+    return exe
+
+
+class Stripped(unittest.TestCase):
+    """arm64 binaries without symbols or DWARF: the stored cores read with their executable
+    stripped, against the same runtime's own records as with DWARF."""
+
+    def test_threads_blocked_as_the_crash_traceback(self):
+        for label, d, info in stored(self, "blocked"):
+            for how in ("-s", "--strip-debug"):
+                with self.subTest(core=label, strip=how), tempfile.TemporaryDirectory() as tmp:
+                    check_crash_core(self, d, stripped(self, d, tmp, how), info)
+
+    def test_heap_top_as_memstats(self):
+        """Totals and every MemStats field exactly; from 1.22 (allocation headers) the program's
+        own type counts (main.Node, reached only through a function's result, may stay
+        untyped); before 1.22 an arm64 binary without DWARF types only what typed pointers
+        reach (the readers of the code that stores to globals are amd64's)."""
+        for label, d, info in stored(self, "heap"):
+            with self.subTest(core=label), tempfile.TemporaryDirectory() as tmp:
+                with open(os.path.join(d, "dump.txt")) as f:
+                    prog, ms = program_output(f.read())
+                exe = stripped(self, d, tmp, "-s")
+                got = hstest.run_json(["heap-top", "-n", "0", "--core", os.path.join(d, "core"),
+                                       "--exe", exe])
+                self.assertEqual(got["version"], info["go_version"])
+                self.assertEqual((got["totals"]["inuse_bytes"], got["totals"]["inuse_objects"]),
+                                 (ms["HeapAlloc"], ms["HeapObjects"]), label)
+                for field, (key, rel) in MEMSTATS.items():
+                    if key in got["memstats"] and rel is not None:
+                        self.assertTrue(near(got["memstats"][key], ms[field], rel),
+                                        "%s: %s is %d, the runtime said %d"
+                                        % (label, field, got["memstats"][key], ms[field]))
+                rows = {r["name"]: r["inuse_objects"] for r in got["rows"]}
+                if int(info["go_version"].split(".")[1]) >= 22:
+                    for name, want in prog["types"].items():
+                        self.assertIn(rows.get(name), (None, want) if name == "main.Node" else (want,),
+                                      "%s: %s objects" % (label, name))
+                for name, count in rows.items():  # never a type miscounted
+                    if name in prog["types"]:
+                        self.assertLessEqual(count, prog["types"][name], "%s: %s" % (label, name))
+                typed = sum(r["inuse_bytes"] for r in got["rows"] if not r["name"].startswith("<"))
+                sys.stderr.write("%s -s: %.1f%% of the bytes typed without symbols or DWARF\n"
+                                 % (label, 100.0 * typed / max(got["totals"]["inuse_bytes"], 1)))
 
 
 class Debuggers(unittest.TestCase):

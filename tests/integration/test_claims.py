@@ -53,7 +53,7 @@ class Claims(unittest.TestCase):
         """--help says linux/arm64 is read for the same releases: each tested release has stored
         arm64 cores of both programs (tests/tools/make_arm64_cores.sh), and there are no others."""
         line, tested, _ = claim()
-        self.assertIn("; linux/arm64 programs with DWARF of the same releases", line)
+        self.assertIn("; linux/arm64 programs of the same releases", line)
         for program in ("blocked", "heap"):
             have = {int(re.match(r"go1\.(\d+)", os.path.basename(os.path.dirname(p))).group(1))
                     for p in glob.glob(os.path.join(hstest.SOURCE_DIR, "tests", "cores", "arm64", "go1.*", program))}

@@ -47,18 +47,19 @@ static int fx_cmp(const void *a, const void *b)
     return strcmp(((const fx *)a)->name, ((const fx *)b)->name);
 }
 
-/* Lists DATA/go*\/pcln fixtures that have an exe; returns how many (sorted by name). */
-static inline size_t fx_list(const char *data, fx *out, size_t max)
+/* Lists DIR/go*\/SUB/exe (names "PREFIXgo1.X.Y"); returns how many (sorted by name). */
+static inline size_t fx_list_in(const char *dir, const char *sub, const char *prefix, fx *out,
+                                size_t max)
 {
     size_t n = 0;
-    DIR *d = opendir(data);
+    DIR *d = opendir(dir);
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL && n < max) {
-        if (strncmp(e->d_name, "go1.", 4) != 0 || strlen(e->d_name) >= sizeof out->name)
+        if (strncmp(e->d_name, "go1.", 4) != 0 || strlen(e->d_name) >= 64)
             continue;
         fx *f = &out[n];
-        snprintf(f->name, sizeof f->name, "%s", e->d_name);
-        snprintf(f->dir, sizeof f->dir, "%s/%s/pcln", data, e->d_name);
+        snprintf(f->name, sizeof f->name, "%s%s", prefix, e->d_name);
+        snprintf(f->dir, sizeof f->dir, "%s/%s/%s", dir, e->d_name, sub);
         snprintf(f->exe, sizeof f->exe, "%s/exe", f->dir);
         if (access(f->exe, R_OK) == 0)
             n++;
@@ -67,6 +68,12 @@ static inline size_t fx_list(const char *data, fx *out, size_t max)
         closedir(d);
     qsort(out, n, sizeof *out, fx_cmp);
     return n;
+}
+
+/* Lists DATA/go*\/pcln fixtures that have an exe; returns how many (sorted by name). */
+static inline size_t fx_list(const char *data, fx *out, size_t max)
+{
+    return fx_list_in(data, "pcln", "", out, max);
 }
 
 static inline void fx_oracle_free(fx_oracle *o)

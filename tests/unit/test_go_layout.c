@@ -1,5 +1,5 @@
-/* test_go_layout.c - the per-release layout tables (core/go/go_tables_amd64.c) against the DWARF
- * the Go compiler wrote into each stored test executable: two independent sources of the same
+/* test_go_layout.c - the per-release layout tables (core/go/go_tables_{amd64,arm64}.c) against the
+ * DWARF the Go compiler wrote into each stored test executable (arm64: the stored arm64 cores'): two independent sources of the same
  * offsets. Every struct member both know must agree, and the offsets the goroutine model uses
  * must resolve identically with DWARF and without it. */
 #define _GNU_SOURCE
@@ -39,19 +39,23 @@ static int open_fixture(const fx *f, opened *o)
     return o->v.minor - GO_TABLE_FIRST_MINOR;
 }
 
-static void tables_match_dwarf(void **state)
+/* The stored arm64 cores' executables, DATA/arm64/go1.*\/heap/exe (tests/cores/arm64). */
+static size_t arm64_list(const char *data, fx *out, size_t max)
 {
-    (void)state;
-    const char *data = hs_data_dir_or_fail();
-    fx fxs[FX_MAX];
-    size_t n = fx_list(data, fxs, FX_MAX);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/arm64", data);
+    return fx_list_in(dir, "heap", "arm64 ", out, max);
+}
+
+static void check_tables(const go_tables *tb, const fx *fxs, size_t n)
+{
     assert_true(n >= 7);
     for (size_t i = 0; i < n; i++) {
         opened o;
         int vi = open_fixture(&fxs[i], &o);
         assert_in_range(vi, 0, GO_TABLE_NVERSIONS - 1);
         size_t compared = 0;
-        for (const go_table_field *t = go_table_fields; t->type; t++) {
+        for (const go_table_field *t = tb->fields; t->type; t++) {
             int64_t off;
             if (t->off[vi] < 0 || hs_dwarf_member_offset(o.dw, t->type, t->field, &off) < 0)
                 continue;
@@ -67,18 +71,14 @@ static void tables_match_dwarf(void **state)
     }
 }
 
-static void model_offsets_same_without_dwarf(void **state)
+static void check_model_offsets(const go_tables *tb, const fx *fxs, size_t n)
 {
-    (void)state;
-    const char *data = hs_data_dir_or_fail();
-    fx fxs[FX_MAX];
-    size_t n = fx_list(data, fxs, FX_MAX);
     for (size_t i = 0; i < n; i++) {
         opened o;
         open_fixture(&fxs[i], &o);
         go_offsets with, without;
         hs_err err;
-        go_layout_src a = {o.dw, o.v.minor}, b = {NULL, o.v.minor};
+        go_layout_src a = {o.dw, o.v.minor, tb}, b = {NULL, o.v.minor, tb};
         if (go_offsets_resolve(&a, &with, &err) < 0 || go_offsets_resolve(&b, &without, &err) < 0)
             fail_msg("%s: %s", fxs[i].name, err.msg);
         const int64_t *x = (const int64_t *)&with, *y = (const int64_t *)&without;
@@ -93,11 +93,37 @@ static void model_offsets_same_without_dwarf(void **state)
     }
 }
 
+static void tables_match_dwarf(void **state)
+{
+    (void)state;
+    fx fxs[FX_MAX];
+    check_tables(&go_tables_amd64, fxs, fx_list(hs_data_dir_or_fail(), fxs, FX_MAX));
+}
+
+static void model_offsets_same_without_dwarf(void **state)
+{
+    (void)state;
+    fx fxs[FX_MAX];
+    check_model_offsets(&go_tables_amd64, fxs, fx_list(hs_data_dir_or_fail(), fxs, FX_MAX));
+}
+
+/* arm64's own tables (its layouts differ: mheap, gcControllerState, ...) against the DWARF of the
+ * stored arm64 executables. */
+static void arm64_tables_match_dwarf(void **state)
+{
+    (void)state;
+    fx fxs[FX_MAX];
+    size_t n = arm64_list(hs_data_dir_or_fail(), fxs, FX_MAX);
+    check_tables(&go_tables_arm64, fxs, n);
+    check_model_offsets(&go_tables_arm64, fxs, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tables_match_dwarf),
         cmocka_unit_test(model_offsets_same_without_dwarf),
+        cmocka_unit_test(arm64_tables_match_dwarf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,7 +73,7 @@ static synth *synth_new(void)
     s->t.description = (char *)"synthetic memory";
     s->rt.t = &s->t;
     s->rt.exe = s->img;
-    s->rt.src = (go_layout_src){NULL, s->rt.ver.minor};
+    s->rt.src = (go_layout_src){NULL, s->rt.ver.minor, &go_tables_amd64};
     put64(s->g[1], 1); /* MemProfileRate */
     return s;
 }

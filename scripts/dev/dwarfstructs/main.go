@@ -1,7 +1,7 @@
 // dwarfstructs prints the layout of chosen Go runtime structs from the DWARF of Go executables,
 // in the matrix format of the project's reference offset tables, one column per executable:
 //
-//	## runtime.mstats (amd64)
+//	## runtime.mstats (amd64)    (the executables' architecture)
 //	size: 1.19=...  1.21=...
 //	  field   off1 off2 ...   type
 //
@@ -140,8 +140,15 @@ func main() {
 	}
 	var vers []string
 	var lays []map[string]*layout
+	arch := "amd64"
 	for _, arg := range os.Args[2:] {
 		v, exe, _ := strings.Cut(arg, "=")
+		if f, err := elf.Open(exe); err == nil {
+			if f.Machine == elf.EM_AARCH64 {
+				arch = "arm64"
+			}
+			f.Close()
+		}
 		l, err := load(exe, want)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, exe+":", err)
@@ -151,7 +158,7 @@ func main() {
 		lays = append(lays, l)
 	}
 	for _, n := range names {
-		fmt.Printf("## %s (amd64)\nsize:", n)
+		fmt.Printf("## %s (%s)\nsize:", n, arch)
 		var order []string
 		seen := map[string]bool{}
 		typ := map[string]string{}
