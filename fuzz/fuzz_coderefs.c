@@ -18,7 +18,26 @@
 #include "go/go_code_types.h"
 #include "go/go_stripped.h"
 
-static void scan_globals(const uint8_t *data, size_t size, uint64_t pc, uint64_t lo, uint64_t hi)
+/* A call's target at code offset i, or 0: amd64 E8 rel32; arm64 BL imm26. */
+static uint64_t call_at(hs_arch arch, const uint8_t *code, size_t len, size_t i, uint64_t pc)
+{
+    if (arch == HS_ARCH_ARM64) {
+        uint32_t w;
+        if (i % 4 || i + 4 > len)
+            return 0;
+        memcpy(&w, code + i, 4);
+        int64_t off = (int64_t)((w & 0x03ffffffu) << 6) >> 4; /* imm26 * 4, sign-extended */
+        return (w & 0xfc000000u) == 0x94000000u ? pc + i + (uint64_t)off : 0;
+    }
+    int32_t rel;
+    if (i + 5 > len || code[i] != 0xe8)
+        return 0;
+    memcpy(&rel, code + i + 1, 4);
+    return pc + i + 5 + (uint64_t)(int64_t)rel;
+}
+
+static void scan_globals(hs_arch arch, const uint8_t *data, size_t size, uint64_t pc, uint64_t lo,
+                         uint64_t hi)
 {
     enum { NENTRIES = 64, NCALLEES = 10 };
     uint64_t entries[NENTRIES];
@@ -26,12 +45,10 @@ static void scan_globals(const uint8_t *data, size_t size, uint64_t pc, uint64_t
     size_t ne = 0, nc = 0, len = size - 16;
     for (uint64_t a = pc; a < pc + len && ne < NENTRIES; a += 256)
         entries[ne++] = a;
-    for (size_t i = 16; i + 5 <= size && nc < NCALLEES; i++) { /* E8 rel32: a call's target */
-        if (data[i] != 0xe8)
+    for (size_t i = 0; i < len && nc < NCALLEES; i++) {
+        uint64_t at = call_at(arch, data + 16, len, i, pc);
+        if (!at)
             continue;
-        int32_t rel;
-        memcpy(&rel, data + i + 1, 4);
-        uint64_t at = pc + (i - 16) + 5 + (uint64_t)(int64_t)rel;
         size_t k = nc;
         while (k > 0 && callees[k - 1].entry > at) /* kept sorted, no repeats */
             k--;
@@ -41,7 +58,7 @@ static void scan_globals(const uint8_t *data, size_t size, uint64_t pc, uint64_t
         callees[k] = (go_code_callee){at, (uint8_t)(1 + nc % GO_CODE_WB_BUF), (uint8_t)(nc % 3)};
         nc++;
     }
-    go_code_space sp = {.text = pc, .types_lo = hi, .types_hi = hi + (16u << 20), .data_lo = lo, .data_hi = hi};
+    go_code_space sp = {.arch = arch, .text = pc, .types_lo = hi, .types_hi = hi + (16u << 20), .data_lo = lo, .data_hi = hi};
     go_code_global *v;
     size_t n;
     hs_err err;
@@ -73,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         missing |= t == 0;
     }
-    scan_globals(data, size, pc, lo, hi);
+    scan_globals(arch, data, size, pc, lo, hi);
     volatile int in = 0;
     for (size_t at = 0; at < size - 16; at += 8)
         in += go_alloc_in_window(data + 16, size - 16, pc, pc + at, 48, 96);

@@ -6,66 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../image/code_decode.h"
+#include "go_code_types_priv.h"
 
-enum { NREGS = 16, JT_SLOTS = 1024, MAX_TEXT = 1u << 30, POLL_EVERY = 1 << 16 };
-enum { R_AX, R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_SP, R_8, R_9, R_10, R_11, R_12, R_13, R_14, R_15 };
-
-enum val_kind { V_NONE, V_TYPE, V_NEW_PTR, V_NEW_MAP, V_NEW_CHAN, V_GADDR, V_GWORD };
-
-typedef struct val {
-    uint8_t kind;
-    uint64_t x; /* link-time: the type descriptor (TYPE, NEW_*), the global (GADDR, GWORD) */
-} val;
-
-typedef struct scan {
-    go_code_space sp;
-    const go_code_callee *callees;
-    size_t ncallees;
-    const uint64_t *entries; /* function entries, rising */
-    size_t nentries, func_i;
-    uint64_t next_entry; /* where the next function starts (state is forgotten there) */
-    val r[NREGS];
-    struct { uint64_t pc; val r[NREGS]; } jt[JT_SLOTS]; /* forward jump targets in the current
-                                                          function, with what their jumps agree on */
-    uint16_t jt_used[JT_SLOTS / 2];
-    unsigned njt;
-    int jt_full, dead; /* dead: the previous instruction does not fall through */
-    go_code_global *out;
-    size_t n, cap;
-    uint64_t steps;
-    int oom, stopped;
-} scan;
-
-static int reg_index(x86_reg r)
-{
-    static const x86_reg fam[NREGS][4] = {
-        {X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL}, {X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL},
-        {X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL}, {X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL},
-        {X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL}, {X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL},
-        {X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL}, {X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL},
-        {X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B}, {X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B},
-        {X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B}, {X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B},
-        {X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B}, {X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B},
-        {X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B}, {X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B}};
-    if (r == X86_REG_AH)
-        return R_AX;
-    if (r == X86_REG_BH)
-        return R_BX;
-    if (r == X86_REG_CH)
-        return R_CX;
-    if (r == X86_REG_DH)
-        return R_DX;
-    for (int i = 0; i < NREGS; i++)
-        for (int k = 0; k < 4; k++)
-            if (fam[i][k] == r)
-                return i;
-    return -1;
-}
+enum { MAX_TEXT = 1u << 30, POLL_EVERY = 1 << 16 };
 
 /* ---- the runtime functions that tell ---- */
 
-int go_code_role_of(const char *name, int minor, uint8_t *reg)
+int go_code_role_of(const char *name, int minor, hs_arch arch, uint8_t *reg)
 {
     static const struct { const char *name; uint8_t role; } exact[] = {
         {"runtime.newobject", GO_CODE_NEW_AX}, {"runtime.makeslice", GO_CODE_NEW_AX},
@@ -87,8 +34,12 @@ int go_code_role_of(const char *name, int minor, uint8_t *reg)
         return GO_CODE_MAPOP;
     /* 1.19-1.20: gcWriteBarrier stores AX at [DI]; gcWriteBarrierBX etc. store that register */
     static const struct { const char *suffix; uint8_t reg; } wb[] = {
-        {"", R_AX}, {"BX", R_BX}, {"CX", R_CX}, {"DX", R_DX}, {"SI", R_SI}, {"R8", R_8}, {"R9", R_9}};
-    if (minor <= 20 && strncmp(name, "runtime.gcWriteBarrier", 22) == 0)
+        {"", 0}, {"BX", 1}, {"CX", 2}, {"DX", 3}, {"SI", 4}, {"R8", 8}, {"R9", 9}}; /* amd64 */
+    if (minor <= 20 && arch == HS_ARCH_ARM64 && strcmp(name, "runtime.gcWriteBarrier") == 0) {
+        *reg = 3; /* arm64: R3 stored at [R2] */
+        return GO_CODE_WB;
+    }
+    if (minor <= 20 && arch == HS_ARCH_AMD64 && strncmp(name, "runtime.gcWriteBarrier", 22) == 0)
         for (size_t i = 0; i < sizeof wb / sizeof wb[0]; i++)
             if (strcmp(name + 22, wb[i].suffix) == 0) {
                 *reg = wb[i].reg;
@@ -100,7 +51,7 @@ int go_code_role_of(const char *name, int minor, uint8_t *reg)
     return 0;
 }
 
-static const go_code_callee *callee_at(const scan *s, uint64_t pc)
+const go_code_callee *code_callee_at(const scan *s, uint64_t pc)
 {
     size_t lo = 0, hi = s->ncallees;
     while (lo < hi) {
@@ -130,8 +81,7 @@ static void record(scan *s, uint64_t addr, uint64_t type, uint8_t kind)
     s->out[s->n++] = (go_code_global){addr + s->sp.bias, type + s->sp.bias, kind};
 }
 
-/* A store of v into the global word at addr. */
-static void stored(scan *s, uint64_t addr, val v)
+void code_stored(scan *s, uint64_t addr, val v)
 {
     static const uint8_t kind_of[] = {[V_NEW_PTR] = GO_CODE_PTR, [V_NEW_MAP] = GO_CODE_MAP,
                                       [V_NEW_CHAN] = GO_CODE_CHAN};
@@ -139,33 +89,34 @@ static void stored(scan *s, uint64_t addr, val v)
         record(s, addr, v.x, kind_of[v.kind]);
 }
 
-static void called(scan *s, const go_code_callee *c)
+void code_called(scan *s, const go_code_callee *c)
 {
     val *r = s->r, res = {V_NONE, 0};
+    const uint8_t *a = s->abi->arg; /* a[0] is AX on amd64, R0 on arm64; a[4] SI, R4 */
     switch (c ? c->role : 0) {
-    case GO_CODE_NEW_AX: if (r[R_AX].kind == V_TYPE) res = (val){V_NEW_PTR, r[R_AX].x}; break;
-    case GO_CODE_NEW_BX: if (r[R_BX].kind == V_TYPE) res = (val){V_NEW_PTR, r[R_BX].x}; break;
-    case GO_CODE_NEW_SI: if (r[R_SI].kind == V_TYPE) res = (val){V_NEW_PTR, r[R_SI].x}; break;
-    case GO_CODE_MAKEMAP: if (r[R_AX].kind == V_TYPE) res = (val){V_NEW_MAP, r[R_AX].x}; break;
-    case GO_CODE_MAKECHAN: if (r[R_AX].kind == V_TYPE) res = (val){V_NEW_CHAN, r[R_AX].x}; break;
+    case GO_CODE_NEW_AX: if (r[a[0]].kind == V_TYPE) res = (val){V_NEW_PTR, r[a[0]].x}; break;
+    case GO_CODE_NEW_BX: if (r[a[1]].kind == V_TYPE) res = (val){V_NEW_PTR, r[a[1]].x}; break;
+    case GO_CODE_NEW_SI: if (r[a[4]].kind == V_TYPE) res = (val){V_NEW_PTR, r[a[4]].x}; break;
+    case GO_CODE_MAKEMAP: if (r[a[0]].kind == V_TYPE) res = (val){V_NEW_MAP, r[a[0]].x}; break;
+    case GO_CODE_MAKECHAN: if (r[a[0]].kind == V_TYPE) res = (val){V_NEW_CHAN, r[a[0]].x}; break;
     case GO_CODE_MAPOP:
-        if (r[R_AX].kind == V_TYPE && r[R_BX].kind == V_GWORD)
-            record(s, r[R_BX].x, r[R_AX].x, GO_CODE_MAP);
+        if (r[a[0]].kind == V_TYPE && r[a[1]].kind == V_GWORD)
+            record(s, r[a[1]].x, r[a[0]].x, GO_CODE_MAP);
         break;
     case GO_CODE_TYPED:
-        if (r[R_AX].kind == V_TYPE && r[R_BX].kind == V_GADDR)
-            record(s, r[R_BX].x, r[R_AX].x, GO_CODE_VALUE);
+        if (r[a[0]].kind == V_TYPE && r[a[1]].kind == V_GADDR)
+            record(s, r[a[1]].x, r[a[0]].x, GO_CODE_VALUE);
         break;
     case GO_CODE_WB:
-        if (r[R_DI].kind == V_GADDR)
-            stored(s, r[R_DI].x, r[c->reg]);
+        if (r[s->abi->wb_dest].kind == V_GADDR && c->reg < NREGS)
+            code_stored(s, r[s->abi->wb_dest].x, r[c->reg]);
         return; /* the write barriers keep every register */
     case GO_CODE_WB_BUF:
-        r[R_11] = (val){V_NONE, 0};
+        r[s->abi->wb_buf] = (val){V_NONE, 0};
         return;
     }
     memset(s->r, 0, sizeof s->r); /* Go's calls keep no register */
-    s->r[R_AX] = res;
+    s->r[a[0]] = res;
 }
 
 /* ---- the pass ---- */
@@ -238,76 +189,19 @@ static void next_function(scan *s, uint64_t pc)
     s->next_entry = s->func_i < s->nentries ? s->entries[s->func_i] : UINT64_MAX;
 }
 
-/* The RIP-relative address an operand reaches, or 0. */
-static uint64_t rip_target(const cs_insn *insn, const cs_x86_op *op)
+void code_jump(scan *s, uint64_t at, uint64_t target)
 {
-    return op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP && op->mem.index == X86_REG_INVALID
-               ? insn->address + insn->size + (uint64_t)op->mem.disp
-               : 0;
+    if (target > at && target < s->next_entry)
+        jt_add(s, target);
 }
 
-static val classify(const scan *s, uint64_t a, int load)
+val code_classify(const scan *s, uint64_t a, int load)
 {
     if (!load && a >= s->sp.types_lo && a < s->sp.types_hi)
         return (val){V_TYPE, a};
     if (a >= s->sp.data_lo && a < s->sp.data_hi)
         return (val){load ? V_GWORD : V_GADDR, a};
     return (val){V_NONE, 0};
-}
-
-static void forget_written(scan *s, const cs_insn *insn)
-{
-    const cs_detail *d = insn->detail;
-    for (uint8_t i = 0; i < d->regs_write_count; i++) {
-        int k = reg_index(d->regs_write[i]);
-        if (k >= 0)
-            s->r[k] = (val){V_NONE, 0};
-    }
-    for (uint8_t i = 0; i < d->x86.op_count; i++) {
-        const cs_x86_op *op = &d->x86.operands[i];
-        int k = op->type == X86_OP_REG && (op->access & CS_AC_WRITE) ? reg_index(op->reg) : -1;
-        if (k >= 0)
-            s->r[k] = (val){V_NONE, 0};
-    }
-}
-
-static int moves(scan *s, const cs_insn *insn)
-{
-    const cs_x86 *x = &insn->detail->x86;
-    if (x->op_count != 2)
-        return 0;
-    const cs_x86_op *dst = &x->operands[0], *src = &x->operands[1];
-    int d = dst->type == X86_OP_REG && dst->size == 8 ? reg_index(dst->reg) : -1;
-    if (insn->id == X86_INS_LEA && d >= 0) {
-        uint64_t a = rip_target(insn, src);
-        s->r[d] = a ? classify(s, a, 0) : (val){V_NONE, 0};
-        return 1;
-    }
-    if (insn->id != X86_INS_MOV)
-        return 0;
-    if (d >= 0 && src->type == X86_OP_REG) {
-        int k = reg_index(src->reg);
-        s->r[d] = k >= 0 && src->size == 8 ? s->r[k] : (val){V_NONE, 0};
-        return 1;
-    }
-    if (d >= 0 && src->type == X86_OP_MEM) {
-        uint64_t a = rip_target(insn, src);
-        s->r[d] = a && src->size == 8 ? classify(s, a, 1) : (val){V_NONE, 0};
-        return 1;
-    }
-    uint64_t a = dst->size == 8 ? rip_target(insn, dst) : 0;
-    int k = src->type == X86_OP_REG ? reg_index(src->reg) : -1;
-    if (a >= s->sp.data_lo && a < s->sp.data_hi && k >= 0)
-        stored(s, a, s->r[k]);
-    return 0; /* a store: the registers keep their values */
-}
-
-static int is_jump(const cs_insn *insn)
-{
-    for (uint8_t i = 0; i < insn->detail->groups_count; i++)
-        if (insn->detail->groups[i] == CS_GRP_JUMP)
-            return 1;
-    return insn->id == X86_INS_JMP;
 }
 
 static int each_insn(void *ctx, const cs_insn *insn)
@@ -322,26 +216,7 @@ static int each_insn(void *ctx, const cs_insn *insn)
     else if (s->njt || s->jt_full)
         jt_arrive(s, insn->address);
     s->dead = 0;
-    const cs_x86 *x = &insn->detail->x86;
-    const cs_x86_op *op0 = x->op_count ? &x->operands[0] : NULL;
-    if (insn->id == X86_INS_CALL) {
-        called(s, op0 && op0->type == X86_OP_IMM ? callee_at(s, (uint64_t)op0->imm) : NULL);
-        return s->oom;
-    }
-    if (is_jump(insn)) {
-        if (op0 && op0->type == X86_OP_IMM && (uint64_t)op0->imm > insn->address &&
-            (uint64_t)op0->imm < s->next_entry)
-            jt_add(s, (uint64_t)op0->imm);
-        s->dead = insn->id == X86_INS_JMP;
-        return 0;
-    }
-    if (insn->id == X86_INS_RET || insn->id == X86_INS_INT3 || insn->id == X86_INS_UD2) {
-        s->dead = 1;
-        return 0;
-    }
-    if (!moves(s, insn))
-        forget_written(s, insn);
-    return s->oom;
+    return s->sp.arch == HS_ARCH_ARM64 ? code_step_a64(s, insn) : code_step_x86(s, insn);
 }
 
 static int by_addr(const void *a, const void *b)
@@ -383,11 +258,13 @@ int go_code_scan(const uint8_t *code, size_t len, const go_code_space *sp, const
     s->nentries = nentries;
     s->callees = callees;
     s->ncallees = ncallees;
-    int r = ncallees && code ? hs_x86_each(code, len, sp->text, each_insn, s) : 0;
+    s->abi = sp->arch == HS_ARCH_ARM64 ? &code_abi_a64 : &code_abi_x86;
+    int r = ncallees && code ? hs_code_each(sp->arch, code, len, sp->text, each_insn, s) : 0;
     if (r < 0 || s->oom || s->stopped) {
         free(s->out);
-        r = hs_errf(err, s->stopped ? "interrupted" : r < 0 ? "capstone cannot decode amd64 code"
-                                                            : "out of memory reading the program's code");
+        r = hs_errf(err, s->stopped ? "interrupted" : r < 0 ? "capstone cannot decode %s code"
+                                                            : "out of memory reading the program's code",
+                    hs_arch_name(sp->arch));
     } else {
         *n = settle(s->out, s->n);
         *out = s->out;
@@ -414,7 +291,7 @@ static int functions(go_rt *rt, uint64_t **entries, size_t *n, go_code_callee **
         (*entries)[(*n)++] = f.entry;
         const char *name = go_pcln_name(rt->pcln, &f);
         uint8_t reg = 0;
-        int role = name && strncmp(name, "runtime.", 8) == 0 ? go_code_role_of(name, rt->ver.minor, &reg) : 0;
+        int role = name && strncmp(name, "runtime.", 8) == 0 ? go_code_role_of(name, rt->ver.minor, hs_image_arch(rt->exe), &reg) : 0;
         if (!role)
             continue;
         go_code_callee *v = realloc(*callees, (*nc + 1) * sizeof *v);
@@ -429,7 +306,7 @@ static int functions(go_rt *rt, uint64_t **entries, size_t *n, go_code_callee **
 int go_code_globals(go_rt *rt, go_code_global **out, size_t *n, hs_err *err)
 {
     const go_moduledata *md = &rt->md;
-    go_code_space sp = {.text = md->text, .types_lo = md->types, .types_hi = md->etypes,
+    go_code_space sp = {.arch = hs_image_arch(rt->exe), .text = md->text, .types_lo = md->types, .types_hi = md->etypes,
                         .data_lo = md->data < md->noptrdata ? md->data : md->noptrdata,
                         .data_hi = md->ebss > md->enoptrbss ? md->ebss : md->enoptrbss,
                         .bias = rt->bias, .interrupted = target_interrupted, .ctx = rt->t};
