@@ -50,6 +50,7 @@ typedef struct hs_core_target {
     size_t last; /* index of the last region hit (a hint) */
     size_t touched;     /* bytes (whole fault windows) of the core mapping touched since the last trim */
     uint64_t last_page; /* the fault window touched last */
+    uint64_t *windows;  /* a bit per fault window of the mapping: touched since the last trim */
     char *warning;
     hs_image *exe; /* borrowed */
     uint64_t exe_bias;

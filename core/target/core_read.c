@@ -9,25 +9,47 @@
 
 /* A walk over a multi-gigabyte core would otherwise keep every page it touched resident (they
  * count as ours while mapped), and the kernel maps a whole 64 KiB window around each page that
- * faults in. So touched windows are counted, and after TRIM_AFTER_BYTES of them the mapping is
- * trimmed: the kernel drops our page table entries and later reads fault the same bytes back in
- * from the page cache, so pointers handed out by view stay valid. */
+ * faults in. So the distinct windows touched are counted (a bit each), and after
+ * TRIM_AFTER_BYTES of them the mapping is trimmed: the kernel drops our page table entries and
+ * later reads fault the same bytes back in from the page cache, so pointers handed out by view
+ * stay valid. Windows touched again before a trim are not counted again: a walk that keeps
+ * coming back to the same 48 MiB (a map's buckets and their entries) is never trimmed. */
 #define TRIM_AFTER_BYTES (48u << 20)
 #define FAULT_WINDOW_SHIFT 16
 
+/* Marks window w touched; 1 when it was not yet. Without the bit table (out of memory) every
+ * touch counts, as if new. */
+static int first_touch(hs_core_target *c, uint64_t w)
+{
+    if (!c->windows) {
+        size_t nwords = ((c->size >> FAULT_WINDOW_SHIFT) + 64) / 64;
+        c->windows = calloc(nwords, sizeof *c->windows);
+        if (!c->windows)
+            return 1;
+    }
+    uint64_t bit = 1ull << (w & 63);
+    if (c->windows[w >> 6] & bit)
+        return 0;
+    c->windows[w >> 6] |= bit;
+    return 1;
+}
+
 static void account(hs_core_target *c, const hs_core_region *r, const uint8_t *p, size_t n)
 {
-    if (!r->from_core)
+    if (!r->from_core || p < c->map || p >= c->map + c->size)
         return;
-    uint64_t window = (uint64_t)(uintptr_t)p >> FAULT_WINDOW_SHIFT;
-    uint64_t last = (uint64_t)(uintptr_t)(p + (n ? n - 1 : 0)) >> FAULT_WINDOW_SHIFT;
+    uint64_t window = (uint64_t)(p - c->map) >> FAULT_WINDOW_SHIFT; /* of the mapping */
+    uint64_t last = (uint64_t)(p - c->map + (n ? n - 1 : 0)) >> FAULT_WINDOW_SHIFT;
     if (window == c->last_page && last == window)
         return; /* the window counted last time */
     c->last_page = last;
-    c->touched += (size_t)(last - window + 1) << FAULT_WINDOW_SHIFT;
+    for (uint64_t w = window; w <= last; w++)
+        c->touched += first_touch(c, w) ? (size_t)1 << FAULT_WINDOW_SHIFT : 0;
     if (c->touched >= TRIM_AFTER_BYTES) {
         madvise((void *)c->map, c->size, MADV_DONTNEED);
         c->touched = 0;
+        if (c->windows)
+            memset(c->windows, 0, ((c->size >> FAULT_WINDOW_SHIFT) + 64) / 64 * sizeof *c->windows);
     }
 }
 

@@ -222,6 +222,7 @@ static void core_close(hs_target *t)
     if (c->fd >= 0)
         close(c->fd);
     free(c->segs);
+    free(c->windows);
     free(c->notes);
     free(c->core_regions);
     free(c->regions);
