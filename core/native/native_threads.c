@@ -36,12 +36,30 @@ static void stack_ids(hs_task *tasks, const native_stack *st, const uint64_t *pc
     }
 }
 
+/* How many frames the stacks name (inlined calls add frames to their PC's). */
+static int count_frames(native_threads *nt, size_t n, const native_stack *st, const uint64_t *pcs,
+                        size_t *nframes, hs_err *err)
+{
+    *nframes = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (uint32_t j = 0; j < st[i].n; j++) {
+            const hs_frame *fs;
+            uint32_t k;
+            if (native_symbolize(nt->u, pcs[st[i].first + j], j == 0, &fs, &k, err) < 0)
+                return -1;
+            *nframes += k;
+        }
+        *nframes += st[i].truncated ? 1 : 0;
+    }
+    return 0;
+}
+
 static int fill(native_threads *nt, hs_target *t, const native_stack *st, const uint64_t *pcs,
                 hs_err *err)
 {
-    size_t n = t->nthreads, nframes = 0;
-    for (size_t i = 0; i < n; i++)
-        nframes += st[i].n + (st[i].truncated ? 1 : 0);
+    size_t n = t->nthreads, nframes;
+    if (count_frames(nt, n, st, pcs, &nframes, err) < 0)
+        return -1;
     nt->tasks = calloc(n ? n : 1, sizeof *nt->tasks);
     nt->names = calloc(n ? n : 1, sizeof *nt->names);
     nt->frames = calloc(nframes ? nframes : 1, sizeof *nt->frames);
@@ -60,9 +78,14 @@ static int fill(native_threads *nt, hs_target *t, const native_stack *st, const 
         k->wait_ns = -1;
         k->leaked = -1;
         k->frames = f;
-        for (uint32_t j = 0; j < st[i].n; j++)
-            if (native_symbolize(nt->u, pcs[st[i].first + j], j == 0, f++, err) < 0)
+        for (uint32_t j = 0; j < st[i].n; j++) {
+            const hs_frame *fs;
+            uint32_t k;
+            if (native_symbolize(nt->u, pcs[st[i].first + j], j == 0, &fs, &k, err) < 0)
                 return -1;
+            memcpy(f, fs, k * sizeof *f);
+            f += k;
+        }
         if (st[i].truncated) {
             *f++ = (hs_frame){.function = "?", .file = "?"};
             nt->nfailed++;

@@ -6,15 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libiberty/demangle.h>
 #include <uthash.h>
 
 #include "../graph/strtab.h"
+#include "native_symbols.h"
 
-typedef struct pc_entry {
-    uint64_t key; /* the PC looked up (a return address minus one) */
-    hs_frame frame;
-    UT_hash_handle hh;
-} pc_entry;
 
 struct native_unwinder {
     hs_target *t;
@@ -241,7 +238,7 @@ int native_unwind_all(native_unwinder *u, native_stack *stacks, uint64_t **pcs, 
     return 0;
 }
 
-static const char *intern(native_unwinder *u, const char *s)
+const char *native_intern(native_unwinder *u, const char *s)
 {
     uint32_t id = hs_strtab_intern(u->strs, s);
     return id == UINT32_MAX ? NULL : hs_strtab_str(u->strs, id);
@@ -254,55 +251,84 @@ static const char *module_name(Dwfl_Module *mod, Dwarf_Addr *start)
     return mainfile ? mainfile : name ? name : "?";
 }
 
-static int lookup(native_unwinder *u, uint64_t key, hs_frame *f)
+/* A function's name as people read it: a C++ symbol demangled by libiberty
+ * ("ns::Worker::run(int)"), a symbol version cut ("read@GLIBC_2.2.5" -> "read"). */
+const char *native_readable(native_unwinder *u, const char *name)
 {
-    Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, key);
-    if (!mod) {
-        char buf[40];
-        snprintf(buf, sizeof buf, "0x%" PRIx64, key);
-        f->function = intern(u, buf);
-        f->file = intern(u, "?");
-        return f->function && f->file ? 0 : -1;
+    char buf[4096];
+    const char *at = strchr(name, '@');
+    if (at && at > name) {
+        snprintf(buf, sizeof buf, "%.*s", (int)(at - name), name);
+        name = buf;
     }
+    char *dm = strncmp(name, "_Z", 2) == 0 ? cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI) : NULL;
+    const char *s = native_intern(u, dm ? dm : name);
+    free(dm);
+    return s;
+}
+
+/* The frame of a PC outside every inlined call: the ELF symbol, else module+offset. */
+static const char *symbol_name(native_unwinder *u, Dwfl_Module *mod, uint64_t key)
+{
     Dwarf_Addr start = 0;
     const char *modname = module_name(mod, &start);
     GElf_Off off;
     GElf_Sym sym;
     const char *name = dwfl_module_addrinfo(mod, key, &off, &sym, NULL, NULL, NULL);
+    if (name)
+        return native_readable(u, name);
     char buf[4096];
-    const char *at = name ? strchr(name, '@') : NULL; /* a symbol version: "read@GLIBC_2.2.5" */
-    if (at && at > name) {
-        snprintf(buf, sizeof buf, "%.*s", (int)(at - name), name);
-        name = buf;
-    } else if (!name) {
-        const char *base = strrchr(modname, '/');
-        snprintf(buf, sizeof buf, "%s+0x%" PRIx64, base ? base + 1 : modname, key - start);
-        name = buf;
+    const char *base = strrchr(modname, '/');
+    snprintf(buf, sizeof buf, "%s+0x%" PRIx64, base ? base + 1 : modname, key - start);
+    return native_intern(u, buf);
+}
+
+static int lookup(native_unwinder *u, uint64_t key, pc_entry *e)
+{
+    hs_frame *f = e->frames;
+    Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, key);
+    e->n = 1;
+    if (!mod) {
+        char buf[40];
+        snprintf(buf, sizeof buf, "0x%" PRIx64, key);
+        f->function = native_intern(u, buf);
+        f->file = native_intern(u, "?");
+        return f->function && f->file ? 0 : -1;
     }
-    f->function = intern(u, name);
+    Dwarf_Addr start = 0;
+    const char *modname = module_name(mod, &start);
     Dwfl_Line *line = dwfl_module_getsrc(mod, key);
     int lineno = 0;
     const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-    f->file = intern(u, src ? src : modname);
+    f->file = native_intern(u, src ? src : modname);
     f->line = src ? lineno : 0;
-    return f->function && f->file ? 0 : -1;
+    if (native_inlined(u, mod, key, e) < 0)
+        return -1;
+    hs_frame *outer = &e->frames[e->n - 1];
+    outer->function = symbol_name(u, mod, key);
+    for (uint32_t i = 0; i < e->n; i++)
+        if (!e->frames[i].function || !e->frames[i].file)
+            return -1;
+    return 0;
 }
 
-int native_symbolize(native_unwinder *u, uint64_t pc, int innermost, hs_frame *f, hs_err *err)
+int native_symbolize(native_unwinder *u, uint64_t pc, int innermost, const hs_frame **frames,
+                     uint32_t *n, hs_err *err)
 {
     uint64_t key = innermost || pc == 0 ? pc : pc - 1;
     pc_entry *e;
     HASH_FIND(hh, u->cache, &key, sizeof key, e);
     if (!e) {
         e = calloc(1, sizeof *e);
-        if (!e || lookup(u, key, &e->frame) < 0) {
+        if (!e || lookup(u, key, e) < 0) {
             free(e);
             return hs_errf(err, "out of memory naming frame 0x%" PRIx64, pc);
         }
         e->key = key;
         HASH_ADD(hh, u->cache, key, sizeof e->key, e);
     }
-    *f = e->frame;
+    *frames = e->frames;
+    *n = e->n;
     return 0;
 }
 

@@ -175,6 +175,8 @@ static cJSON *frames_json(const hs_task *t)
         cJSON_AddStringToObject(o, "function", f->function);
         cJSON_AddStringToObject(o, "file", f->file);
         cJSON_AddItemToObject(o, "line", f->line > 0 ? cJSON_CreateNumber(f->line) : cJSON_CreateNull());
+        if (f->inlined)
+            cJSON_AddBoolToObject(o, "inlined", 1);
         cJSON_AddItemToArray(a, o);
     }
     return a;

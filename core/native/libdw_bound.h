@@ -1,0 +1,19 @@
+/* libdw_bound.h - the libdw functions whose names libdwarf also defines (dwarf_tag, dwarf_attr,
+ * ...), bound to libdw's versioned symbols: the CLI links libdwarf statically (CMakeLists.txt),
+ * and a plain call by name from this executable would reach libdwarf's function. */
+#ifndef HS_LIBDW_BOUND_H
+#define HS_LIBDW_BOUND_H
+
+#include <elfutils/libdw.h>
+
+int libdw_tag(Dwarf_Die *die);
+Dwarf_Attribute *libdw_attr(Dwarf_Die *die, unsigned int name, Dwarf_Attribute *result);
+int libdw_formudata(Dwarf_Attribute *attr, Dwarf_Word *value);
+const char *libdw_diename(Dwarf_Die *die);
+
+__asm__(".symver libdw_tag, dwarf_tag@ELFUTILS_0.122");
+__asm__(".symver libdw_attr, dwarf_attr@ELFUTILS_0.122");
+__asm__(".symver libdw_formudata, dwarf_formudata@ELFUTILS_0.122");
+__asm__(".symver libdw_diename, dwarf_diename@ELFUTILS_0.122");
+
+#endif

@@ -1,0 +1,30 @@
+/* native_symbols.h - inside the native unwinder: the frames one PC names (an inlined call adds a
+ * frame for each function inlined there, innermost first, as gdb shows them), cached per PC. */
+#ifndef HS_NATIVE_SYMBOLS_H
+#define HS_NATIVE_SYMBOLS_H
+
+#include <elfutils/libdwfl.h>
+#include <stdint.h>
+#include <uthash.h>
+
+#include "native_unwind.h"
+
+typedef struct pc_entry {
+    uint64_t key; /* the PC looked up (a return address minus one) */
+    uint32_t n;   /* frames[0] is the innermost (inlined) function, frames[n-1] the physical one */
+    hs_frame frames[NATIVE_MAX_INLINED + 1];
+    UT_hash_handle hh;
+} pc_entry;
+
+/* s kept as long as the unwinder (NULL when out of memory). */
+const char *native_intern(native_unwinder *u, const char *s);
+
+/* A function name as people read it: C++ demangled (libiberty), a symbol version cut. */
+const char *native_readable(native_unwinder *u, const char *name);
+
+/* Where DWARF says functions are inlined at key: names e->frames[0 .. n-2] after them and gives
+ * each caller the inlined call's file and line; e->frames[0] holds the line table's file:line
+ * and e->n is 1 on entry. Returns -1 when out of memory. */
+int native_inlined(native_unwinder *u, Dwfl_Module *mod, uint64_t key, pc_entry *e);
+
+#endif
