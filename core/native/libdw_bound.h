@@ -10,10 +10,14 @@ int libdw_tag(Dwarf_Die *die);
 Dwarf_Attribute *libdw_attr(Dwarf_Die *die, unsigned int name, Dwarf_Attribute *result);
 int libdw_formudata(Dwarf_Attribute *attr, Dwarf_Word *value);
 const char *libdw_diename(Dwarf_Die *die);
+int libdw_lineno(Dwarf_Line *line, int *linep);
+const char *libdw_linesrc(Dwarf_Line *line, Dwarf_Word *mtime, Dwarf_Word *length);
 
 __asm__(".symver libdw_tag, dwarf_tag@ELFUTILS_0.122");
 __asm__(".symver libdw_attr, dwarf_attr@ELFUTILS_0.122");
 __asm__(".symver libdw_formudata, dwarf_formudata@ELFUTILS_0.122");
 __asm__(".symver libdw_diename, dwarf_diename@ELFUTILS_0.122");
+__asm__(".symver libdw_lineno, dwarf_lineno@ELFUTILS_0.122");
+__asm__(".symver libdw_linesrc, dwarf_linesrc@ELFUTILS_0.122");
 
 #endif

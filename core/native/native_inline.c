@@ -65,11 +65,33 @@ static void call_site(native_unwinder *u, Dwarf_Die *die, Dwarf_Files *files, si
     c->line = path ? (int32_t)line : 0;
 }
 
-int native_inlined(native_unwinder *u, Dwfl_Module *mod, uint64_t key, pc_entry *e)
+int native_cu(Dwfl_Module *mod, uint64_t key, Dwarf_Die *cu, Dwarf_Addr *bias)
 {
-    Dwarf_Addr bias = 0;
-    Dwarf_Die *cudie = dwfl_module_addrdie(mod, key, &bias), *scopes = NULL, *phys = NULL;
-    int n = cudie ? dwarf_getscopes(cudie, key - bias, &scopes) : 0, i = 0;
+    Dwarf_Die *d = dwfl_module_addrdie(mod, key, bias);
+    if (d && dwarf_haspc(d, key - *bias) > 0) {
+        *cu = *d;
+        return 0;
+    }
+    for (d = NULL; (d = dwfl_module_nextcu(mod, d, bias));)
+        if (dwarf_haspc(d, key - *bias) > 0) {
+            *cu = *d;
+            return 0;
+        }
+    return -1;
+}
+
+void native_line(Dwarf_Die *cu, Dwarf_Addr bias, uint64_t key, const char **file, int *line)
+{
+    Dwarf_Line *l = dwarf_getsrc_die(cu, key - bias);
+    *file = l ? libdw_linesrc(l, NULL, NULL) : NULL;
+    if (!*file || libdw_lineno(l, line) != 0)
+        *line = 0;
+}
+
+int native_inlined(native_unwinder *u, Dwarf_Die *cudie, Dwarf_Addr bias, uint64_t key, pc_entry *e)
+{
+    Dwarf_Die *scopes = NULL, *phys = NULL;
+    int n = dwarf_getscopes(cudie, key - bias, &scopes), i = 0;
     while (i < n && !function_like(&scopes[i]))
         i++;
     int m = i < n ? dwarf_getscopes_die(&scopes[i], &phys) : 0;

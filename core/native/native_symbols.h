@@ -22,9 +22,17 @@ const char *native_intern(native_unwinder *u, const char *s);
 /* A function name as people read it: C++ demangled (libiberty), a symbol version cut. */
 const char *native_readable(native_unwinder *u, const char *name);
 
+/* The compile unit whose ranges hold key, into *cu (with the module's bias): the one libdwfl's
+ * address table names when it does hold key, else the first that does (a Go program's own units
+ * are not in .debug_aranges: libdwfl names the preceding C unit for them). -1 when none. */
+int native_cu(Dwfl_Module *mod, uint64_t key, Dwarf_Die *cu, Dwarf_Addr *bias);
+
+/* The source line at key in cu: file into *file (NULL when none), line into *line. */
+void native_line(Dwarf_Die *cu, Dwarf_Addr bias, uint64_t key, const char **file, int *line);
+
 /* Where DWARF says functions are inlined at key: names e->frames[0 .. n-2] after them and gives
  * each caller the inlined call's file and line; e->frames[0] holds the line table's file:line
  * and e->n is 1 on entry. Returns -1 when out of memory. */
-int native_inlined(native_unwinder *u, Dwfl_Module *mod, uint64_t key, pc_entry *e);
+int native_inlined(native_unwinder *u, Dwarf_Die *cu, Dwarf_Addr bias, uint64_t key, pc_entry *e);
 
 #endif

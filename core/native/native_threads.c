@@ -66,7 +66,9 @@ static int fill(native_threads *nt, hs_target *t, const native_stack *st, const 
     nt->waits = calloc(n ? n : 1, sizeof *nt->waits);
     nt->lock_names = calloc(n ? n : 1, sizeof *nt->lock_names);
     nt->states = calloc(n ? n : 1, sizeof *nt->states);
-    if (!nt->tasks || !nt->names || !nt->frames || !nt->waits || !nt->lock_names || !nt->states)
+    nt->roles = calloc(n ? n : 1, sizeof *nt->roles);
+    if (!nt->tasks || !nt->names || !nt->frames || !nt->waits || !nt->lock_names || !nt->states ||
+        !nt->roles)
         return hs_errf(err, "out of memory recording %zu threads", n);
     nt->n = n;
     hs_frame *f = nt->frames;
@@ -99,6 +101,7 @@ static int fill(native_threads *nt, hs_target *t, const native_stack *st, const 
                              nt->lock_names[i], sizeof nt->lock_names[i]))
             k->waits_on = &nt->waits[i];
         nt->names[i] = thread_name(t, th->tid);
+        nt->roles[i] = native_go_role(k->frames, k->nframes);
     }
     stack_ids(nt->tasks, st, pcs, n);
     return 0;
@@ -141,6 +144,7 @@ void native_threads_free(native_threads *nt)
     free(nt->waits);
     free(nt->lock_names);
     free(nt->states);
+    free(nt->roles);
     native_deadlocks_free(nt->deadlocks, nt->ndeadlocks);
     native_unwinder_close(nt->u);
     sb_free(&nt->warnings);

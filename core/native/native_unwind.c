@@ -10,6 +10,7 @@
 #include <uthash.h>
 
 #include "../graph/strtab.h"
+#include "native_state.h"
 #include "native_symbols.h"
 
 
@@ -164,7 +165,15 @@ static int push_pc(native_unwinder *u, uint64_t pc)
     return 0;
 }
 
-/* One frame: its PC; stops on the frame cap or a stack pointer that does not move outwards. */
+/* 1 when the function at pc is where a Go thread's stack ends (native_state.h). */
+static int go_stack_end(native_unwinder *u, uint64_t pc)
+{
+    Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, pc);
+    return mod && native_go_stack_end(dwfl_module_addrname(mod, pc));
+}
+
+/* One frame: its PC; stops on the frame cap, a stack pointer that does not move outwards, or the
+ * end of a Go thread's own stack. */
 static int on_frame(Dwfl_Frame *state, void *arg)
 {
     native_unwinder *u = arg;
@@ -190,7 +199,7 @@ static int on_frame(Dwfl_Frame *state, void *arg)
         return DWARF_CB_ABORT;
     }
     st->n++;
-    return DWARF_CB_OK;
+    return go_stack_end(u, activation ? pc : pc - 1) ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
 
 static int on_thread(Dwfl_Thread *thread, void *arg)
@@ -252,13 +261,18 @@ static const char *module_name(Dwfl_Module *mod, Dwarf_Addr *start)
 }
 
 /* A function's name as people read it: a C++ symbol demangled by libiberty
- * ("ns::Worker::run(int)"), a symbol version cut ("read@GLIBC_2.2.5" -> "read"). */
+ * ("ns::Worker::run(int)"), a symbol version cut ("read@GLIBC_2.2.5" -> "read"), and the ".abi0"
+ * of a Go assembly function's symbol ("runtime.futex.abi0"; Go's traceback and gdb omit it). */
 const char *native_readable(native_unwinder *u, const char *name)
 {
     char buf[4096];
     const char *at = strchr(name, '@');
+    size_t len = strlen(name);
     if (at && at > name) {
         snprintf(buf, sizeof buf, "%.*s", (int)(at - name), name);
+        name = buf;
+    } else if (len > 5 && strcmp(name + len - 5, ".abi0") == 0) {
+        snprintf(buf, sizeof buf, "%.*s", (int)(len - 5), name);
         name = buf;
     }
     char *dm = strncmp(name, "_Z", 2) == 0 ? cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI) : NULL;
@@ -297,12 +311,15 @@ static int lookup(native_unwinder *u, uint64_t key, pc_entry *e)
     }
     Dwarf_Addr start = 0;
     const char *modname = module_name(mod, &start);
-    Dwfl_Line *line = dwfl_module_getsrc(mod, key);
-    int lineno = 0;
-    const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+    Dwarf_Die cu;
+    Dwarf_Addr bias = 0;
+    int has_cu = native_cu(mod, key, &cu, &bias) == 0, lineno = 0;
+    const char *src = NULL;
+    if (has_cu)
+        native_line(&cu, bias, key, &src, &lineno);
     f->file = native_intern(u, src ? src : modname);
     f->line = src ? lineno : 0;
-    if (native_inlined(u, mod, key, e) < 0)
+    if (has_cu && native_inlined(u, &cu, bias, key, e) < 0)
         return -1;
     hs_frame *outer = &e->frames[e->n - 1];
     outer->function = symbol_name(u, mod, key);
@@ -332,9 +349,39 @@ int native_symbolize(native_unwinder *u, uint64_t pc, int innermost, const hs_fr
     return 0;
 }
 
-int native_data_symbol(native_unwinder *u, uint64_t addr, char *buf, size_t cap, uint64_t *offset)
+typedef struct below {
+    uint64_t addr, start;
+    Dwfl_Module *mod;
+} below;
+
+static int module_below_cb(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+                           void *arg)
+{
+    (void)userdata;
+    (void)name;
+    below *b = arg;
+    if (start <= b->addr && (!b->mod || start > b->start)) {
+        b->mod = mod;
+        b->start = start;
+    }
+    return DWARF_CB_OK;
+}
+
+/* The module at addr, else the one starting last below it: a module spans its file's mappings,
+ * and the .bss beyond them (an anonymous mapping; a core's NT_FILE does not list it) is still
+ * named by its symbols. */
+static Dwfl_Module *module_of_data(native_unwinder *u, uint64_t addr)
 {
     Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, addr);
+    below b = {addr, 0, NULL};
+    if (!mod)
+        dwfl_getmodules(u->dwfl, module_below_cb, &b, 0);
+    return mod ? mod : b.mod;
+}
+
+int native_data_symbol(native_unwinder *u, uint64_t addr, char *buf, size_t cap, uint64_t *offset)
+{
+    Dwfl_Module *mod = module_of_data(u, addr);
     GElf_Off off;
     GElf_Sym sym;
     const char *name = mod ? dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL) : NULL;

@@ -149,7 +149,10 @@ void native_render_text(const native_report *r, strbuf *out)
     size_t shown = shown_groups(r);
     for (size_t i = 0; i < shown; i++) {
         const hs_task_group *g = &gs->v[i];
-        sb_printf(out, "\n%zu thread%s [%s]:\n", g->count, g->count == 1 ? "" : "s", g->first->state);
+        sb_printf(out, "\n%zu thread%s [%s]", g->count, g->count == 1 ? "" : "s", g->first->state);
+        if (r->mixed)
+            sb_printf(out, " (%s)", r->nt->roles[g->members[0]]);
+        sb_puts(out, ":\n");
         waits_text(r, g, out);
         frames_text(g->first, out);
         if (g->first->truncated)
@@ -197,6 +200,8 @@ static cJSON *group_json(const native_report *r, const hs_task_group *g)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "state", g->first->state);
+    if (r->mixed)
+        cJSON_AddStringToObject(o, "role", r->nt->roles[g->members[0]]);
     cJSON_AddNumberToObject(o, "count", (double)g->count);
     cJSON_AddItemToObject(o, "frames", frames_json(g->first));
     if (g->first->truncated)
@@ -235,12 +240,8 @@ static cJSON *deadlocks_json(const native_report *r)
     return a;
 }
 
-void native_render_json(const native_report *r, strbuf *out)
+void native_report_json(const native_report *r, cJSON *o)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "command", "threads-blocked");
-    cJSON_AddStringToObject(o, "runtime", "native");
-    cJSON_AddItemToObject(o, "target", json_target(r->target));
     cJSON_AddNumberToObject(o, "total", (double)r->nt->n);
     cJSON_AddNumberToObject(o, "shown", (double)r->groups->ntasks);
     cJSON *groups = cJSON_AddArrayToObject(o, "groups");
@@ -250,5 +251,14 @@ void native_render_json(const native_report *r, strbuf *out)
     cJSON_AddNumberToObject(o, "groups_total", (double)r->groups->n);
     cJSON_AddItemToObject(o, "deadlocks", deadlocks_json(r));
     cJSON_AddItemToObject(o, "warnings", json_lines(sb_str(&r->nt->warnings)));
+}
+
+void native_render_json(const native_report *r, strbuf *out)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "command", "threads-blocked");
+    cJSON_AddStringToObject(o, "runtime", "native");
+    cJSON_AddItemToObject(o, "target", json_target(r->target));
+    native_report_json(r, o);
     json_emit(o, out);
 }

@@ -51,6 +51,20 @@ ROLES = {
 CYCLES = [("dl2a", "dl2b"), ("dl3a", "dl3b", "dl3c")]
 
 
+def read_record(stdout):
+    """A test program's record up to its "ready" line: ({tid: role}, {lock name: address})."""
+    roles, locks = {}, {}
+    for line in stdout:
+        f = line.split()
+        if f[0] == "ready":
+            break
+        if f[0] == "thread":
+            roles[int(f[1])] = f[2]
+        elif f[0] == "lock":
+            locks[f[1]] = int(f[2], 16)
+    return roles, locks
+
+
 class Program:
     """The fixture running: its record, once every thread is in the call its role makes."""
 
@@ -58,15 +72,7 @@ class Program:
         self.p = subprocess.Popen([exe], stdout=subprocess.PIPE, text=True, cwd=cwd,
                                   preexec_fn=lambda: resource.setrlimit(
                                       resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2))
-        self.roles, self.locks = {}, {}
-        for line in self.p.stdout:
-            f = line.split()
-            if f[0] == "ready":
-                break
-            if f[0] == "thread":
-                self.roles[int(f[1])] = f[2]
-            elif f[0] == "lock":
-                self.locks[f[1]] = int(f[2], 16)
+        self.roles, self.locks = read_record(self.p.stdout)
         self.tid = {role: tid for tid, role in self.roles.items()}
         if wait:
             self.wait_in_calls()
