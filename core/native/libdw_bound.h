@@ -11,6 +11,8 @@ Dwarf_Attribute *libdw_attr(Dwarf_Die *die, unsigned int name, Dwarf_Attribute *
 int libdw_formudata(Dwarf_Attribute *attr, Dwarf_Word *value);
 const char *libdw_diename(Dwarf_Die *die);
 int libdw_lineno(Dwarf_Line *line, int *linep);
+int libdw_child(Dwarf_Die *die, Dwarf_Die *result);
+int libdw_siblingof(Dwarf_Die *die, Dwarf_Die *result);
 const char *libdw_linesrc(Dwarf_Line *line, Dwarf_Word *mtime, Dwarf_Word *length);
 
 __asm__(".symver libdw_tag, dwarf_tag@ELFUTILS_0.122");
@@ -18,6 +20,8 @@ __asm__(".symver libdw_attr, dwarf_attr@ELFUTILS_0.122");
 __asm__(".symver libdw_formudata, dwarf_formudata@ELFUTILS_0.122");
 __asm__(".symver libdw_diename, dwarf_diename@ELFUTILS_0.122");
 __asm__(".symver libdw_lineno, dwarf_lineno@ELFUTILS_0.122");
+__asm__(".symver libdw_child, dwarf_child@ELFUTILS_0.122");
+__asm__(".symver libdw_siblingof, dwarf_siblingof@ELFUTILS_0.122");
 __asm__(".symver libdw_linesrc, dwarf_linesrc@ELFUTILS_0.122");
 
 #endif

@@ -35,4 +35,10 @@ void native_line(Dwarf_Die *cu, Dwarf_Addr bias, uint64_t key, const char **file
  * and e->n is 1 on entry. Returns -1 when out of memory. */
 int native_inlined(native_unwinder *u, Dwarf_Die *cu, Dwarf_Addr bias, uint64_t key, pc_entry *e);
 
+/* glibc's condition-variable wait as libc's DWARF and symbols describe it: the offset of
+ * `cleanup` in struct pthread and the address of __condvar_cleanup_waiting (native_condvar.c);
+ * -1 when libc has no debug information (libc6-dbg). native_condvar_layout caches the search. */
+int native_condvar_layout_find(Dwfl *dwfl, uint64_t *cleanup_off, uint64_t *routine);
+int native_condvar_layout(native_unwinder *u, uint64_t *cleanup_off, uint64_t *routine);
+
 #endif

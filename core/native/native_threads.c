@@ -98,7 +98,7 @@ static int fill(native_threads *nt, hs_target *t, const native_stack *st, const 
         k->state = native_state(th, k->frames, k->nframes, &blocked, nt->states[i], sizeof nt->states[i]);
         k->blocked = (uint8_t)blocked;
         if (native_lock_wait(t, nt->u, th, k->state, k->frames, k->nframes, &nt->waits[i],
-                             nt->lock_names[i], sizeof nt->lock_names[i]))
+                             nt->lock_names[i]))
             k->waits_on = &nt->waits[i];
         nt->names[i] = thread_name(t, th->tid);
         nt->roles[i] = native_go_role(k->frames, k->nframes);

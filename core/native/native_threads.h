@@ -25,7 +25,7 @@ typedef struct native_threads {
     native_unwinder *u;
     hs_frame *frames;
     hs_waits_on *waits;
-    char (*lock_names)[128];
+    char (*lock_names)[2][128]; /* per task: its lock's name, a condition variable's mutex's */
     char (*states)[40];
 } native_threads;
 

@@ -27,6 +27,9 @@ struct native_unwinder {
     size_t npcs, cap;
     uint64_t last_sp;
     int oom;
+    /* glibc's condition-variable wait (native_condvar_layout): 0 not looked up, 1 found, -1 not */
+    int cv_state;
+    uint64_t cv_cleanup_off, cv_routine;
 };
 
 static int dwfl_fail(hs_err *err, const char *what)
@@ -347,6 +350,15 @@ int native_symbolize(native_unwinder *u, uint64_t pc, int innermost, const hs_fr
     *frames = e->frames;
     *n = e->n;
     return 0;
+}
+
+int native_condvar_layout(native_unwinder *u, uint64_t *cleanup_off, uint64_t *routine)
+{
+    if (!u->cv_state)
+        u->cv_state = native_condvar_layout_find(u->dwfl, &u->cv_cleanup_off, &u->cv_routine) == 0 ? 1 : -1;
+    *cleanup_off = u->cv_cleanup_off;
+    *routine = u->cv_routine;
+    return u->cv_state > 0 ? 0 : -1;
 }
 
 typedef struct below {

@@ -67,7 +67,27 @@ static void deadlocks_text(const native_report *r, strbuf *out)
 
 static int same_wait(const hs_waits_on *a, const hs_waits_on *b)
 {
-    return a->addr == b->addr && a->owner_tid == b->owner_tid && !strcmp(a->kind, b->kind);
+    return a->addr == b->addr && a->owner_tid == b->owner_tid && !strcmp(a->kind, b->kind) &&
+           a->relock_addr == b->relock_addr && a->relock_owner == b->relock_owner;
+}
+
+/* ", held by thread T" or, for a condition variable (which no thread holds), the mutex its
+ * waiters re-take and who holds that now. */
+static void holder_text(const native_report *r, const hs_waits_on *w, strbuf *out)
+{
+    int cond = !strcmp(w->kind, "condition variable");
+    if (cond && !w->relock_addr) {
+        sb_puts(out, ", the mutex re-taken on waking is not known (libc without debug information)");
+        return;
+    }
+    int32_t owner = cond ? w->relock_owner : w->owner_tid;
+    if (cond) {
+        sb_puts(out, ", then re-take ");
+        lock_text("mutex", w->relock_name, w->relock_addr, out);
+    }
+    sb_puts(out, owner > 0 ? ", held by " : cond ? ", unlocked now" : ", holder unknown");
+    if (owner > 0)
+        thread_text(r, owner, out);
 }
 
 /* "    N threads wait on mutex g_held (0x...), held by thread T" per distinct lock of a group. */
@@ -94,13 +114,7 @@ static void waits_text(const native_report *r, const hs_task_group *g, strbuf *o
         }
         sb_printf(out, "    %zu thread%s wait%s on ", same, same == 1 ? "" : "s", same == 1 ? "s" : "");
         lock_text(w->kind, w->holder, w->addr, out);
-        sb_puts(out, ", ");
-        if (w->owner_tid > 0) {
-            sb_puts(out, "held by ");
-            thread_text(r, w->owner_tid, out);
-        } else {
-            sb_puts(out, "holder unknown");
-        }
+        holder_text(r, w, out);
         sb_putc(out, '\n');
     }
 }
@@ -193,6 +207,15 @@ static cJSON *wait_json(const hs_waits_on *w)
     cJSON_AddStringToObject(o, "name", w->holder);
     cJSON_AddStringToObject(o, "name_kind", w->holder_kind);
     cJSON_AddItemToObject(o, "owner", w->owner_tid > 0 ? cJSON_CreateNumber(w->owner_tid) : cJSON_CreateNull());
+    if (!strcmp(w->kind, "condition variable") && w->relock_addr) {
+        cJSON *m = cJSON_AddObjectToObject(o, "mutex");
+        cJSON_AddItemToObject(m, "addr", hex(w->relock_addr));
+        cJSON_AddStringToObject(m, "name", w->relock_name);
+        cJSON_AddItemToObject(m, "owner", w->relock_owner > 0 ? cJSON_CreateNumber(w->relock_owner)
+                                                              : cJSON_CreateNull());
+    } else if (!strcmp(w->kind, "condition variable")) {
+        cJSON_AddNullToObject(o, "mutex");
+    }
     return o;
 }
 
