@@ -1,5 +1,7 @@
-/* native_symbols.h - inside the native unwinder: the frames one PC names (an inlined call adds a
- * frame for each function inlined there, innermost first, as gdb shows them), cached per PC. */
+/* native_symbols.h - inside the native unwinder (native_unwind.c walks, native_names.c names,
+ * native_inline.c expands inlined calls, native_condvar.c reads glibc's condition-variable
+ * waits): the unwinder's state and the frames one PC names (an inlined call adds a frame for each
+ * function inlined there, innermost first, as gdb shows them), cached per PC. */
 #ifndef HS_NATIVE_SYMBOLS_H
 #define HS_NATIVE_SYMBOLS_H
 
@@ -7,6 +9,7 @@
 #include <stdint.h>
 #include <uthash.h>
 
+#include "../graph/strtab.h"
 #include "native_unwind.h"
 
 typedef struct pc_entry {
@@ -16,10 +19,29 @@ typedef struct pc_entry {
     UT_hash_handle hh;
 } pc_entry;
 
+struct native_unwinder {
+    hs_target *t;
+    Dwfl *dwfl;
+    char *debuginfo_path;
+    Dwfl_Callbacks callbacks;
+    hs_strtab *strs;
+    pc_entry *cache;
+    /* during native_unwind_all */
+    native_stack *stacks;
+    uint64_t *pcs;
+    size_t npcs, cap;
+    uint64_t last_sp;
+    int oom;
+    /* glibc's condition-variable wait (native_condvar_layout): 0 not looked up, 1 found, -1 not */
+    int cv_state;
+    uint64_t cv_cleanup_off, cv_routine;
+};
+
 /* s kept as long as the unwinder (NULL when out of memory). */
 const char *native_intern(native_unwinder *u, const char *s);
 
-/* A function name as people read it: C++ demangled (libiberty), a symbol version cut. */
+/* A function name as people read it: C++ demangled (libiberty), a symbol version and a Go
+ * assembly symbol's .abi0 cut. */
 const char *native_readable(native_unwinder *u, const char *name);
 
 /* The compile unit whose ranges hold key, into *cu (with the module's bias): the one libdwfl's
