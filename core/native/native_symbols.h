@@ -19,6 +19,14 @@ typedef struct pc_entry {
     UT_hash_handle hh;
 } pc_entry;
 
+/* Whether a PC is where a Go thread's stack ends (native_go_stack_end), cached: libdwfl's symbol
+ * lookup scans the whole symbol table. */
+typedef struct end_entry {
+    uint64_t pc;
+    int end;
+    UT_hash_handle hh;
+} end_entry;
+
 struct native_unwinder {
     hs_target *t;
     Dwfl *dwfl;
@@ -26,6 +34,7 @@ struct native_unwinder {
     Dwfl_Callbacks callbacks;
     hs_strtab *strs;
     pc_entry *cache;
+    end_entry *ends;
     /* during native_unwind_all */
     native_stack *stacks;
     uint64_t *pcs;

@@ -125,6 +125,11 @@ void native_unwinder_close(native_unwinder *u)
         HASH_DEL(u->cache, e);
         free(e);
     }
+    end_entry *x, *xtmp;
+    HASH_ITER(hh, u->ends, x, xtmp) {
+        HASH_DEL(u->ends, x);
+        free(x);
+    }
     if (u->dwfl)
         dwfl_end(u->dwfl);
     hs_strtab_free(u->strs);
@@ -148,8 +153,18 @@ static int push_pc(native_unwinder *u, uint64_t pc)
 /* 1 when the function at pc is where a Go thread's stack ends (native_state.h). */
 static int go_stack_end(native_unwinder *u, uint64_t pc)
 {
+    end_entry *e;
+    HASH_FIND(hh, u->ends, &pc, sizeof pc, e);
+    if (e)
+        return e->end;
     Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, pc);
-    return mod && native_go_stack_end(dwfl_module_addrname(mod, pc));
+    int end = mod && native_go_stack_end(dwfl_module_addrname(mod, pc));
+    if ((e = calloc(1, sizeof *e))) { /* uncached when out of memory */
+        e->pc = pc;
+        e->end = end;
+        HASH_ADD(hh, u->ends, pc, sizeof e->pc, e);
+    }
+    return end;
 }
 
 /* One frame: its PC; stops on the frame cap, a stack pointer that does not move outwards, or the
