@@ -13,7 +13,7 @@ sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 
 pkgs=(build-essential cmake ninja-build pkg-config libelf-dev libdw-dev libc6-dbg libdwarf-dev zlib1g-dev libcapstone-dev
-      libcjson-dev uthash-dev libcmocka-dev gdb gdbserver lldb liblldb-dev python3 clang
+      libcjson-dev libiberty-dev uthash-dev libcmocka-dev gdb gdbserver lldb liblldb-dev python3 clang
       qemu-user-static gdb-multiarch binutils-aarch64-linux-gnu ca-certificates)
 missing=()
 for p in "${pkgs[@]}"; do

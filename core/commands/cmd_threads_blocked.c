@@ -2,13 +2,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../output/json_util.h"
 #include "../output/threads_report.h"
 #include "../util/duration.h"
 #include "models.h"
 #include "threads_collect.h"
 #include "threads_native.h"
 
-enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE, O_LABEL, O_LEAKED, O_FAIL_ON_LEAK, O_TRY_NEWER };
+enum { O_ALL, O_MIN_WAIT, O_LIMIT, O_JSON, O_GOROUTINE, O_LABEL, O_LEAKED, O_FAIL_ON_LEAK, O_THREADS,
+       O_TRY_NEWER };
 
 static const hs_opt opts[] = {
     [O_ALL] = {"all", 0, 0, "also show running and runnable goroutines, and the runtime's own"},
@@ -19,6 +21,7 @@ static const hs_opt opts[] = {
     [O_LABEL] = {"label", 0, 1, "only goroutines carrying the pprof label KEY=VALUE"},
     [O_LEAKED] = {"leaked", 0, 0, "only leaked goroutines"},
     [O_FAIL_ON_LEAK] = {"fail-on-leak", 0, 0, "exit with status 3 when a goroutine is leaked"},
+    [O_THREADS] = {"threads", 0, 0, "also the process's native threads (C stacks under cgo, Go's own threads)"},
     [O_TRY_NEWER] = HS_OPT_TRY_NEWER,
     {0, 0, 0, 0},
 };
@@ -29,7 +32,7 @@ typedef struct tb_options {
     int64_t min_wait;
     long goroutine; /* -1: none */
     const char *label; /* KEY=VALUE or NULL */
-    int leaked, fail_on_leak;
+    int leaked, fail_on_leak, threads;
 } tb_options;
 
 static int read_options(const hs_args *a, tb_options *o, hs_err *err)
@@ -42,6 +45,7 @@ static int read_options(const hs_args *a, tb_options *o, hs_err *err)
     o->label = a->v[O_LABEL].present ? a->v[O_LABEL].arg : NULL;
     o->leaked = a->v[O_LEAKED].present;
     o->fail_on_leak = a->v[O_FAIL_ON_LEAK].present;
+    o->threads = a->v[O_THREADS].present;
     if (o->label && (!strchr(o->label, '=') || o->label[0] == '='))
         return hs_errf(err, "--label wants KEY=VALUE, not \"%s\"", o->label);
     if (a->npos)
@@ -55,7 +59,25 @@ static int read_options(const hs_args *a, tb_options *o, hs_err *err)
     return 0;
 }
 
-static int render(const tb_options *o, threads_report *r, strbuf *out, hs_err *err)
+/* The goroutines, then (--threads) the native threads; a failure to read those is a warning. */
+static void render_mixed(hs_session *s, const tb_options *o, threads_report *r, strbuf *out,
+                         strbuf *msgs)
+{
+    hs_err e = {0};
+    cJSON *j = o->json ? threads_report_json(r) : NULL;
+    if (!o->json)
+        threads_render_text(r, out);
+    if (threads_native_mixed(s, o->all, o->limit, j, out, msgs, &e) != HS_OK) {
+        sb_printf(msgs, "threads-blocked --threads: %s\n", e.msg);
+        if (j)
+            cJSON_AddStringToObject(j, "threads_error", e.msg);
+    }
+    if (j)
+        json_emit(j, out);
+}
+
+static int render(hs_session *s, const tb_options *o, threads_report *r, strbuf *out, strbuf *msgs,
+                  hs_err *err)
 {
     if (o->goroutine >= 0) {
         for (size_t i = 0; i < r->ntasks; i++)
@@ -66,7 +88,10 @@ static int render(const tb_options *o, threads_report *r, strbuf *out, hs_err *e
         hs_errf(err, "no goroutine %ld in %s", o->goroutine, r->target->description);
         return HS_FAIL;
     }
-    (o->json ? threads_render_json : threads_render_text)(r, out);
+    if (o->threads)
+        render_mixed(s, o, r, out, msgs);
+    else
+        (o->json ? threads_render_json : threads_render_text)(r, out);
     return HS_OK;
 }
 
@@ -99,7 +124,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     threads_report r = {"go", d.rt->ver.full, s->target, d.tasks, d.ntasks, d.total, d.nsystem,
                         &d.groups, o.limit, o.all, d.gs.now_exact, sb_str(&d.gs.warnings),
                         d.notes.len ? -1 : (long)d.nleaked};
-    int status = render(&o, &r, out, err);
+    int status = render(s, &o, &r, out, msgs, err);
     if (!o.json)
         sb_puts(msgs, sb_str(&d.gs.warnings));
     sb_puts(msgs, sb_str(&d.notes));
@@ -113,8 +138,8 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
 
 const hs_command hs_cmd_threads_blocked = {
     "threads-blocked",
-    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID] [--label K=V] [--leaked] [--fail-on-leak]",
-    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID] [--label K=V] [--leaked] [--fail-on-leak]\n"
+    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID] [--label K=V] [--leaked] [--fail-on-leak] [--threads]",
+    "threads-blocked [--all] [--min-wait DUR] [-n N] [--json] [--goroutine ID] [--label K=V] [--leaked] [--fail-on-leak] [--threads]\n"
     "  Goroutines grouped by what they wait on (the runtime's own words: chan receive, select,\n"
     "  sync.Mutex.Lock, IO wait, ...) and by stack, largest group first, with how long they have\n"
     "  waited where the runtime recorded it (it does so at each GC). A goroutine blocked on a\n"
@@ -129,6 +154,11 @@ const hs_command hs_cmd_threads_blocked = {
     "                   each group lists its members' label sets\n"
     "  --leaked         only leaked goroutines\n"
     "  --fail-on-leak   exit with status 3 when a goroutine is leaked (scripts and CI)\n"
+    "  --threads        also the process's native threads after the goroutines, grouped as for a\n"
+    "                   C process under their own heading, each group with its role: cgo call (C\n"
+    "                   code called from Go, e.g. blocked in pthread_mutex_lock or read), go runtime\n"
+    "                   (Go's own threads idle in futex, epoll_wait, ...), C (threads C started);\n"
+    "                   JSON: \"threads\": {total, shown, groups[] with role, deadlocks, warnings}\n"
     "  --try-newer      read a Go release newer than heapscope knows (see README)\n"
     "  A C/C++ (native) process or core: threads grouped by state (mutex, rwlock, condition\n"
     "  variable, read, write, poll, epoll_wait, accept, sleep, futex, syscall NAME) and stack, with\n"

@@ -17,6 +17,8 @@
 /* struct __pthread_rwlock_arch_t: __cur_writer 24; waiters block on +0, +8 or +12. */
 #define RWLOCK_SIZE 56
 #define RWLOCK_CUR_WRITER 24
+/* pthread_cond_t: __g_signals[2] at 40 (waiters block there). */
+#define COND_SIGNALS 40
 /* A thread's stack is taken to be the 8 MiB above its stack pointer (glibc's default size). */
 #define STACK_SPAN (8u << 20)
 
@@ -97,22 +99,43 @@ static void name_object(hs_target *t, native_unwinder *u, uint64_t addr, hs_wait
     }
 }
 
+/* A condition variable's waiter: the cond (its waiters block on __g_signals[g], at +40 or +44)
+ * and the mutex it re-takes. */
+static void condvar_wait(hs_target *t, native_unwinder *u, const hs_thread *th, hs_waits_on *w,
+                         char (*names)[128])
+{
+    uint64_t word = th->regs[HS_RDI];
+    w->kind = "condition variable";
+    w->addr = word - (word % 8 == 0 ? COND_SIGNALS : COND_SIGNALS + 4);
+    w->relock_addr = native_condvar_mutex(t, u, th, word);
+    if (!w->relock_addr)
+        return;
+    hs_waits_on m = {0};
+    name_object(t, u, w->relock_addr, &m, names[1], sizeof names[1]);
+    w->relock_name = names[1];
+    w->relock_owner = mutex_owner(t, w->relock_addr);
+}
+
 int native_lock_wait(hs_target *t, native_unwinder *u, const hs_thread *th, const char *state,
-                     const hs_frame *frames, uint32_t nframes, hs_waits_on *w, char *name,
-                     size_t cap)
+                     const hs_frame *frames, uint32_t nframes, hs_waits_on *w, char (*names)[128])
 {
     int mutex = !strcmp(state, "mutex"), rwlock = !strcmp(state, "rwlock");
-    if ((!mutex && !rwlock) || (int64_t)th->regs[HS_ORIG_RAX] != NATIVE_SYS_FUTEX)
+    int cond = !strcmp(state, "condition variable");
+    if ((!mutex && !rwlock && !cond) || (int64_t)th->regs[HS_ORIG_RAX] != NATIVE_SYS_FUTEX)
         return 0;
     memset(w, 0, sizeof *w);
     uint64_t word = th->regs[HS_RDI];
-    w->kind = mutex ? "mutex" : "rwlock";
-    w->addr = mutex ? word : rwlock_base(t, u, word, has_frame(frames, nframes, "wrlock"));
     w->nobjects = 1;
     w->len = w->cap = -1;
-    w->owner_tid = mutex ? mutex_owner(t, w->addr) : rwlock_writer(t, w->addr);
-    name_object(t, u, w->addr, w, name, cap);
-    w->holder = name;
+    if (cond) {
+        condvar_wait(t, u, th, w, names);
+    } else {
+        w->kind = mutex ? "mutex" : "rwlock";
+        w->addr = mutex ? word : rwlock_base(t, u, word, has_frame(frames, nframes, "wrlock"));
+        w->owner_tid = mutex ? mutex_owner(t, w->addr) : rwlock_writer(t, w->addr);
+    }
+    name_object(t, u, w->addr, w, names[0], sizeof names[0]);
+    w->holder = names[0];
     return 1;
 }
 

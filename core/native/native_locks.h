@@ -11,13 +11,18 @@
 #include "../views/records.h"
 #include "native_unwind.h"
 
-/* Fills w for a thread in state "mutex" or "rwlock" blocked in futex (its first argument is the
- * lock word): kind, addr (the pthread_mutex_t / pthread_rwlock_t), holder (the symbol naming it,
- * "stack of thread N" or "heap block 0x..."; kept in name[cap]) and owner_tid (0 when unknown).
- * Returns 1 when filled, 0 when the thread is not such a waiter. */
+/* Fills w for a thread in state "mutex", "rwlock" or "condition variable" blocked in futex (its
+ * first argument is the lock word): kind, addr (the pthread_mutex_t / pthread_rwlock_t /
+ * pthread_cond_t), holder (the symbol naming it, "stack of thread N" or "heap block 0x..."; kept
+ * in names[0]) and owner_tid (0 when unknown; a condition variable has none); for a condition
+ * variable the mutex its waiter re-takes (relock_*, named in names[1]) where glibc's debug
+ * information shows it. Returns 1 when filled, 0 when the thread is not such a waiter. */
 int native_lock_wait(hs_target *t, native_unwinder *u, const hs_thread *th, const char *state,
-                     const hs_frame *frames, uint32_t nframes, hs_waits_on *w, char *name,
-                     size_t cap);
+                     const hs_frame *frames, uint32_t nframes, hs_waits_on *w, char (*names)[128]);
+
+/* The mutex a thread blocked on the condition variable futex word `word` will re-take (the
+ * pthread_mutex_t it passed to pthread_cond_wait), 0 when unknown (native_condvar.c). */
+uint64_t native_condvar_mutex(hs_target *t, native_unwinder *u, const hs_thread *th, uint64_t word);
 
 /* One cycle: threads[i] waits for mutexes[i], held by threads[(i + 1) % n]. */
 typedef struct native_deadlock {

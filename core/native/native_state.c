@@ -62,6 +62,36 @@ static const char *from_frames(const hs_frame *frames, uint32_t n, int futex)
     return NULL;
 }
 
+/* fn is the Go function name, or name.abi0 (an assembly function's ABI0 symbol). */
+static int is_go_function(const char *fn, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(fn, name, n) == 0 && (fn[n] == 0 || strcmp(fn + n, ".abi0") == 0);
+}
+
+const char *native_go_role(const hs_frame *frames, uint32_t nframes)
+{
+    int go = 0;
+    for (uint32_t i = 0; i < nframes; i++) {
+        const char *fn = frames[i].function;
+        if (strstr(fn, "_Cfunc_") || is_go_function(fn, "runtime.asmcgocall") ||
+            is_go_function(fn, "runtime.cgocall"))
+            return "cgo call";
+        go |= strncmp(fn, "runtime.", 8) == 0;
+    }
+    return go ? "go runtime" : "C";
+}
+
+int native_go_stack_end(const char *fn)
+{
+    static const char *const ends[] = {"runtime.mcall", "runtime.systemstack", "runtime.asmcgocall",
+                                       "runtime.mstart", "runtime.rt0_go", "crosscall1"};
+    for (size_t i = 0; fn && i < sizeof ends / sizeof *ends; i++)
+        if (is_go_function(fn, ends[i]))
+            return 1;
+    return 0;
+}
+
 const char *native_state(const hs_thread *th, const hs_frame *frames, uint32_t nframes,
                          int *blocked, char *buf, size_t cap)
 {
@@ -69,7 +99,10 @@ const char *native_state(const hs_thread *th, const hs_frame *frames, uint32_t n
     *blocked = nr >= 0;
     if (nr < 0)
         return "running";
-    if (nr == NATIVE_SYS_FUTEX) {
+    /* a futex wait with a timeout restarted after a stop (Go's runtime.notetsleep, a timed
+     * condition wait): the futex frame is still on the stack */
+    int restarted_futex = nr == 219 && nframes > 0 && strstr(frames[0].function, "futex");
+    if (nr == NATIVE_SYS_FUTEX || restarted_futex) {
         const char *s = from_frames(frames, nframes, 1);
         unsigned op = (unsigned)th->regs[HS_RSI] & FUTEX_CMD_MASK;
         return s ? s : op == FUTEX_LOCK_PI || op == FUTEX_LOCK_PI2 ? "mutex" : "futex";

@@ -36,19 +36,39 @@ static void stack_ids(hs_task *tasks, const native_stack *st, const uint64_t *pc
     }
 }
 
+/* How many frames the stacks name (inlined calls add frames to their PC's). */
+static int count_frames(native_threads *nt, size_t n, const native_stack *st, const uint64_t *pcs,
+                        size_t *nframes, hs_err *err)
+{
+    *nframes = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (uint32_t j = 0; j < st[i].n; j++) {
+            const hs_frame *fs;
+            uint32_t k;
+            if (native_symbolize(nt->u, pcs[st[i].first + j], j == 0, &fs, &k, err) < 0)
+                return -1;
+            *nframes += k;
+        }
+        *nframes += st[i].truncated ? 1 : 0;
+    }
+    return 0;
+}
+
 static int fill(native_threads *nt, hs_target *t, const native_stack *st, const uint64_t *pcs,
                 hs_err *err)
 {
-    size_t n = t->nthreads, nframes = 0;
-    for (size_t i = 0; i < n; i++)
-        nframes += st[i].n + (st[i].truncated ? 1 : 0);
+    size_t n = t->nthreads, nframes;
+    if (count_frames(nt, n, st, pcs, &nframes, err) < 0)
+        return -1;
     nt->tasks = calloc(n ? n : 1, sizeof *nt->tasks);
     nt->names = calloc(n ? n : 1, sizeof *nt->names);
     nt->frames = calloc(nframes ? nframes : 1, sizeof *nt->frames);
     nt->waits = calloc(n ? n : 1, sizeof *nt->waits);
     nt->lock_names = calloc(n ? n : 1, sizeof *nt->lock_names);
     nt->states = calloc(n ? n : 1, sizeof *nt->states);
-    if (!nt->tasks || !nt->names || !nt->frames || !nt->waits || !nt->lock_names || !nt->states)
+    nt->roles = calloc(n ? n : 1, sizeof *nt->roles);
+    if (!nt->tasks || !nt->names || !nt->frames || !nt->waits || !nt->lock_names || !nt->states ||
+        !nt->roles)
         return hs_errf(err, "out of memory recording %zu threads", n);
     nt->n = n;
     hs_frame *f = nt->frames;
@@ -60,9 +80,14 @@ static int fill(native_threads *nt, hs_target *t, const native_stack *st, const 
         k->wait_ns = -1;
         k->leaked = -1;
         k->frames = f;
-        for (uint32_t j = 0; j < st[i].n; j++)
-            if (native_symbolize(nt->u, pcs[st[i].first + j], j == 0, f++, err) < 0)
+        for (uint32_t j = 0; j < st[i].n; j++) {
+            const hs_frame *fs;
+            uint32_t k;
+            if (native_symbolize(nt->u, pcs[st[i].first + j], j == 0, &fs, &k, err) < 0)
                 return -1;
+            memcpy(f, fs, k * sizeof *f);
+            f += k;
+        }
         if (st[i].truncated) {
             *f++ = (hs_frame){.function = "?", .file = "?"};
             nt->nfailed++;
@@ -73,9 +98,10 @@ static int fill(native_threads *nt, hs_target *t, const native_stack *st, const 
         k->state = native_state(th, k->frames, k->nframes, &blocked, nt->states[i], sizeof nt->states[i]);
         k->blocked = (uint8_t)blocked;
         if (native_lock_wait(t, nt->u, th, k->state, k->frames, k->nframes, &nt->waits[i],
-                             nt->lock_names[i], sizeof nt->lock_names[i]))
+                             nt->lock_names[i]))
             k->waits_on = &nt->waits[i];
         nt->names[i] = thread_name(t, th->tid);
+        nt->roles[i] = native_go_role(k->frames, k->nframes);
     }
     stack_ids(nt->tasks, st, pcs, n);
     return 0;
@@ -118,6 +144,7 @@ void native_threads_free(native_threads *nt)
     free(nt->waits);
     free(nt->lock_names);
     free(nt->states);
+    free(nt->roles);
     native_deadlocks_free(nt->deadlocks, nt->ndeadlocks);
     native_unwinder_close(nt->u);
     sb_free(&nt->warnings);

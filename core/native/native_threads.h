@@ -16,6 +16,7 @@ typedef struct native_threads {
     hs_task *tasks; /* one per thread of the target, in its order; id = tid */
     size_t n;
     char **names;   /* per task: the thread's name (comm, live only), NULL when unknown */
+    const char **roles; /* per task, in a Go program with cgo: "cgo call", "go runtime" or "C" */
     native_deadlock *deadlocks;
     size_t ndeadlocks;
     size_t nfailed; /* threads whose stack could not be walked to its end */
@@ -24,7 +25,7 @@ typedef struct native_threads {
     native_unwinder *u;
     hs_frame *frames;
     hs_waits_on *waits;
-    char (*lock_names)[128];
+    char (*lock_names)[2][128]; /* per task: its lock's name, a condition variable's mutex's */
     char (*states)[40];
 } native_threads;
 

@@ -2,34 +2,12 @@
 #include "native_unwind.h"
 
 #include <elfutils/libdwfl.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
 
-#include "../graph/strtab.h"
-
-typedef struct pc_entry {
-    uint64_t key; /* the PC looked up (a return address minus one) */
-    hs_frame frame;
-    UT_hash_handle hh;
-} pc_entry;
-
-struct native_unwinder {
-    hs_target *t;
-    Dwfl *dwfl;
-    char *debuginfo_path;
-    Dwfl_Callbacks callbacks;
-    hs_strtab *strs;
-    pc_entry *cache;
-    /* during native_unwind_all */
-    native_stack *stacks;
-    uint64_t *pcs;
-    size_t npcs, cap;
-    uint64_t last_sp;
-    int oom;
-};
+#include "native_state.h"
+#include "native_symbols.h"
 
 static int dwfl_fail(hs_err *err, const char *what)
 {
@@ -147,6 +125,11 @@ void native_unwinder_close(native_unwinder *u)
         HASH_DEL(u->cache, e);
         free(e);
     }
+    end_entry *x, *xtmp;
+    HASH_ITER(hh, u->ends, x, xtmp) {
+        HASH_DEL(u->ends, x);
+        free(x);
+    }
     if (u->dwfl)
         dwfl_end(u->dwfl);
     hs_strtab_free(u->strs);
@@ -167,7 +150,25 @@ static int push_pc(native_unwinder *u, uint64_t pc)
     return 0;
 }
 
-/* One frame: its PC; stops on the frame cap or a stack pointer that does not move outwards. */
+/* 1 when the function at pc is where a Go thread's stack ends (native_state.h). */
+static int go_stack_end(native_unwinder *u, uint64_t pc)
+{
+    end_entry *e;
+    HASH_FIND(hh, u->ends, &pc, sizeof pc, e);
+    if (e)
+        return e->end;
+    Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, pc);
+    int end = mod && native_go_stack_end(dwfl_module_addrname(mod, pc));
+    if ((e = calloc(1, sizeof *e))) { /* uncached when out of memory */
+        e->pc = pc;
+        e->end = end;
+        HASH_ADD(hh, u->ends, pc, sizeof e->pc, e);
+    }
+    return end;
+}
+
+/* One frame: its PC; stops on the frame cap, a stack pointer that does not move outwards, or the
+ * end of a Go thread's own stack. */
 static int on_frame(Dwfl_Frame *state, void *arg)
 {
     native_unwinder *u = arg;
@@ -193,7 +194,7 @@ static int on_frame(Dwfl_Frame *state, void *arg)
         return DWARF_CB_ABORT;
     }
     st->n++;
-    return DWARF_CB_OK;
+    return go_stack_end(u, activation ? pc : pc - 1) ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
 
 static int on_thread(Dwfl_Thread *thread, void *arg)
@@ -239,85 +240,4 @@ int native_unwind_all(native_unwinder *u, native_stack *stacks, uint64_t **pcs, 
     if (rc < 0 && *npcs == 0)
         return dwfl_fail(err, "unwinding the threads");
     return 0;
-}
-
-static const char *intern(native_unwinder *u, const char *s)
-{
-    uint32_t id = hs_strtab_intern(u->strs, s);
-    return id == UINT32_MAX ? NULL : hs_strtab_str(u->strs, id);
-}
-
-static const char *module_name(Dwfl_Module *mod, Dwarf_Addr *start)
-{
-    const char *mainfile = NULL;
-    const char *name = dwfl_module_info(mod, NULL, start, NULL, NULL, NULL, &mainfile, NULL);
-    return mainfile ? mainfile : name ? name : "?";
-}
-
-static int lookup(native_unwinder *u, uint64_t key, hs_frame *f)
-{
-    Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, key);
-    if (!mod) {
-        char buf[40];
-        snprintf(buf, sizeof buf, "0x%" PRIx64, key);
-        f->function = intern(u, buf);
-        f->file = intern(u, "?");
-        return f->function && f->file ? 0 : -1;
-    }
-    Dwarf_Addr start = 0;
-    const char *modname = module_name(mod, &start);
-    GElf_Off off;
-    GElf_Sym sym;
-    const char *name = dwfl_module_addrinfo(mod, key, &off, &sym, NULL, NULL, NULL);
-    char buf[4096];
-    const char *at = name ? strchr(name, '@') : NULL; /* a symbol version: "read@GLIBC_2.2.5" */
-    if (at && at > name) {
-        snprintf(buf, sizeof buf, "%.*s", (int)(at - name), name);
-        name = buf;
-    } else if (!name) {
-        const char *base = strrchr(modname, '/');
-        snprintf(buf, sizeof buf, "%s+0x%" PRIx64, base ? base + 1 : modname, key - start);
-        name = buf;
-    }
-    f->function = intern(u, name);
-    Dwfl_Line *line = dwfl_module_getsrc(mod, key);
-    int lineno = 0;
-    const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-    f->file = intern(u, src ? src : modname);
-    f->line = src ? lineno : 0;
-    return f->function && f->file ? 0 : -1;
-}
-
-int native_symbolize(native_unwinder *u, uint64_t pc, int innermost, hs_frame *f, hs_err *err)
-{
-    uint64_t key = innermost || pc == 0 ? pc : pc - 1;
-    pc_entry *e;
-    HASH_FIND(hh, u->cache, &key, sizeof key, e);
-    if (!e) {
-        e = calloc(1, sizeof *e);
-        if (!e || lookup(u, key, &e->frame) < 0) {
-            free(e);
-            return hs_errf(err, "out of memory naming frame 0x%" PRIx64, pc);
-        }
-        e->key = key;
-        HASH_ADD(hh, u->cache, key, sizeof e->key, e);
-    }
-    *f = e->frame;
-    return 0;
-}
-
-int native_data_symbol(native_unwinder *u, uint64_t addr, char *buf, size_t cap, uint64_t *offset)
-{
-    Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, addr);
-    GElf_Off off;
-    GElf_Sym sym;
-    const char *name = mod ? dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL) : NULL;
-    if (!name || (sym.st_size ? off >= sym.st_size : off != 0))
-        return 0;
-    *offset = off;
-    if (off)
-        snprintf(buf, cap, "%s+0x%" PRIx64, name, (uint64_t)off);
-    else
-        snprintf(buf, cap, "%s", name);
-    return 1;
 }

@@ -14,6 +14,8 @@
 
 /* The most frames taken from one thread: a stack deeper than this ends in a `?` frame. */
 #define NATIVE_MAX_FRAMES 256
+/* The most inlined calls shown at one PC. */
+#define NATIVE_MAX_INLINED 16
 
 typedef struct native_unwinder native_unwinder;
 
@@ -31,11 +33,15 @@ void native_unwinder_close(native_unwinder *u);
 int native_unwind_all(native_unwinder *u, native_stack *stacks, uint64_t **pcs, size_t *npcs,
                       hs_err *err);
 
-/* The frame of a PC (a return address when !innermost: its call is looked up): function (the
- * ELF symbol, C++ names left mangled), source file:line where debug info has them, else the
- * module's path and line 0; "module+0xOFF" as the function when no symbol covers it. The strings
- * live as long as the unwinder. */
-int native_symbolize(native_unwinder *u, uint64_t pc, int innermost, hs_frame *f, hs_err *err);
+/* The frames of a PC (a return address when !innermost: its call is looked up), innermost
+ * first: one per function DWARF says is inlined there, then the physical function. Function: the
+ * ELF symbol (C++ demangled, with parameters) or, for an inlined call, its qualified DWARF name
+ * (no parameters, as gdb shows it); source file:line where
+ * debug info has them (also from a separate debug file found by build-id or .gnu_debuglink),
+ * else the module's path and line 0; "module+0xOFF" as the function when no symbol covers it.
+ * *frames and its strings live as long as the unwinder. */
+int native_symbolize(native_unwinder *u, uint64_t pc, int innermost, const hs_frame **frames,
+                     uint32_t *n, hs_err *err);
 
 /* The symbol covering a data address ("g_db_lock", "g_rw+0x8") into buf; 0 when none does. Sets
  * *offset to the address's distance from the symbol's start. */

@@ -67,7 +67,27 @@ static void deadlocks_text(const native_report *r, strbuf *out)
 
 static int same_wait(const hs_waits_on *a, const hs_waits_on *b)
 {
-    return a->addr == b->addr && a->owner_tid == b->owner_tid && !strcmp(a->kind, b->kind);
+    return a->addr == b->addr && a->owner_tid == b->owner_tid && !strcmp(a->kind, b->kind) &&
+           a->relock_addr == b->relock_addr && a->relock_owner == b->relock_owner;
+}
+
+/* ", held by thread T" or, for a condition variable (which no thread holds), the mutex its
+ * waiters re-take and who holds that now. */
+static void holder_text(const native_report *r, const hs_waits_on *w, strbuf *out)
+{
+    int cond = !strcmp(w->kind, "condition variable");
+    if (cond && !w->relock_addr) {
+        sb_puts(out, ", the mutex re-taken on waking is not known (libc without debug information)");
+        return;
+    }
+    int32_t owner = cond ? w->relock_owner : w->owner_tid;
+    if (cond) {
+        sb_puts(out, ", then re-take ");
+        lock_text("mutex", w->relock_name, w->relock_addr, out);
+    }
+    sb_puts(out, owner > 0 ? ", held by " : cond ? ", unlocked now" : ", holder unknown");
+    if (owner > 0)
+        thread_text(r, owner, out);
 }
 
 /* "    N threads wait on mutex g_held (0x...), held by thread T" per distinct lock of a group. */
@@ -94,13 +114,7 @@ static void waits_text(const native_report *r, const hs_task_group *g, strbuf *o
         }
         sb_printf(out, "    %zu thread%s wait%s on ", same, same == 1 ? "" : "s", same == 1 ? "s" : "");
         lock_text(w->kind, w->holder, w->addr, out);
-        sb_puts(out, ", ");
-        if (w->owner_tid > 0) {
-            sb_puts(out, "held by ");
-            thread_text(r, w->owner_tid, out);
-        } else {
-            sb_puts(out, "holder unknown");
-        }
+        holder_text(r, w, out);
         sb_putc(out, '\n');
     }
 }
@@ -149,7 +163,10 @@ void native_render_text(const native_report *r, strbuf *out)
     size_t shown = shown_groups(r);
     for (size_t i = 0; i < shown; i++) {
         const hs_task_group *g = &gs->v[i];
-        sb_printf(out, "\n%zu thread%s [%s]:\n", g->count, g->count == 1 ? "" : "s", g->first->state);
+        sb_printf(out, "\n%zu thread%s [%s]", g->count, g->count == 1 ? "" : "s", g->first->state);
+        if (r->mixed)
+            sb_printf(out, " (%s)", r->nt->roles[g->members[0]]);
+        sb_puts(out, ":\n");
         waits_text(r, g, out);
         frames_text(g->first, out);
         if (g->first->truncated)
@@ -175,6 +192,8 @@ static cJSON *frames_json(const hs_task *t)
         cJSON_AddStringToObject(o, "function", f->function);
         cJSON_AddStringToObject(o, "file", f->file);
         cJSON_AddItemToObject(o, "line", f->line > 0 ? cJSON_CreateNumber(f->line) : cJSON_CreateNull());
+        if (f->inlined)
+            cJSON_AddBoolToObject(o, "inlined", 1);
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -188,6 +207,15 @@ static cJSON *wait_json(const hs_waits_on *w)
     cJSON_AddStringToObject(o, "name", w->holder);
     cJSON_AddStringToObject(o, "name_kind", w->holder_kind);
     cJSON_AddItemToObject(o, "owner", w->owner_tid > 0 ? cJSON_CreateNumber(w->owner_tid) : cJSON_CreateNull());
+    if (!strcmp(w->kind, "condition variable") && w->relock_addr) {
+        cJSON *m = cJSON_AddObjectToObject(o, "mutex");
+        cJSON_AddItemToObject(m, "addr", hex(w->relock_addr));
+        cJSON_AddStringToObject(m, "name", w->relock_name);
+        cJSON_AddItemToObject(m, "owner", w->relock_owner > 0 ? cJSON_CreateNumber(w->relock_owner)
+                                                              : cJSON_CreateNull());
+    } else if (!strcmp(w->kind, "condition variable")) {
+        cJSON_AddNullToObject(o, "mutex");
+    }
     return o;
 }
 
@@ -195,6 +223,8 @@ static cJSON *group_json(const native_report *r, const hs_task_group *g)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "state", g->first->state);
+    if (r->mixed)
+        cJSON_AddStringToObject(o, "role", r->nt->roles[g->members[0]]);
     cJSON_AddNumberToObject(o, "count", (double)g->count);
     cJSON_AddItemToObject(o, "frames", frames_json(g->first));
     if (g->first->truncated)
@@ -233,12 +263,8 @@ static cJSON *deadlocks_json(const native_report *r)
     return a;
 }
 
-void native_render_json(const native_report *r, strbuf *out)
+void native_report_json(const native_report *r, cJSON *o)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "command", "threads-blocked");
-    cJSON_AddStringToObject(o, "runtime", "native");
-    cJSON_AddItemToObject(o, "target", json_target(r->target));
     cJSON_AddNumberToObject(o, "total", (double)r->nt->n);
     cJSON_AddNumberToObject(o, "shown", (double)r->groups->ntasks);
     cJSON *groups = cJSON_AddArrayToObject(o, "groups");
@@ -248,5 +274,14 @@ void native_render_json(const native_report *r, strbuf *out)
     cJSON_AddNumberToObject(o, "groups_total", (double)r->groups->n);
     cJSON_AddItemToObject(o, "deadlocks", deadlocks_json(r));
     cJSON_AddItemToObject(o, "warnings", json_lines(sb_str(&r->nt->warnings)));
+}
+
+void native_render_json(const native_report *r, strbuf *out)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "command", "threads-blocked");
+    cJSON_AddStringToObject(o, "runtime", "native");
+    cJSON_AddItemToObject(o, "target", json_target(r->target));
+    native_report_json(r, o);
     json_emit(o, out);
 }

@@ -38,6 +38,12 @@ typedef struct hs_waits_on {
     /* Native locks: the thread holding it (a pthread mutex's __owner, an rwlock's writer);
      * 0 when unknown or not a lock. */
     int32_t owner_tid;
+    /* Native condition variables: the mutex the waiter re-takes when woken (0 when unknown), its
+     * name and its owner now (0: unlocked or unknown). Never a wait-for edge: who will signal
+     * is not recorded anywhere. */
+    uint64_t relock_addr;
+    const char *relock_name;
+    int32_t relock_owner;
 } hs_waits_on;
 
 typedef struct hs_task {

@@ -92,14 +92,16 @@ def toolchains_or_skip(test):
     return tcs
 
 
-def build_fixture(version, program, ldflags="", experiment=""):
+def build_fixture(version, program, ldflags="", experiment="", cgo=False):
     """Builds tests/fixtures/go/PROGRAM with Go VERSION (cached per build tree), optionally
-    with linker flags ("-w", "-s -w") or a GOEXPERIMENT; returns (exe path, exact go version)."""
+    with linker flags ("-w", "-s -w"), a GOEXPERIMENT or cgo (CGO_ENABLED=1, needs gcc); returns
+    (exe path, exact go version)."""
     variant = program + ("-" + ldflags.replace(" ", "").replace("-", "") if ldflags else "")
     variant += "-" + experiment if experiment else ""
+    variant += "-cgo" if cgo else ""
     outdir = os.path.join(BUILD_DIR, "test-fixtures", version, variant)
     script = os.path.join(SOURCE_DIR, "tests", "tools", "build_fixture.sh")
-    env = dict(os.environ, GO_LDFLAGS=ldflags)
+    env = dict(os.environ, GO_LDFLAGS=ldflags, HS_FIXTURE_CGO="1" if cgo else "0")
     env.pop("GOEXPERIMENT", None)
     if experiment:
         env["GOEXPERIMENT"] = experiment

@@ -7,8 +7,10 @@ a mutex in a heap object. Oracles outside heapscope: the record with what the pr
 construction (states, lock names and addresses, owners, the deadlock cycles),
 /proc/PID/task/TID/syscall read while the program runs (the call each thread is in), and gdb's
 `thread apply all bt` on the same core (the program's own frames, thread by thread; gdb also
-shows inlined frames and stops at main, so only fx_* functions and main are compared, with their
-lines where there is debug information). A kernel core cut short checks the `?` frames."""
+stops at main, so only fx_* functions and main are compared, with their lines where there is
+debug information; inlined calls included). The C++ program's frames are compared with gdb's in
+full where they are its own or libstdc++'s inlined headers, and its symbol names with c++filt,
+also stripped with the debug file in .debug/. A kernel core cut short checks the `?` frames."""
 
 import json
 import os
@@ -33,7 +35,7 @@ ROLES = {
     "mutex": ("mutex", {202}, "g_held", "holder"),
     "rwlock_w": ("rwlock", {202}, "g_rw", "holder"),
     "rwlock_r": ("rwlock", {202}, "g_rw", "holder"),
-    "cond": ("condition variable", {202}, None, None),
+    "cond": ("condition variable", {202}, "g_cond", None),  # re-takes g_cmu, which nobody holds
     "read": ("read", {0}, None, None),
     "write": ("write", {1}, None, None),
     "poll": ("poll", {7}, None, None),
@@ -49,6 +51,20 @@ ROLES = {
 CYCLES = [("dl2a", "dl2b"), ("dl3a", "dl3b", "dl3c")]
 
 
+def read_record(stdout):
+    """A test program's record up to its "ready" line: ({tid: role}, {lock name: address})."""
+    roles, locks = {}, {}
+    for line in stdout:
+        f = line.split()
+        if f[0] == "ready":
+            break
+        if f[0] == "thread":
+            roles[int(f[1])] = f[2]
+        elif f[0] == "lock":
+            locks[f[1]] = int(f[2], 16)
+    return roles, locks
+
+
 class Program:
     """The fixture running: its record, once every thread is in the call its role makes."""
 
@@ -56,15 +72,7 @@ class Program:
         self.p = subprocess.Popen([exe], stdout=subprocess.PIPE, text=True, cwd=cwd,
                                   preexec_fn=lambda: resource.setrlimit(
                                       resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2))
-        self.roles, self.locks = {}, {}
-        for line in self.p.stdout:
-            f = line.split()
-            if f[0] == "ready":
-                break
-            if f[0] == "thread":
-                self.roles[int(f[1])] = f[2]
-            elif f[0] == "lock":
-                self.locks[f[1]] = int(f[2], 16)
+        self.roles, self.locks = read_record(self.p.stdout)
         self.tid = {role: tid for tid, role in self.roles.items()}
         if wait:
             self.wait_in_calls()
@@ -147,7 +155,10 @@ class NativeThreads(unittest.TestCase):
                     continue
                 w = waits[tid]
                 self.assertEqual((w["name"], int(w["addr"], 16), w["owner"]),
-                                 (lock, prog.locks[lock], prog.tid[owner]), role)
+                                 (lock, prog.locks[lock], prog.tid.get(owner)), role)
+                if role == "cond":  # found through libc6-dbg's DWARF (scripts/setup.sh installs it)
+                    self.assertEqual(w["mutex"], {"addr": "0x%x" % prog.locks["g_cmu"],
+                                                  "name": "g_cmu", "owner": None})
         self.assertEqual(set(seen), set(prog.roles))
         # threads of one role share a group; roles with different stacks do not
         for role in ("mutex", "cond"):
@@ -237,6 +248,55 @@ class NativeThreads(unittest.TestCase):
         finally:
             prog.close()
 
+    def test_cpp_symbols(self):
+        """C++ frames as gdb shows them: names demangled (c++filt of the symbol nm lists is the
+        oracle), inlined calls one frame each with their call lines; the same from the binary
+        stripped with its debug file in .debug/ (found by .gnu_debuglink)."""
+        exe = os.path.join(self.tmp, "cpp_symbols")
+        subprocess.run(["g++", "-std=c++20", "-O2", "-g", "-pthread", "-o", exe, CPP_SOURCE], check=True)
+        nm = subprocess.run(["nm", exe], capture_output=True, text=True, check=True).stdout
+        mangled = [line.split()[-1] for line in nm.splitlines() if "lock_both" in line]
+        want = subprocess.run(["c++filt"] + mangled, capture_output=True, text=True,
+                              check=True).stdout.split("\n")[0]
+        self.assertEqual(want, "lock_both(int, std::mutex&, std::mutex&)")
+        stripped = os.path.join(self.tmp, "cpp_stripped")
+        os.makedirs(os.path.join(self.tmp, ".debug"), exist_ok=True)
+        debug = os.path.join(self.tmp, ".debug", "cpp_stripped.debug")
+        shutil.copy(exe, stripped)
+        for argv in (["objcopy", "--only-keep-debug", stripped, debug], ["strip", "-s", stripped],
+                     ["objcopy", "--add-gnu-debuglink=" + debug, stripped]):
+            subprocess.run(argv, check=True, cwd=self.tmp)
+        for path in (exe, stripped):
+            with self.subTest(exe=os.path.basename(path)):
+                prog = Program(path, wait=False)
+                try:
+                    core = self.gcore(prog)
+                    report = hstest.run_json(["threads-blocked", "--core", core])
+                    names = [f["function"] for g in report["groups"] for f in g["frames"]]
+                    self.assertIn(want, names)
+                    self.check_gdb_cpp(prog, exe, core, report)
+                    os.unlink(core)
+                finally:
+                    prog.close()
+
+    def check_gdb_cpp(self, prog, exe, core, report):
+        """Frames in the program's source and libstdc++'s headers, thread by thread: (function,
+        file, line) equal to gdb's, a physical frame's name compared without its parameters."""
+        gdb = gdb_backtraces(exe, core)
+        mine = lambda f: f[1] == CPP_SOURCE or f[1].startswith("/usr/include/c++/")
+        for g in report["groups"]:
+            ours = [(f["function"] if f.get("inlined") else without_parameters(f["function"]),
+                     f["file"], f["line"]) for f in g["frames"]]
+            for tid in g["threads"]:
+                theirs = [f for f in gdb[tid] if f[1] and mine(f)]
+                self.assertTrue(theirs, prog.roles[tid])
+                # gdb names a physical method by its DWARF name (std::thread::_State_impl<...>::
+                # _M_run with `main()::<lambda()>`): only the source files' lines are compared there
+                self.assertEqual([f[1:] for f in ours if mine(f)], [f[1:] for f in theirs],
+                                 prog.roles[tid])
+                self.assertEqual([f for f in ours if mine(f) and "_M_run" not in f[0]],
+                                 [f for f in theirs if "_M_run" not in f[0]], prog.roles[tid])
+
     def check_truncated(self, prog, core):
         """The core cut after its notes and first segments: every thread is still listed, the
         stacks that lie in the lost part end in a `?` frame, and a warning counts them."""
@@ -261,29 +321,44 @@ class NativeThreads(unittest.TestCase):
 
     def check_gdb(self, prog, exe, core, report):
         """The program's own frames of every thread, as gdb's backtrace shows them."""
-        r = subprocess.run(["gdb", "-nx", "-batch", "-ex", "thread apply all bt", exe, core],
-                           capture_output=True, text=True, timeout=300)
-        gdb, tid = {}, None
-        for line in r.stdout.splitlines():
-            m = re.match(r"Thread \d+ \(Thread 0x[0-9a-f]+ \(LWP (\d+)\)", line)
-            if m:
-                tid = int(m.group(1))
-                gdb[tid] = []
-            m = re.match(r"#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(", line)
-            if m and tid is not None:
-                at = re.search(r" at (\S+):(\d+)$", line)
-                gdb[tid].append((m.group(1), int(at.group(2)) if at else None))
-        self.assertEqual(set(gdb), set(prog.roles), r.stdout[-2000:])
+        gdb = {tid: [(n, line) for n, _, line in frames]
+               for tid, frames in gdb_backtraces(exe, core).items()}
+        self.assertEqual(set(gdb), set(prog.roles))
         for g in report["groups"]:
             ours = [(f["function"], f["line"]) for f in g["frames"]]
             for tid in g["threads"]:
                 theirs = gdb[tid]
                 self.assertEqual(fx_functions(n for n, _ in ours), fx_functions(n for n, _ in theirs),
                                  prog.roles[tid])
-                if prog.roles[tid].startswith("dl"):
-                    continue  # lock_two is inlined there: gdb shows it as a frame, heapscope not
                 self.assertEqual([f for f in ours if fx_functions([f[0]])],
                                  [f for f in theirs if fx_functions([f[0]])], prog.roles[tid])
+
+
+def without_parameters(name):
+    """"ns::f(int, std::mutex&) const" -> "ns::f": the trailing balanced (...) cut."""
+    name = name[:-len(" const")] if name.endswith(" const") else name
+    depth = 0
+    for i in range(len(name) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(name[i], 0)
+        if depth == 0:
+            return name[:i] if name.endswith(")") else name
+    return name
+
+
+def gdb_backtraces(exe, core):
+    """{tid: [(function, file or None, line or None), ...]} from gdb's `thread apply all bt`."""
+    r = subprocess.run(["gdb", "-nx", "-batch", "-ex", "thread apply all bt", exe, core],
+                       capture_output=True, text=True, timeout=300)
+    frames, tid = {}, None
+    for line in r.stdout.splitlines():
+        m = re.match(r"Thread \d+ \(Thread 0x[0-9a-f]+ \(LWP (\d+)\)", line)
+        if m:
+            tid = int(m.group(1))
+            frames[tid] = []
+        m = re.match(r"#\d+\s+(?:0x[0-9a-f]+ in )?(.+?) \((?:[^()]|\([^()]*\))*\)(?: at (\S+):(\d+))?", line)
+        if m and tid is not None:
+            frames[tid].append((m.group(1), m.group(2), int(m.group(3)) if m.group(3) else None))
+    return frames
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # build_fixture.sh VERSION PROGRAM OUTDIR: build the Go test program tests/fixtures/go/PROGRAM with
-# Go release VERSION (e.g. 1.21) into OUTDIR/exe, pure Go (CGO_ENABLED=0), no toolchain switching,
+# Go release VERSION (e.g. 1.21) into OUTDIR/exe, pure Go (CGO_ENABLED=0; HS_FIXTURE_CGO=1 for cgo), no toolchain switching,
 # GOPATH mode. The toolchain comes from ~/.cache/go-toolchains (GO_TOOLCHAINS_DIR), unpacked by
 # scripts/go-toolchains.sh when missing. Prints the exact `go env GOVERSION` on stdout.
 set -euo pipefail
@@ -18,7 +18,7 @@ fi
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 # A private GOCACHE per release keeps builds of different releases from sharing a cache dir.
-export GOROOT=$goroot GOTOOLCHAIN=local GO111MODULE=off CGO_ENABLED=0 GOFLAGS=
+export GOROOT=$goroot GOTOOLCHAIN=local GO111MODULE=off CGO_ENABLED=${HS_FIXTURE_CGO:-0} GOFLAGS=
 export GOCACHE=${GOCACHE_BASE:-$HOME/.cache/heapscope-gocache}/$version
 export GOPATH=${GOPATH:-$HOME/go}
 # GO_LDFLAGS adds linker flags: "-w" drops DWARF, "-s -w" the symbol table too
