@@ -12,7 +12,7 @@ sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 
 pkgs=(build-essential cmake ninja-build pkg-config libelf-dev libdw-dev libc6-dbg libdwarf-dev zlib1g-dev libcapstone-dev
-      libcjson-dev uthash-dev libcmocka-dev gdb gdbserver lldb liblldb-dev python3 clang
+      libcjson-dev uthash-dev libiberty-dev libcmocka-dev gdb gdbserver lldb liblldb-dev python3 clang
       qemu-user-static gdb-multiarch ca-certificates)
 missing=()
 for p in "${pkgs[@]}"; do
