@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../image/debug_file.h"
 #include "../image/elf_image.h"
 #include "../util/demangle.h"
 #include "vtable_names.h"
@@ -40,6 +41,8 @@ static int add_module(vtable_names *t, const hs_mapping *m)
     hs_err e;
     if (hs_image_open(&img, m->path, &e) < 0)
         return 0;
+    if (!hs_image_has_symtab(img)) /* a stripped module's symbols from its debug file */
+        hs_debug_attach(img, NULL, &e);
     uint64_t bias = hs_image_load_bias(img, m->start);
     size_t n;
     const hs_symbol *s = hs_image_symbols(img, &n);
