@@ -68,26 +68,14 @@ class GlibcHeap(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="hs-glibc-")
-        cls.exes = {}
-        for variant, flags in [("g", ["-g"]), ("nog", []), ("stripped", ["-g"])]:
-            exe = os.path.join(cls.tmp, "glibc_heap_" + variant)
-            subprocess.run(["g++", "-O2", "-pthread"] + flags + ["-o", exe, SOURCE], check=True)
-            if variant == "stripped":  # symbols only in exe.debug, by .gnu_debuglink
-                for argv in (["objcopy", "--only-keep-debug", exe, exe + ".debug"],
-                             ["strip", "-s", exe],
-                             ["objcopy", "--add-gnu-debuglink=" + exe + ".debug", exe]):
-                    subprocess.run(argv, check=True, cwd=cls.tmp)
-            cls.exes[variant] = exe
+        cls.exes = hstest.build_native(cls.tmp, "g++", SOURCE, "glibc_heap")
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def gcore(self, prog):
-        base = os.path.join(self.tmp, "core")
-        subprocess.run(["gcore", "-o", base, str(prog.p.pid)], check=True, capture_output=True,
-                       timeout=120)
-        return "%s.%d" % (base, prog.p.pid)
+        return hstest.gcore(prog.p.pid, self.tmp)
 
     def check(self, prog, target, tcache=True):
         report = hstest.run_json(["heap-top"] + target)
@@ -121,20 +109,18 @@ class GlibcHeap(unittest.TestCase):
 
     def test_kernel_core(self):
         """A core the kernel writes when the program aborts (SIGABRT)."""
-        with open("/proc/sys/kernel/core_pattern") as f:
-            pattern = f.read().strip()
-        if pattern.startswith("|"):
-            hstest.platform_skip(self, "core-pattern-pipe", pattern)
-        cwd = tempfile.mkdtemp(dir=self.tmp)
-        prog = Program(self.exes["g"], cwd=cwd)
+        progs = []
+
+        def start(cwd):
+            progs.append(Program(self.exes["g"], cwd=cwd))
+            return progs[0].p
+
         try:
-            os.kill(prog.p.pid, signal.SIGABRT)
-            prog.p.wait(timeout=120)
+            core = hstest.kernel_core(self, start, signal.SIGABRT, self.tmp)
         finally:
-            prog.close()
-        cores = [os.path.join(cwd, f) for f in os.listdir(cwd)]
-        self.assertEqual(len(cores), 1, "core_pattern %r wrote %r" % (pattern, cores))
-        self.check(prog, ["--core", cores[0]])
+            for p in progs:
+                p.close()
+        self.check(progs[0], ["--core", core])
 
     def test_builds_and_libc_symbols(self):
         """Without -g, stripped (symbols in a debug file), and libc without libc6-dbg's symbol
