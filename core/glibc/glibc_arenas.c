@@ -48,7 +48,7 @@ static int main_span(glibc_heap *h, size_t *cap, hs_err *err)
 }
 
 /* The heaps of a non-main arena, newest (holding top) first. */
-static int arena_spans(glibc_heap *h, uint64_t ar, size_t *cap, hs_err *err)
+static int arena_spans(glibc_heap *h, uint64_t ar, size_t *cap, hs_addrset *seen, hs_err *err)
 {
     uint64_t top, hi, first_start = align_chunk(ar + GL_AR_SIZE);
     hs_err e;
@@ -60,10 +60,11 @@ static int arena_spans(glibc_heap *h, uint64_t ar, size_t *cap, hs_err *err)
     hi = top & ~(GL_HEAP_MAX - 1);
     for (int n = 0; hi; n++) {
         uint64_t w[3];
-        if (n == MAX_HEAPS_PER_ARENA || hs_read(h->t, hi, w, sizeof w, &e) < 0 || w[GL_HI_AR / 8] != ar ||
+        if (n == MAX_HEAPS_PER_ARENA || hs_addrset_add(seen, hi) != 1 ||
+            hs_read(h->t, hi, w, sizeof w, &e) < 0 || w[GL_HI_AR / 8] != ar ||
             w[GL_HI_SIZE / 8] > GL_HEAP_MAX || (hi & (GL_HEAP_MAX - 1))) {
-            glibc_warn(h, "arena %#llx: heap_info at %#llx does not check out: its heaps from there "
-                       "on are skipped", (unsigned long long)ar, (unsigned long long)hi);
+            glibc_warn(h, "arena %#llx: heap_info at %#llx does not check out or repeats: its heaps "
+                       "from there on are skipped", (unsigned long long)ar, (unsigned long long)hi);
             return 0;
         }
         uint64_t start = ar > hi && ar < hi + GL_HEAP_MAX ? first_start : hi + hdr;
@@ -82,25 +83,32 @@ int glibc_read_arenas(glibc_heap *h, hs_err *err)
         return hs_errf(err, "out of memory listing glibc arenas");
     uint64_t ar = h->main_arena;
     hs_err e;
+    hs_addrset seen = {0}; /* arenas and heap_infos: a list that loops ends where it repeats */
+    int rc = 0;
     do {
-        if (h->narenas == MAX_ARENAS) {
-            glibc_warn(h, "more than %d arenas: the arena list loops; the rest are skipped", MAX_ARENAS);
+        if (h->narenas == MAX_ARENAS || hs_addrset_add(&seen, ar) != 1) {
+            glibc_warn(h, "the arena list loops at %#llx (after %zu arenas): the rest are skipped",
+                       (unsigned long long)ar, h->narenas);
             break;
         }
         if (h->narenas == acap) {
             uint64_t *p = realloc(h->arenas, (acap *= 2) * sizeof *p);
-            if (!p)
-                return hs_errf(err, "out of memory listing glibc arenas");
+            if (!p) {
+                rc = hs_errf(err, "out of memory listing glibc arenas");
+                break;
+            }
             h->arenas = p;
         }
         h->arenas[h->narenas++] = ar;
-        if ((ar == h->main_arena ? main_span(h, &scap, err) : arena_spans(h, ar, &scap, err)) < 0)
-            return -1;
+        rc = ar == h->main_arena ? main_span(h, &scap, err) : arena_spans(h, ar, &scap, &seen, err);
+        if (rc < 0)
+            break;
         if (hs_read_u64(h->t, ar + GL_AR_NEXT, &ar, &e) < 0 || (ar & 7)) {
             glibc_warn(h, "arena list broken after %#llx: the rest are skipped",
                        (unsigned long long)h->arenas[h->narenas - 1]);
             break;
         }
     } while (ar != h->main_arena && ar != 0);
-    return 0;
+    hs_addrset_free(&seen);
+    return rc;
 }

@@ -5,18 +5,38 @@
 
 #include "glibc_heap.h"
 
+static int open_rest(glibc_heap *h, hs_err *err)
+{
+    if (glibc_read_arenas(h, err) < 0 || glibc_read_free_lists(h, err) < 0) {
+        glibc_heap_close(h);
+        return -1;
+    }
+    return 0;
+}
+
 int glibc_heap_open(glibc_heap *h, hs_target *t, hs_err *err)
 {
     memset(h, 0, sizeof *h);
     h->t = t;
     sb_init(&h->warnings);
     snprintf(h->version, sizeof h->version, "2.?");
-    if (glibc_find_main_arena(h, err) < 0 || glibc_read_arenas(h, err) < 0 ||
-        glibc_read_free_lists(h, err) < 0) {
+    if (glibc_find_main_arena(h, err) < 0) {
         glibc_heap_close(h);
         return -1;
     }
-    return 0;
+    return open_rest(h, err);
+}
+
+int glibc_heap_open_at(glibc_heap *h, hs_target *t, uint64_t main_arena, int minor, hs_err *err)
+{
+    memset(h, 0, sizeof *h);
+    h->t = t;
+    sb_init(&h->warnings);
+    snprintf(h->version, sizeof h->version, "2.%d", minor);
+    h->minor = minor;
+    h->main_arena = main_arena;
+    h->arena_how = "the caller";
+    return open_rest(h, err);
 }
 
 void glibc_heap_close(glibc_heap *h)

@@ -50,6 +50,8 @@ typedef int (*glibc_block_fn)(void *ctx, uint64_t chunk, uint64_t size, uint64_t
 /* Finds libc, the arenas, their heaps and free lists; fails with one line when the target has
  * no glibc malloc heap (another allocator, a static binary, no libc). */
 int glibc_heap_open(glibc_heap *h, hs_target *t, hs_err *err);
+/* The same from a main_arena already known, of glibc 2.MINOR (the fuzz target's entry). */
+int glibc_heap_open_at(glibc_heap *h, hs_target *t, uint64_t main_arena, int minor, hs_err *err);
 /* Calls fn for every in-use chunk (tcache and fastbin chunks excluded) and every mmapped chunk,
  * filling the counts and h->mi. fn returning nonzero stops the walk. */
 int glibc_heap_walk(glibc_heap *h, glibc_block_fn fn, void *ctx, hs_err *err);
