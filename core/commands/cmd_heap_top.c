@@ -121,7 +121,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
                          res.objects, res.bytes, res.rows_objects, res.rows_bytes,
                          res.typed_bytes, o.by == HEAP_BY_TYPE, res.rows, res.nrows, o.limit,
                          sb_str(&res.notes), heap_analysis_warnings(&an, &warnings), o.reach,
-                         an.have_graph ? &an.reach : NULL, o.retained, NULL, NULL, 0, NULL};
+                         an.have_graph ? &an.reach : NULL, o.retained, NULL, NULL, 0, NULL, NULL};
         (o.json ? heap_render_json : heap_render_text)(&r, out);
         if (!o.json && *r.warnings)
             sb_puts(msgs, r.warnings);

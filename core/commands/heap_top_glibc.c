@@ -6,8 +6,11 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "../glibc/glibc_graph.h"
 #include "../glibc/glibc_heap.h"
 #include "../glibc/vtable_names.h"
+#include "../util/human.h"
+#include "../views/graph_rows.h"
 #include "../views/type_rows.h"
 #include "heap_top.h"
 #include "heap_top_glibc.h"
@@ -79,6 +82,38 @@ static int make_rows(collect *c, const glibc_heap *h, heap_top_result *res, hs_e
     return heap_top_take_type_rows(rows, res, err);
 }
 
+/* --live / --unreachable: rows from the conservative mark (glibc_graph.h). */
+static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o, heap_top_result *res,
+                      heap_reach *reach, strbuf *note, hs_err *err)
+{
+    glibc_graph gg;
+    if (glibc_graph_build(h, vt, o->by == HEAP_BY_SIZE, &gg, err) < 0)
+        return -1;
+    hs_type_rows *rows = hs_type_rows_new();
+    if (!rows || hs_graph_type_rows(gg.g, hs_mark_bits(gg.m), o->reach, rows) < 0) {
+        hs_type_rows_free(rows);
+        glibc_graph_free(&gg);
+        return hs_errf(err, "out of memory");
+    }
+    *reach = (heap_reach){.known = 1, .live_objects = gg.live_objects, .live_bytes = gg.live_bytes,
+                          .unreachable_objects = gg.objects - gg.live_objects,
+                          .unreachable_bytes = gg.bytes - gg.live_bytes,
+                          .conservative_bytes = gg.root_bytes, .roots = gg.nroots};
+    char n[32], b[48], k[48];
+    hs_format_count(reach->unreachable_objects, n, sizeof n);
+    hs_format_bytes(reach->unreachable_bytes, b, sizeof b);
+    sb_printf(note, "leaked (nothing points to them): %s blocks, %s", n, b);
+    hs_format_count(reach->live_objects, n, sizeof n);
+    hs_format_bytes(reach->live_bytes, b, sizeof b);
+    hs_format_bytes(gg.root_bytes, k, sizeof k);
+    sb_printf(note, "; reachable: %s blocks, %s\n(marked conservatively from %u roots: modules' data "
+              "and bss, %u threads' stacks, every thread's registers, TLS and other writable mappings, "
+              "%s scanned; a word inside a block that points into another block is an edge)",
+              n, b, gg.nroots, gg.nthreads, k);
+    glibc_graph_free(&gg);
+    return heap_top_take_type_rows(rows, res, err);
+}
+
 static size_t mallinfo_stats(const glibc_heap *h, heap_stat *st)
 {
     const glibc_mallinfo *m = &h->mi;
@@ -113,12 +148,37 @@ static void warnings(const glibc_heap *h, strbuf *out)
 static int refuse(const heap_top_options *o, hs_err *err)
 {
     const char *bad = o->by == HEAP_BY_SITE ? "--by site" : o->by == HEAP_BY_ROOT ? "--by root"
-                      : o->reach == HS_REACH_LIVE ? "--live" : o->reach == HS_REACH_UNREACHABLE ? "--unreachable"
                       : o->retained ? "--retained" : o->pprof ? "--pprof" : NULL;
     if (!bad)
         return 0;
     return hs_errf(err, "%s is not available on a glibc malloc heap (a C/C++ program): heap-top "
-                   "there takes --by type, --by size, -n and --json", bad);
+                   "there takes --by type, --by size, --live, --unreachable, -n and --json", bad);
+}
+
+static void render(hs_session *s, const heap_top_options *o, const glibc_heap *h, const vtable_names *vt,
+                   heap_top_result *res, const heap_reach *reach, const char *reach_note, strbuf *out,
+                   strbuf *msgs)
+{
+    char version[32];
+    snprintf(version, sizeof version, "glibc %s", h->version);
+    heap_stat st[16];
+    strbuf warn;
+    sb_init(&warn);
+    warnings(h, &warn);
+    notes(h, vt, &res->notes);
+    static const char *const what[] = {"allocated blocks (heap walk)",
+                                       "reachable blocks (marked conservatively from every root)",
+                                       "leaked blocks (nothing points to them)"};
+    heap_report r = {"glibc", version, o->by, s->target, NULL, res->objects, res->bytes,
+                     res->rows_objects, res->rows_bytes, res->typed_bytes, o->by == HEAP_BY_TYPE,
+                     res->rows, res->nrows, o->limit, sb_str(&res->notes), sb_str(&warn), o->reach,
+                     reach, 0, "mallinfo2", st, mallinfo_stats(h, st),
+                     *reach_note ? reach_note : "reachability not computed (--live or --unreachable "
+                     "marks the heap conservatively)", what[o->reach]};
+    (o->json ? heap_render_json : heap_render_text)(&r, out);
+    if (!o->json)
+        sb_puts(msgs, sb_str(&warn));
+    sb_free(&warn);
 }
 
 int heap_top_glibc(hs_session *s, const heap_top_options *o, strbuf *out, strbuf *msgs, hs_err *err)
@@ -137,28 +197,20 @@ int heap_top_glibc(hs_session *s, const heap_top_options *o, strbuf *out, strbuf
     heap_top_result res;
     memset(&res, 0, sizeof res);
     sb_init(&res.notes);
-    int status = glibc_heap_walk(&h, on_block, &c, err) < 0 || c.oom ||
-                 make_rows(&c, &h, &res, err) < 0 ? HS_FAIL : HS_OK;
+    heap_reach reach;
+    strbuf note;
+    sb_init(&note);
+    int status;
+    if (o->reach == HS_REACH_ALL)
+        status = glibc_heap_walk(&h, on_block, &c, err) < 0 || c.oom || make_rows(&c, &h, &res, err) < 0;
+    else
+        status = graph_rows(&h, c.vt, o, &res, &reach, &note, err) < 0;
     if (c.oom)
         hs_errf(err, "out of memory tallying the glibc heap");
-    if (status == HS_OK) {
-        char version[32];
-        snprintf(version, sizeof version, "glibc %s", h.version);
-        heap_stat st[16];
-        strbuf warn;
-        sb_init(&warn);
-        warnings(&h, &warn);
-        notes(&h, c.vt, &res.notes);
-        heap_report r = {"glibc", version, o->by, s->target, NULL, res.objects, res.bytes,
-                         res.rows_objects, res.rows_bytes, res.typed_bytes, o->by == HEAP_BY_TYPE,
-                         res.rows, res.nrows, o->limit, sb_str(&res.notes), sb_str(&warn), HS_REACH_ALL,
-                         NULL, 0, "mallinfo2", st, mallinfo_stats(&h, st),
-                         "reachability not computed on glibc heaps yet (every in-use block is counted)"};
-        (o->json ? heap_render_json : heap_render_text)(&r, out);
-        if (!o->json)
-            sb_puts(msgs, sb_str(&warn));
-        sb_free(&warn);
-    }
+    status = status ? HS_FAIL : HS_OK;
+    if (status == HS_OK)
+        render(s, o, &h, c.vt, &res, o->reach == HS_REACH_ALL ? NULL : &reach, sb_str(&note), out, msgs);
+    sb_free(&note);
     heap_top_result_free(&res);
     vtable_names_close(c.vt);
     glibc_heap_close(&h);

@@ -71,7 +71,8 @@ typedef struct heap_report {
     const char *stats_title;
     const heap_stat *stats;
     size_t nstats;
-    const char *reach_note;      /* said instead of the reachability line when the mark did not run */
+    const char *reach_note;      /* said instead of the runtime-neutral reachability lines */
+    const char *objects_word;    /* what the objects shown are, when not the Go words */
 } heap_report;
 
 const char *heap_by_name(enum heap_by by); /* "type", "site", "size" */

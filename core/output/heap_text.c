@@ -52,7 +52,7 @@ static void reach_text(const heap_report *r, strbuf *out)
 {
     const heap_reach *x = r->reach;
     char n[32], b[48];
-    if (!x && r->reach_note) {
+    if (r->reach_note) {
         sb_printf(out, "%s\n", r->reach_note);
         return;
     }
@@ -81,7 +81,7 @@ static void header_text(const heap_report *r, strbuf *out)
                                        "reachable objects (marked from every root)",
                                        "unreachable objects (garbage not yet collected)"};
     sb_printf(out, "%s, %s: %s in %llu %s\n", r->version, r->target->description, b,
-              (unsigned long long)r->objects, what[r->which]);
+              (unsigned long long)r->objects, r->objects_word ? r->objects_word : what[r->which]);
     if (r->memstats)
         memstats_text(r->memstats, out);
     else if (r->stats_title)

@@ -7,7 +7,10 @@ tcache, and glibc's own mallinfo2(). Oracles outside heapscope: glibc's mallinfo
 equal; in-use bytes = uordblks + hblkhd exactly with tcache off, less what the program freed into
 tcache with it on) and the program's own counts. Built -g, without -g, and stripped with a debug
 file; libc read with and without libc6-dbg's symbols. Bad input: corrupt chunk headers, a fastbin
-loop, another allocator (jemalloc), a static binary, flags that need the mark."""
+loop, another allocator (jemalloc), a static binary, flags that need the mark. Leaks:
+tests/fixtures/c/glibc_leaks.cpp drops its only pointers to some blocks; --unreachable counts
+exactly the blocks valgrind calls definitely and indirectly lost, by class."""
+import re
 
 import os
 import resource
@@ -20,6 +23,7 @@ import unittest
 import hstest
 
 SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "glibc_heap.cpp")
+LEAKS = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "glibc_leaks.cpp")
 TCACHE_OFF = "glibc.malloc.tcache_count=0"
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 
@@ -145,10 +149,10 @@ class GlibcHeap(unittest.TestCase):
             self.assertIn("2101248 B mmapped", {r["name"] for r in report["rows"]})
             code, out, err = hstest.run(["heap-top", "--pid", str(prog.p.pid)])
             self.assertEqual(code, 0, err)
-            self.assertRegex(out, r"glibc 2\.\d+, process %d: .* in \d+ allocated objects" % prog.p.pid)
+            self.assertRegex(out, r"glibc 2\.\d+, process %d: .* in \d+ allocated blocks" % prog.p.pid)
             self.assertRegex(out, r"\n.*% +200  app::Box<int>\n")
             self.assertIn("mallinfo2: arena", out)
-            for flags in (["--live"], ["--unreachable"], ["--by", "site"], ["--by", "root"]):
+            for flags in (["--retained"], ["--by", "site"], ["--by", "root"]):
                 code, _, err = hstest.run(["heap-top", "--pid", str(prog.p.pid)] + flags)
                 self.assertEqual((code, len(err.strip().splitlines())), (2, 1), err)
                 self.assertIn("not available on a glibc malloc heap", err)
@@ -188,6 +192,36 @@ class GlibcHeap(unittest.TestCase):
                     self.assertIn("only glibc malloc heaps are read", err)
                 finally:
                     prog.close()
+
+
+    def test_leaked_as_valgrind(self):
+        """--unreachable against valgrind's leak check of the same program (which exits under
+        valgrind): the same number of lost blocks, live and from a gcore core; by class: all
+        50 Leaky, the Outer and its 10 Inner; --live and --unreachable add up to every block."""
+        exe = os.path.join(self.tmp, "glibc_leaks")
+        subprocess.run(["g++", "-O2", "-g", "-o", exe, LEAKS], check=True)
+        vg = subprocess.run(["valgrind", "--leak-check=full", exe, "exit"], capture_output=True,
+                            text=True, timeout=300).stderr
+        lost = sum(int(re.search(r"%s lost: [\d,]+ bytes in ([\d,]+) blocks" % k, vg).group(1).replace(",", ""))
+                   for k in ("definitely", "indirectly"))
+        self.assertEqual(lost, 50 + 20 + 1 + 10, vg)
+        prog = Program(exe)
+        try:
+            for target in (["--pid", str(prog.p.pid)], ["--core", self.gcore(prog)]):
+                gone = hstest.run_json(["heap-top", "--unreachable"] + target)
+                self.assertEqual(gone["totals"]["inuse_objects"], lost)
+                self.assertEqual(gone["reachability"]["unreachable_objects"], lost)
+                rows = {r["name"]: r["inuse_objects"] for r in gone["rows"]}
+                self.assertEqual((rows["Leaky"], rows["Outer"], rows["Inner"]), (50, 1, 10))
+                self.assertNotIn("Kept", rows)
+                live = hstest.run_json(["heap-top", "--live"] + target)
+                self.assertEqual({r["name"]: r["inuse_objects"] for r in live["rows"]}["Kept"], 30)
+                every = hstest.run_json(["heap-top"] + target)
+                arena_headers = sum(r["inuse_bytes"] for r in every["rows"] if r["inuse_objects"] == 0)
+                self.assertEqual(live["totals"]["inuse_bytes"] + gone["totals"]["inuse_bytes"] + arena_headers,
+                                 every["totals"]["inuse_bytes"])
+        finally:
+            prog.close()
 
 
 if __name__ == "__main__":
