@@ -56,8 +56,8 @@ static void read_version(glibc_heap *h, const hs_image *img)
     }
 }
 
-/* The structure check: most bins initialised (empty ones point at themselves), a sane mutex,
- * a top chunk, a next pointer. */
+/* The structure check: every bin either empty (pointing at itself) or holding 16-aligned
+ * chunks, at least one empty, a sane mutex, an aligned top chunk, a next pointer. */
 static int looks_like_arena(const uint8_t *m, uint64_t addr)
 {
     uint64_t w[2];
@@ -68,12 +68,15 @@ static int looks_like_arena(const uint8_t *m, uint64_t addr)
     int selfref = 0;
     for (int i = 2; i < GL_NBINS; i++) {
         memcpy(w, m + GL_AR_BINS + 16 * (i - 1), 16);
-        selfref += w[0] == gl_bin_at(addr, i) && w[1] == w[0];
+        int empty = w[0] == gl_bin_at(addr, i) && w[1] == w[0];
+        if (!empty && (!w[0] || !w[1] || ((w[0] | w[1]) & (GL_ALIGN - 1))))
+            return 0;
+        selfref += empty;
     }
     uint64_t top, next;
     memcpy(&top, m + GL_AR_TOP, 8);
     memcpy(&next, m + GL_AR_NEXT, 8);
-    return selfref >= 32 && top && !(top & 15) && next && !(next & 7);
+    return selfref >= 1 && top && !(top & 15) && next && !(next & 7);
 }
 
 /* The arena list from a candidate returns to it (a shifted view of main_arena's bins would pass
