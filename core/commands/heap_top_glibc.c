@@ -107,9 +107,9 @@ static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o
     hs_format_bytes(reach->live_bytes, b, sizeof b);
     hs_format_bytes(gg.root_bytes, k, sizeof k);
     sb_printf(note, "; reachable: %s blocks, %s\n(marked conservatively from %u roots: modules' data "
-              "and bss, %u threads' stacks, every thread's registers, TLS and other writable mappings, "
-              "%s scanned; a word inside a block that points into another block is an edge)",
-              n, b, gg.nroots, gg.nthreads, k);
+              "and bss, the stacks of %u thread%s, every thread's registers, TLS and other writable "
+              "mappings, %s scanned; a word inside a block that points into another block is an edge)",
+              n, b, gg.nroots, gg.nthreads, gg.nthreads == 1 ? "" : "s", k);
     glibc_graph_free(&gg);
     return heap_top_take_type_rows(rows, res, err);
 }
