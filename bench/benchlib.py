@@ -7,6 +7,7 @@ Every benchmark takes --small: a quick run on a small input, which the test suit
 but does not judge the targets, which are set for the full size."""
 
 import glob
+import json
 import os
 import statistics
 import subprocess
@@ -70,6 +71,15 @@ def peak_rss_mib(argv):
     if status != 0:
         sys.exit("%s failed (status %d)" % (" ".join(argv), status))
     return ru.ru_maxrss / 1024
+
+
+def measure_json(label, argv, runs, check_answer):
+    """Runs argv (a --json command) `runs` times, checks its answer with check_answer(label,
+    parsed JSON) and measures its peak memory once more; returns (median seconds, MiB, JSON)."""
+    secs, out = measure(argv, runs=runs)
+    got = json.loads(out)
+    check_answer(label, got)
+    return secs, peak_rss_mib(argv), got
 
 
 def gcore(pid, prefix):

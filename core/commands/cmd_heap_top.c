@@ -9,6 +9,8 @@
 #include "../go/go_inflight.h"
 #include "../go/go_memstats.h"
 #include "heap_top.h"
+#include "heap_top_glibc.h"
+#include "models.h"
 #include "session.h"
 
 enum { O_BY, O_LIMIT, O_JSON, O_PPROF, O_LIVE, O_UNREACHABLE, O_RETAINED, O_TRY_NEWER };
@@ -94,6 +96,8 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     heap_top_options o;
     if (read_options(a, &o, err) < 0)
         return HS_USAGE;
+    if (hs_session_model(s) == HS_MODEL_NATIVE)
+        return heap_top_glibc(s, &o, out, msgs, err);
     go_rt *rt;
     if (hs_session_go(s, &rt, err) < 0 || hs_session_release(s, msgs, err) < 0)
         return HS_FAIL;
@@ -117,7 +121,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
                          res.objects, res.bytes, res.rows_objects, res.rows_bytes,
                          res.typed_bytes, o.by == HEAP_BY_TYPE, res.rows, res.nrows, o.limit,
                          sb_str(&res.notes), heap_analysis_warnings(&an, &warnings), o.reach,
-                         an.have_graph ? &an.reach : NULL, o.retained};
+                         an.have_graph ? &an.reach : NULL, o.retained, NULL, NULL, 0, NULL, NULL};
         (o.json ? heap_render_json : heap_render_text)(&r, out);
         if (!o.json && *r.warnings)
             sb_puts(msgs, r.warnings);

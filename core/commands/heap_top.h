@@ -58,6 +58,9 @@ typedef struct heap_top_result {
 /* Fills res; returns HS_OK, HS_FAIL or HS_USAGE (err says why). */
 int heap_top_collect(heap_analysis *a, const heap_top_options *o, heap_top_result *res,
                      strbuf *msgs, hs_err *err);
+/* Rows by name from rows (which res then owns, or which is freed on failure). */
+struct hs_type_rows;
+int heap_top_take_type_rows(struct hs_type_rows *rows, heap_top_result *res, hs_err *err);
 /* heap_top_roots.c: rows per root unit from the dominator tree; retained bytes per type row. */
 int heap_top_by_root(heap_analysis *a, heap_top_result *res, hs_err *err);
 int heap_top_add_retained(heap_analysis *a, heap_top_result *res, hs_err *err);

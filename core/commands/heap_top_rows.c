@@ -97,21 +97,14 @@ static const uint8_t *marks(const heap_analysis *a)
 
 static void free_type_rows(void *p) { hs_type_rows_free(p); }
 
-static int by_type(heap_analysis *a, const heap_top_options *o, heap_top_result *res, hs_err *err)
+int heap_top_take_type_rows(hs_type_rows *rows, heap_top_result *res, hs_err *err)
 {
-    if (heap_analysis_types(a, err) < 0)
-        return HS_FAIL;
-    hs_type_rows *rows = hs_type_rows_new();
-    if (!rows || hs_graph_type_rows(a->hg.g, marks(a), o->reach, rows) < 0) {
-        hs_type_rows_free(rows);
-        return hs_errf(err, "out of memory"), HS_FAIL;
-    }
     size_t n;
     const hs_type_row *sorted = hs_type_rows_sorted(rows, &n);
     res->rows = calloc(n ? n : 1, sizeof *res->rows);
     if (!sorted || !res->rows) {
         hs_type_rows_free(rows);
-        return hs_errf(err, "out of memory"), HS_FAIL;
+        return hs_errf(err, "out of memory");
     }
     for (size_t i = 0; i < n; i++)
         res->rows[i] = (heap_row){.name = sorted[i].name, .objects = sorted[i].objects,
@@ -123,6 +116,20 @@ static int by_type(heap_analysis *a, const heap_top_options *o, heap_top_result 
     res->rows_bytes = res->bytes;
     res->owned = rows;
     res->free_owned = free_type_rows;
+    return 0;
+}
+
+static int by_type(heap_analysis *a, const heap_top_options *o, heap_top_result *res, hs_err *err)
+{
+    if (heap_analysis_types(a, err) < 0)
+        return HS_FAIL;
+    hs_type_rows *rows = hs_type_rows_new();
+    if (!rows || hs_graph_type_rows(a->hg.g, marks(a), o->reach, rows) < 0) {
+        hs_type_rows_free(rows);
+        return hs_errf(err, "out of memory"), HS_FAIL;
+    }
+    if (heap_top_take_type_rows(rows, res, err) < 0)
+        return HS_FAIL;
     sb_printf(&res->notes, "(%llu objects typed by the runtime's own records, the rest by following "
               "typed pointers from %llu global variables%s, %zu stack frames, finalizers and interface "
               "values; objects of unknown type are listed by size as <noscan|scan SIZE>)\n",

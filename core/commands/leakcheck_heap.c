@@ -76,7 +76,7 @@ int leakcheck_heap_read(leakcheck_heap *h, hs_session *s, go_rt *rt, const char 
                               h->res.objects, h->res.bytes, h->res.rows_objects, h->res.rows_bytes,
                               h->res.typed_bytes, 1, h->res.rows, h->res.nrows, limit,
                               sb_str(&h->res.notes), heap_analysis_warnings(&h->an, &h->warnings),
-                              HS_REACH_LIVE, h->an.have_graph ? &h->an.reach : NULL, 0};
+                              HS_REACH_LIVE, h->an.have_graph ? &h->an.reach : NULL, 0, NULL, NULL, 0, NULL, NULL};
     return HS_OK;
 }
 

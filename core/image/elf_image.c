@@ -355,3 +355,12 @@ int hs_image_read(const hs_image *img, uint64_t vaddr, void *buf, size_t len, hs
     return hs_errf(err, "address 0x%llx (+%zu) is not in any load segment of %s",
                    (unsigned long long)vaddr, len, img->path);
 }
+
+uint64_t hs_image_load_bias(const hs_image *img, uint64_t map_start)
+{
+    uint64_t low = UINT64_MAX;
+    for (size_t i = 0; i < img->nsegments; i++)
+        if (img->segments[i].vaddr < low)
+            low = img->segments[i].vaddr;
+    return img->pie && low != UINT64_MAX ? map_start - (low & ~(uint64_t)0xfff) : 0;
+}

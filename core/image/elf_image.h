@@ -45,6 +45,9 @@ const hs_section *hs_image_section(const hs_image *img, const char *name);
 const uint8_t *hs_image_section_bytes(const hs_image *img, const hs_section *s);
 
 size_t hs_image_nsegments(const hs_image *img);
+/* run-time minus link-time addresses of a module whose first mapping (file offset 0) starts at
+ * map_start: 0 for a fixed-address executable. */
+uint64_t hs_image_load_bias(const hs_image *img, uint64_t map_start);
 const hs_segment *hs_image_segment(const hs_image *img, size_t i);
 
 /* A separate debug file (debug_file.h) for img, which takes it over (NULL: none). Symbols and

@@ -95,7 +95,10 @@ cJSON *heap_report_json(const heap_report *r)
         cJSON_AddNumberToObject(sites, "inuse_bytes", (double)r->rows_bytes);
     }
     cJSON_AddItemToObject(o, "reachability", r->reach ? heap_reach_json(r->reach) : cJSON_CreateNull());
-    cJSON_AddItemToObject(o, "memstats", r->memstats ? memstats_json(r->memstats) : cJSON_CreateObject());
+    cJSON *ms = r->memstats ? memstats_json(r->memstats) : cJSON_CreateObject();
+    for (size_t i = 0; !r->memstats && i < r->nstats; i++)
+        json_add_u64(ms, r->stats[i].key, r->stats[i].v);
+    cJSON_AddItemToObject(o, "memstats", ms);
     cJSON *rows = cJSON_AddArrayToObject(o, "rows");
     size_t n = r->limit > 0 && (size_t)r->limit < r->nrows ? (size_t)r->limit : r->nrows;
     for (size_t i = 0; i < n; i++)

@@ -42,6 +42,13 @@ typedef struct heap_reach {
     uint64_t edges_data, edges_stack, edges_special; /* root edges by origin */
 } heap_reach;
 
+/* A statistic of a runtime other than Go's (glibc's mallinfo2 fields), as the runtime names it. */
+typedef struct heap_stat {
+    const char *key;
+    uint64_t v;
+    int bytes; /* shown as a size in text */
+} heap_stat;
+
 typedef struct heap_report {
     const char *runtime, *version;
     enum heap_by by;
@@ -59,6 +66,13 @@ typedef struct heap_report {
     enum hs_reach which;         /* the objects shown: all, reachable, unreachable */
     const heap_reach *reach;     /* NULL when the mark could not run */
     int have_retained;           /* rows carry retained_objects/bytes (--retained) */
+    /* when memstats is NULL: the runtime's own statistics under their name ("mallinfo2"), in
+     * the text header and as JSON "memstats" */
+    const char *stats_title;
+    const heap_stat *stats;
+    size_t nstats;
+    const char *reach_note;      /* said instead of the runtime-neutral reachability lines */
+    const char *objects_word;    /* what the objects shown are, when not the Go words */
 } heap_report;
 
 const char *heap_by_name(enum heap_by by); /* "type", "site", "size" */

@@ -34,10 +34,28 @@ static void memstats_text(const go_memstats *m, strbuf *out)
     sb_putc(out, '\n');
 }
 
+static void stats_text(const heap_report *r, strbuf *out)
+{
+    char b[48];
+    sb_printf(out, "%s:", r->stats_title);
+    for (size_t i = 0; i < r->nstats; i++) {
+        if (r->stats[i].bytes)
+            hs_format_bytes(r->stats[i].v, b, sizeof b);
+        else
+            snprintf(b, sizeof b, "%llu", (unsigned long long)r->stats[i].v);
+        sb_printf(out, "%s %s %s", i && i % 5 == 0 ? "\n   " : "", r->stats[i].key, b);
+    }
+    sb_putc(out, '\n');
+}
+
 static void reach_text(const heap_report *r, strbuf *out)
 {
     const heap_reach *x = r->reach;
     char n[32], b[48];
+    if (r->reach_note) {
+        sb_printf(out, "%s\n", r->reach_note);
+        return;
+    }
     if (!x) {
         sb_puts(out, "reachability unknown (see the warnings)\n");
         return;
@@ -63,9 +81,11 @@ static void header_text(const heap_report *r, strbuf *out)
                                        "reachable objects (marked from every root)",
                                        "unreachable objects (garbage not yet collected)"};
     sb_printf(out, "%s, %s: %s in %llu %s\n", r->version, r->target->description, b,
-              (unsigned long long)r->objects, what[r->which]);
+              (unsigned long long)r->objects, r->objects_word ? r->objects_word : what[r->which]);
     if (r->memstats)
         memstats_text(r->memstats, out);
+    else if (r->stats_title)
+        stats_text(r, out);
     reach_text(r, out);
     if (r->have_typed && r->bytes)
         sb_printf(out, "types known for %.1f%% of the bytes\n", 100.0 * (double)r->typed_bytes / (double)r->bytes);

@@ -5,6 +5,7 @@
  * /proc/PID/mem where a batch stops short. The runs are shared out among one thread per CPU
  * (at most MAX_WORKERS): most of the time goes to faulting in the copy's own pages. */
 #include "pid_copy.h"
+#include "pid_proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,34 +68,28 @@ static int add_region(hs_memcopy *c, size_t *cap, uint64_t start, uint64_t end, 
     return 0;
 }
 
+typedef struct list_ctx {
+    hs_memcopy *c;
+    size_t cap;
+} list_ctx;
+
+static int list_one(void *ctx, uint64_t start, uint64_t end, const char *perms, uint64_t off,
+                    const char *name)
+{
+    (void)off;
+    list_ctx *l = ctx;
+    /* a shared mapping (a database file mapped by the program, shared memory) is not the
+     * process's own state to freeze, and may be gigabytes: read live when asked for */
+    if (perms[0] != 'r' || perms[3] == 's' || end <= start || skipped(name))
+        return 0;
+    return add_region(l->c, &l->cap, start, end, name[0] == '/');
+}
+
 /* The readable mappings of c->pid, in address order. */
 static int list_regions(hs_memcopy *c, hs_err *err)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/maps", c->pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return hs_errf(err, "cannot read %s: %s", path, strerror(errno));
-    char *line = NULL, perms[8];
-    size_t linecap = 0, cap = 0;
-    int rc = 0;
-    while (rc == 0 && getline(&line, &linecap, f) > 0) {
-        unsigned long long start, end;
-        int pos = 0;
-        if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &start, &end, perms, &pos) != 3 || !pos)
-            continue;
-        char *name = line + pos;
-        name[strcspn(name, "\n")] = 0;
-        /* a shared mapping (a database file mapped by the program, shared memory) is not the
-         * process's own state to freeze, and may be gigabytes: read live when asked for */
-        if (perms[0] != 'r' || perms[3] == 's' || end <= start || skipped(name))
-            continue;
-        if (add_region(c, &cap, start, end, name[0] == '/') < 0)
-            rc = hs_errf(err, "out of memory reading %s", path);
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    list_ctx l = {c, 0};
+    return hs_proc_each_map(c->pid, c->pid, list_one, &l, err);
 }
 
 /* Calls fn for each run of pages of r that hold data (all of them without a pagemap). */

@@ -180,7 +180,7 @@ static int add_map(hs_target *t, size_t *cap, uint64_t start, uint64_t end, uint
     return 0;
 }
 
-int hs_proc_maps(int pid, int tid, hs_target *t, hs_err *err)
+int hs_proc_each_map(int pid, int tid, hs_proc_map_fn fn, void *ctx, hs_err *err)
 {
     char dir[64], path[80];
     proc_dir(pid, tid, dir, sizeof dir);
@@ -188,26 +188,41 @@ int hs_proc_maps(int pid, int tid, hs_target *t, hs_err *err)
     FILE *f = fopen(path, "re");
     if (!f)
         return hs_errf(err, "cannot read %s: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t linecap = 0, cap = t->nmaps;
+    char *line = NULL, perms[8];
+    size_t linecap = 0;
     int rc = 0;
-    while (getline(&line, &linecap, f) > 0) {
+    while (rc == 0 && getline(&line, &linecap, f) > 0) {
         unsigned long long start, end, off;
         int pos = 0;
-        if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %n", &start, &end, &off, &pos) != 3 || !pos)
+        if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &pos) != 4 || !pos)
             continue;
-        char *file = line + pos;
-        file[strcspn(file, "\n")] = 0;
-        if (file[0] != '/')
-            continue;
-        if (add_map(t, &cap, start, end, off, file) < 0) {
+        char *name = line + pos;
+        name[strcspn(name, "\n")] = 0;
+        if (fn(ctx, start, end, perms, off, name) < 0)
             rc = hs_errf(err, "out of memory reading %s", path);
-            break;
-        }
     }
     free(line);
     fclose(f);
     return rc;
+}
+
+typedef struct maps_ctx {
+    hs_target *t;
+    size_t cap;
+} maps_ctx;
+
+static int add_file_map(void *ctx, uint64_t start, uint64_t end, const char *perms, uint64_t off,
+                        const char *name)
+{
+    (void)perms;
+    maps_ctx *m = ctx;
+    return name[0] == '/' ? add_map(m->t, &m->cap, start, end, off, name) : 0;
+}
+
+int hs_proc_maps(int pid, int tid, hs_target *t, hs_err *err)
+{
+    maps_ctx m = {t, t->nmaps};
+    return hs_proc_each_map(pid, tid, add_file_map, &m, err);
 }
 
 void hs_proc_auxv(int pid, int tid, hs_target *t)

@@ -23,6 +23,11 @@ int hs_proc_tasks(int pid, int **tids, size_t *n, hs_err *err);
  * when the leader is a zombie (it called pthread_exit) a live thread; pid when none is found. */
 int hs_proc_io_tid(int pid);
 /* The following read /proc/PID/... (tid == pid) or /proc/PID/task/TID/... */
+/* Calls fn for each line of maps: its range, permissions ("rw-p"), file offset and name ("" for
+ * an anonymous mapping); fn returns -1 when out of memory, which stops the walk with an error. */
+typedef int (*hs_proc_map_fn)(void *ctx, uint64_t start, uint64_t end, const char *perms,
+                              uint64_t offset, const char *name);
+int hs_proc_each_map(int pid, int tid, hs_proc_map_fn fn, void *ctx, hs_err *err);
 /* File-backed mappings (path starting with '/'; file_offset in bytes) into t->maps. */
 int hs_proc_maps(int pid, int tid, hs_target *t, hs_err *err);
 /* AT_ENTRY / AT_PHDR into t->auxv_entry / t->auxv_phdr (left 0 when unreadable). */

@@ -100,6 +100,17 @@ int hs_read_cstr(hs_target *t, uint64_t addr, char *buf, size_t cap, hs_err *err
 const void *hs_view(hs_target *t, uint64_t addr, size_t len);
 int hs_interrupted(hs_target *t);
 
+/* A mapped range of the target's memory, file-backed or anonymous. prot: 4 read, 2 write,
+ * 1 execute (PF_R/PF_W/PF_X of a core); named: a file's (or [heap], [stack]...) mapping. */
+typedef struct hs_region {
+    uint64_t start, end;
+    uint32_t prot;
+    uint32_t named;
+} hs_region;
+
+/* Every mapped range, in address order (target_regions.c); *out is malloc'd. */
+int hs_target_regions(hs_target *t, hs_region **out, size_t *n, hs_err *err);
+
 /* Frees everything a target owns, including the fields of struct hs_target. */
 void hs_target_close(hs_target *t);
 

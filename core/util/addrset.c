@@ -53,3 +53,15 @@ void hs_addrset_free(hs_addrset *s)
     s->slots = NULL;
     s->cap = s->n = 0;
 }
+
+int hs_addrset_has(const hs_addrset *s, uint64_t addr)
+{
+    if (addr == 0 || s->cap == 0)
+        return 0;
+    for (size_t i = slot_of(addr, s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        if (s->slots[i] == addr)
+            return 1;
+        if (s->slots[i] == 0)
+            return 0;
+    }
+}

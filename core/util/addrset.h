@@ -15,6 +15,8 @@ typedef struct hs_addrset {
 /* 1 when addr was not in the set (it is now), 0 when it was already there or is 0, -1 when
  * out of memory (addr not added). Zero-initialise the set before the first call. */
 int hs_addrset_add(hs_addrset *s, uint64_t addr);
+/* 1 when addr is in the set. */
+int hs_addrset_has(const hs_addrset *s, uint64_t addr);
 void hs_addrset_free(hs_addrset *s);
 
 #endif

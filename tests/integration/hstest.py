@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -110,6 +111,44 @@ def build_fixture(version, program, ldflags="", experiment="", cgo=False):
     if p.returncode != 0:
         raise AssertionError("building %s with Go %s failed:\n%s" % (program, version, p.stderr))
     return os.path.join(outdir, "exe"), p.stdout.strip()
+
+
+def build_native(tmp, compiler, source, name, cflags=()):
+    """Builds a C/C++ fixture three ways into tmp: {"g": -g, "nog": no debug information,
+    "stripped": -g then stripped, its symbols in NAME_stripped.debug found by .gnu_debuglink}."""
+    exes = {}
+    for variant, flags in [("g", ["-g"]), ("nog", []), ("stripped", ["-g"])]:
+        exe = os.path.join(tmp, name + "_" + variant)
+        subprocess.run([compiler, "-O2", "-pthread"] + list(cflags) + flags + ["-o", exe, source], check=True)
+        if variant == "stripped":
+            for argv in (["objcopy", "--only-keep-debug", exe, exe + ".debug"], ["strip", "-s", exe],
+                         ["objcopy", "--add-gnu-debuglink=" + exe + ".debug", exe]):
+                subprocess.run(argv, check=True, cwd=tmp)
+        exes[variant] = exe
+    return exes
+
+
+def gcore(pid, tmp):
+    """A core of the live process pid written by gdb's gcore into tmp; returns its path."""
+    base = os.path.join(tmp, "core")
+    subprocess.run(["gcore", "-o", base, str(pid)], check=True, capture_output=True, timeout=120)
+    return "%s.%d" % (base, pid)
+
+
+def kernel_core(test, start, sig, tmp):
+    """The core the kernel writes when the process start(cwd) returns (a Popen run with an
+    unlimited RLIMIT_CORE in cwd) gets signal sig; skips when cores are piped to a program."""
+    with open("/proc/sys/kernel/core_pattern") as f:
+        pattern = f.read().strip()
+    if pattern.startswith("|"):
+        platform_skip(test, "core-pattern-pipe", pattern)
+    cwd = tempfile.mkdtemp(dir=tmp)
+    p = start(cwd)
+    os.kill(p.pid, sig)
+    p.wait(timeout=120)
+    cores = [os.path.join(cwd, f) for f in os.listdir(cwd)]
+    test.assertEqual(len(cores), 1, "core_pattern %r wrote %r" % (pattern, cores))
+    return cores[0]
 
 
 class CensusResult(unittest.TextTestResult):

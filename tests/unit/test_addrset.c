@@ -18,7 +18,12 @@ static void test_membership(void **state)
     assert_int_equal(hs_addrset_add(&s, 0), 0);
     assert_int_equal(hs_addrset_add(&s, 0), 0);
     assert_int_equal(s.n, 2);
+    assert_int_equal(hs_addrset_has(&s, 0x1000), 1); /* a lookup adds nothing */
+    assert_int_equal(hs_addrset_has(&s, 0x3000), 0);
+    assert_int_equal(hs_addrset_has(&s, 0), 0);
+    assert_int_equal(s.n, 2);
     hs_addrset_free(&s);
+    assert_int_equal(hs_addrset_has(&s, 0x1000), 0); /* an empty set */
     assert_int_equal(hs_addrset_add(&s, 0x1000), 1); /* usable again after free */
     hs_addrset_free(&s);
 }

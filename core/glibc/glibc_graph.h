@@ -1,0 +1,28 @@
+/* glibc_graph.h - a glibc heap as an object graph (core/graph) with conservative edges: every
+ * in-use chunk an object, every aligned word inside one that points into another an edge, and
+ * roots from every writable mapping that is not the heap (modules' data and bss, anonymous
+ * mappings, thread stacks from their stack pointer, TLS) and every thread's registers. Marked
+ * from all roots, what is not reached is leaked: nothing in the program points to it. */
+#ifndef HS_GLIBC_GRAPH_H
+#define HS_GLIBC_GRAPH_H
+
+#include "../graph/graph.h"
+#include "../graph/mark.h"
+#include "glibc_heap.h"
+#include "vtable_names.h"
+
+typedef struct glibc_graph {
+    hs_graph *g;
+    hs_mark *m;
+    uint64_t objects, bytes;            /* every in-use chunk (mmapped ones too) */
+    uint64_t live_objects, live_bytes;
+    uint64_t root_bytes;                /* bytes of memory scanned as roots */
+    uint32_t nroots, nthreads;
+} glibc_graph;
+
+/* Walks the heap (glibc_heap_walk), builds the graph (types from vt when not NULL, else only
+ * size names: by_size) and marks it. */
+int glibc_graph_build(glibc_heap *h, vtable_names *vt, int by_size, glibc_graph *out, hs_err *err);
+void glibc_graph_free(glibc_graph *gg);
+
+#endif

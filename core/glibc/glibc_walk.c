@@ -1,0 +1,186 @@
+/* glibc_walk.c - every chunk of every heap, in address order from each heap's first chunk to its
+ * top chunk (or its final fencepost), and every mmapped chunk (an anonymous mapping that starts
+ * with a chunk header marked IS_MMAPPED whose size fits it). A chunk is in use when the next
+ * chunk's PREV_INUSE bit says so and no tcache or fastbin holds it. Reads go through a window of
+ * the target's memory so a heap of millions of chunks costs few reads. A header that cannot be
+ * a chunk ends that heap's walk with a counted warning. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "glibc_heap.h"
+#include "glibc_layout.h"
+
+#define WINDOW (1u << 20)
+#define PAGE 4096u
+
+typedef struct window {
+    hs_target *t;
+    uint64_t base, len;
+    const uint8_t *bytes;
+    uint8_t *buf;
+} window;
+
+/* n bytes at addr (below limit), or NULL when unreadable. */
+static const uint8_t *win_get(window *w, uint64_t addr, size_t n, uint64_t limit)
+{
+    if (addr >= w->base && addr - w->base + n <= w->len)
+        return w->bytes + (addr - w->base);
+    uint64_t want = limit - addr < WINDOW ? limit - addr : WINDOW;
+    if (want < n)
+        want = n;
+    hs_err e;
+    const uint8_t *v = hs_view(w->t, addr, want);
+    if (!v && hs_read(w->t, addr, w->buf, want, &e) < 0) {
+        want = n;
+        if (hs_read(w->t, addr, w->buf, n, &e) < 0)
+            return NULL;
+    }
+    w->base = addr, w->len = want, w->bytes = v ? v : w->buf;
+    return w->bytes;
+}
+
+typedef struct walk {
+    glibc_heap *h;
+    window w;
+    glibc_block_fn fn;
+    void *ctx;
+    uint64_t walked_free; /* free chunks of bins and fastbins, tops */
+    int stop;
+} walk;
+
+/* The chunk before the current one, now that its successor's PREV_INUSE bit is known. */
+static void settle(walk *k, uint64_t chunk, uint64_t size, uint64_t word0, int prev_inuse)
+{
+    glibc_heap *h = k->h;
+    if (size <= 1024 + GL_MINSIZE && hs_addrset_has(&h->freed, chunk))
+        return; /* tcache or fastbin: counted from their lists */
+    if (!prev_inuse) {
+        h->mi.ordblks++;
+        h->mi.fordblks += size;
+        return;
+    }
+    h->inuse_chunks++;
+    h->inuse_bytes += size;
+    if (k->fn && !k->stop)
+        k->stop = k->fn(k->ctx, chunk, size, word0, 0);
+}
+
+static int walk_span(walk *k, const glibc_span *s)
+{
+    glibc_heap *h = k->h;
+    uint64_t p = s->start, pend = 0, psize = 0, pword = 0;
+    while (p + GL_HDR <= s->end && !k->stop) {
+        const uint8_t *b = win_get(&k->w, p, p + 24 <= s->end ? 24 : 16, s->end);
+        if (!b) {
+            glibc_warn(h, "heap at %#llx: chunk %#llx unreadable: the rest of the heap is skipped",
+                       (unsigned long long)s->start, (unsigned long long)p);
+            h->skipped++;
+            return 0;
+        }
+        uint64_t size, word0 = 0;
+        memcpy(&size, b + 8, 8);
+        if (p + 24 <= s->end)
+            memcpy(&word0, b + 16, 8);
+        uint64_t csz = size & ~(uint64_t)GL_SIZE_BITS;
+        if (pend)
+            settle(k, pend, psize, pword, size & GL_PREV_INUSE), pend = 0;
+        if (p == s->top) {
+            h->mi.fordblks += csz, h->mi.ordblks++;
+            if (s->arena == h->main_arena)
+                h->mi.keepcost = csz;
+            return 0;
+        }
+        if (csz == 0 && s->end - p <= 64)
+            return 0; /* the fencepost that ends a heap that is no longer the top one */
+        if (csz < GL_HDR || (csz & (GL_ALIGN - 1)) || csz > s->end - p) {
+            glibc_warn(h, "heap at %#llx: chunk %#llx has a corrupt size %#llx: the rest of the heap "
+                       "is skipped", (unsigned long long)s->start, (unsigned long long)p,
+                       (unsigned long long)size);
+            h->skipped++;
+            return 0;
+        }
+        if (csz != GL_HDR) /* a 16-byte fencepost is no chunk */
+            pend = p, psize = csz, pword = word0;
+        p += csz;
+        if (hs_interrupted(h->t))
+            return -1;
+    }
+    if (pend)
+        settle(k, pend, psize, pword, 1);
+    return 0;
+}
+
+/* Mmapped chunks at the start of an anonymous writable mapping, one after another. */
+static void walk_mmapped(walk *k, const hs_region *r)
+{
+    glibc_heap *h = k->h;
+    for (uint64_t p = r->start; p + GL_HDR <= r->end && !k->stop;) {
+        const uint8_t *b = win_get(&k->w, p, 24, r->end);
+        uint64_t prev, size, word0;
+        if (!b)
+            return;
+        memcpy(&prev, b, 8), memcpy(&size, b + 8, 8), memcpy(&word0, b + 16, 8);
+        uint64_t csz = size & ~(uint64_t)GL_SIZE_BITS;
+        if (prev != 0 || (size & GL_SIZE_BITS) != GL_IS_MMAPPED || csz % PAGE || csz == 0 ||
+            csz > r->end - p)
+            return;
+        h->mmapped_chunks++;
+        h->mmapped_bytes += csz;
+        if (k->fn)
+            k->stop = k->fn(k->ctx, p, csz, word0, 1);
+        p += csz;
+    }
+}
+
+static int in_spans(const glibc_heap *h, const hs_region *r)
+{
+    for (size_t i = 0; i < h->nspans; i++)
+        if (h->spans[i].start < r->end && r->start < h->spans[i].end)
+            return 1;
+    return 0;
+}
+
+static void mallinfo_finish(glibc_heap *h, const uint64_t *sys)
+{
+    glibc_mallinfo *m = &h->mi;
+    m->arena = *sys;
+    m->smblks = h->fast_chunks;
+    m->fsmblks = h->fast_bytes;
+    m->fordblks += h->fast_bytes;
+    m->uordblks = m->arena > m->fordblks ? m->arena - m->fordblks : 0;
+    m->hblks = h->mmapped_chunks;
+    m->hblkhd = h->mmapped_bytes;
+    uint64_t counted = h->inuse_bytes + h->tcache_bytes;
+    h->overhead_bytes = m->uordblks > counted ? m->uordblks - counted : 0;
+}
+
+int glibc_heap_walk(glibc_heap *h, glibc_block_fn fn, void *ctx, hs_err *err)
+{
+    walk k = {.h = h, .w = {.t = h->t, .buf = malloc(WINDOW)}, .fn = fn, .ctx = ctx};
+    if (!k.w.buf)
+        return hs_errf(err, "out of memory walking the glibc heap");
+    uint64_t sys = 0;
+    int rc = 0;
+    for (size_t i = 0; i < h->nspans && rc == 0; i++)
+        rc = walk_span(&k, &h->spans[i]);
+    for (size_t i = 0; i < h->narenas; i++) {
+        uint64_t v;
+        hs_err e;
+        if (hs_read_u64(h->t, h->arenas[i] + GL_AR_SYSTEM_MEM, &v, &e) == 0)
+            sys += v;
+    }
+    hs_region *r = NULL;
+    size_t nr = 0;
+    hs_err e;
+    if (rc == 0 && hs_target_regions(h->t, &r, &nr, &e) < 0)
+        glibc_warn(h, "mmapped chunks not looked for: %s", e.msg);
+    for (size_t i = 0; i < nr && rc == 0; i++)
+        if (!r[i].named && (r[i].prot & 2) && !in_spans(h, &r[i]))
+            walk_mmapped(&k, &r[i]);
+    free(r);
+    free(k.w.buf);
+    if (rc < 0)
+        return hs_errf(err, "interrupted");
+    mallinfo_finish(h, &sys);
+    return 0;
+}
