@@ -11,7 +11,8 @@ dir=${1:-build-arm64}
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 pkgs=(crossbuild-essential-arm64 qemu-user-static libelf-dev:arm64 libdwarf-dev:arm64
-      libcapstone-dev:arm64 libcjson-dev:arm64 zlib1g-dev:arm64 libcmocka-dev:arm64 libdw-dev:arm64)
+      libcapstone-dev:arm64 libcjson-dev:arm64 zlib1g-dev:arm64 libcmocka-dev:arm64 libdw-dev:arm64
+      libiberty-dev:arm64)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

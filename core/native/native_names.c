@@ -2,11 +2,11 @@
  * ELF symbols (C++ demangled by libiberty), source lines from the unit that holds the PC, inlined
  * calls (native_inline.c), cached per PC; glibc's condition-variable layout, looked up once. */
 #include <inttypes.h>
-#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/demangle.h"
 #include "native_symbols.h"
 
 const char *native_intern(native_unwinder *u, const char *s)
@@ -37,7 +37,7 @@ const char *native_readable(native_unwinder *u, const char *name)
         snprintf(buf, sizeof buf, "%.*s", (int)(len - 5), name);
         name = buf;
     }
-    char *dm = strncmp(name, "_Z", 2) == 0 ? cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI) : NULL;
+    char *dm = strncmp(name, "_Z", 2) == 0 ? hs_demangle(name) : NULL;
     const char *s = native_intern(u, dm ? dm : name);
     free(dm);
     return s;
