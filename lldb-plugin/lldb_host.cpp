@@ -63,8 +63,8 @@ bool LldbHost::Prepare(lldb::SBDebugger debugger, std::string &err)
     if (!CheckProcess(err))
         return false;
     exe_ = ExecutablePath(target_);
-    CollectThreads();
     ChooseAccess();
+    CollectThreads();
     if (first_ == Access::ReadMemory && exe_.empty()) { // no /proc/PID/exe, no core to ask
         err = "lldb has no local copy of the program's executable: create the target from it "
               "(target create EXE, then gdb-remote HOST:PORT; or target create EXE --core CORE)";
@@ -78,13 +78,18 @@ void LldbHost::CollectThreads()
     uint32_t n = process_.GetNumThreads();
     threads_.clear();
     threads_.reserve(n);
+    bool syscalls_from_proc = std::strcmp(ArchOf(target_), "amd64") == 0 && pid_ > 0 && TracedFromHere(pid_);
     for (uint32_t i = 0; i < n; i++) {
         lldb::SBThread th = process_.GetThreadAtIndex(i);
         if (!th.IsValid())
             continue;
         hs_host_thread t{};
         t.tid = static_cast<int32_t>(th.GetThreadID());
-        ReadFrameRegisters(th.GetFrameAtIndex(0), ArchOf(target_), t.regs);
+        lldb::SBFrame frame = th.GetFrameAtIndex(0);
+        ReadFrameRegisters(frame, ArchOf(target_), t.regs);
+        // lldb 14 has no orig_rax (the call a native thread is in): the kernel tells a local pid's
+        if (syscalls_from_proc && !frame.FindRegister("orig_rax").IsValid())
+            t.regs[kAmd64OrigRax] = SyscallFromProc(pid_, t.tid);
         threads_.push_back(t);
     }
 }

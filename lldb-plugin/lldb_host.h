@@ -67,6 +67,12 @@ void ReadFrameRegisters(lldb::SBFrame frame, const char *arch, uint64_t regs[HS_
 // "" when it cannot be told for certain (then memory comes through SBProcess::ReadMemory).
 std::string FindMappedCoreFile();
 
+// The number of the system call thread tid of pid is in, from /proc/PID/task/TID/syscall (what
+// amd64's orig_rax holds: -1 when in none or unreadable).
+uint64_t SyscallFromProc(int pid, int tid);
+// orig_rax's place in user_regs_struct (core's HS_ORIG_RAX)
+constexpr int kAmd64OrigRax = 15;
+
 // True when pid is a process on this machine that this process may read through /proc:
 // lldb (this process) or an lldb-server it started is its tracer.
 bool TracedFromHere(int pid);

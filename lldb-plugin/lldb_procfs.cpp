@@ -1,6 +1,7 @@
 // lldb_procfs.cpp - what this (lldb's) process can learn from /proc about its target: whether a
 // live pid is traced from here (so /proc/PID/mem is readable and is the process lldb shows),
-// and which core file lldb has mapped. lldb 14's SB API names neither.
+// which core file lldb has mapped, and which system call a thread is in. lldb 14's SB API names
+// none of them.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,6 +63,15 @@ std::string MapsPath(const std::string &line)
 }
 
 } // namespace
+
+uint64_t SyscallFromProc(int pid, int tid)
+{
+    std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/syscall");
+    long long nr = -1;
+    if (!(f >> nr)) // "running", or no such thread
+        nr = -1;
+    return static_cast<uint64_t>(nr);
+}
 
 bool TracedFromHere(int pid)
 {

@@ -20,15 +20,17 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
     if (!snap)
         return HS_FAIL;
     int r = snapshot_write(snap, path, err);
-    if (r == 0) {
-        const cJSON *g = cJSON_GetObjectItemCaseSensitive(snap, "goroutines");
-        const cJSON *heap = cJSON_GetObjectItemCaseSensitive(snap, "heap");
-        const cJSON *tot = heap ? cJSON_GetObjectItemCaseSensitive(heap, "totals") : NULL;
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(snap, "goroutines");
+    const cJSON *heap = cJSON_GetObjectItemCaseSensitive(snap, "heap");
+    const cJSON *tot = heap ? cJSON_GetObjectItemCaseSensitive(heap, "totals") : NULL;
+    double ntasks = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "total"));
+    if (r == 0 && !heap) /* a native program: threads only */
+        sb_printf(out, "wrote %s: %.0f threads (no heap: native heaps are not modelled yet)\n", path,
+                  ntasks);
+    else if (r == 0)
         sb_printf(out, "wrote %s: %.0f live objects, %.0f bytes, %.0f goroutines\n", path,
                   cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(tot, "inuse_objects")),
-                  cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(tot, "inuse_bytes")),
-                  cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "total")));
-    }
+                  cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(tot, "inuse_bytes")), ntasks);
     cJSON_Delete(snap);
     return r == 0 ? HS_OK : HS_FAIL;
 }
@@ -39,7 +41,8 @@ const hs_command hs_cmd_snapshot = {
     "snapshot -o FILE\n"
     "  Saves what heap-top (by type, by site when the program keeps heap-profile records, by size\n"
     "  class), the runtime statistics and threads-blocked see, with when and of what (pid,\n"
-    "  executable, build id, Go version), to compare later with snapshot-diff.\n"
+    "  executable, build id, Go version), to compare later with snapshot-diff. Of a C/C++\n"
+    "  program: its threads, grouped as threads-blocked --all groups them (no heap yet).\n"
     "  -o, --output FILE  the file to write (JSON, a few kB to a few MB)\n"
     "  --try-newer        read a Go release newer than heapscope knows (see README)\n",
     opts,

@@ -10,7 +10,9 @@
 #include "../output/json_util.h"
 #include "../output/threads_report.h"
 #include "../snapshot/snapshot_file.h"
+#include "../native/native_threads.h"
 #include "heap_top.h"
+#include "models.h"
 #include "threads_collect.h"
 
 /* When the state was captured: now for a live process; for a core, when its file was created
@@ -99,6 +101,18 @@ static int add_heap(hs_session *s, go_rt *rt, cJSON *o, strbuf *msgs, hs_err *er
     return r;
 }
 
+/* The groups of tasks (goroutines or native threads) under "goroutines", as diffs read them. */
+static void add_groups(cJSON *o, const hs_task *tasks, const hs_task_groups *gs, size_t total,
+                       size_t system)
+{
+    cJSON *g = cJSON_AddObjectToObject(o, "goroutines");
+    cJSON_AddNumberToObject(g, "total", (double)total);
+    cJSON_AddNumberToObject(g, "system", (double)system);
+    cJSON *groups = cJSON_AddArrayToObject(g, "groups");
+    for (size_t i = 0; i < gs->n; i++)
+        cJSON_AddItemToArray(groups, threads_group_json(tasks, &gs->v[i], 0));
+}
+
 static int add_goroutines(hs_session *s, cJSON *o, hs_err *err)
 {
     hs_group_filter f = {.all = 1};
@@ -109,14 +123,52 @@ static int add_goroutines(hs_session *s, cJSON *o, hs_err *err)
      * snapshots of one process (a core's clock is only the last time the runtime recorded) */
     if (d.gs.now > 0 && d.gs.now_exact)
         json_add_u64(o, "runtime_clock_ns", (uint64_t)d.gs.now);
-    cJSON *g = cJSON_AddObjectToObject(o, "goroutines");
-    cJSON_AddNumberToObject(g, "total", (double)d.total);
-    cJSON_AddNumberToObject(g, "system", (double)d.nsystem);
-    cJSON *groups = cJSON_AddArrayToObject(g, "groups");
-    for (size_t i = 0; i < d.groups.n; i++)
-        cJSON_AddItemToArray(groups, threads_group_json(d.tasks, &d.groups.v[i], 0));
+    add_groups(o, d.tasks, &d.groups, d.total, d.nsystem);
     threads_data_free(&d);
     return 0;
+}
+
+/* A native program's threads, grouped as threads-blocked --all groups them (no heap model yet). */
+static int add_native_threads(hs_session *s, cJSON *o, hs_err *err)
+{
+    native_threads nt;
+    if (native_threads_read(s->target, &nt, err) < 0)
+        return -1;
+    hs_group_filter f = {.all = 1, .system = 1};
+    hs_task_groups groups;
+    int rc = hs_task_groups_build(nt.tasks, nt.n, &f, &groups);
+    if (rc < 0)
+        hs_errf(err, "out of memory grouping %zu threads", nt.n);
+    else
+        add_groups(o, nt.tasks, &groups, nt.n, 0);
+    if (rc == 0)
+        hs_task_groups_free(&groups);
+    native_threads_free(&nt);
+    return rc;
+}
+
+/* format, time, target and runtime of every snapshot */
+static cJSON *header(hs_session *s, const char *runtime, const char *version)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "format", HS_SNAPSHOT_FORMAT);
+    cJSON_AddNumberToObject(o, "format_version", HS_SNAPSHOT_VERSION);
+    cJSON_AddNumberToObject(o, "taken_at", taken_at(s));
+    cJSON_AddItemToObject(o, "target", target_json(s));
+    cJSON_AddStringToObject(o, "runtime", runtime);
+    cJSON_AddStringToObject(o, "version", version);
+    return o;
+}
+
+/* Nothing is read after the threads, so a live process is not copied to be let go sooner. */
+static cJSON *take_native(hs_session *s, hs_err *err)
+{
+    cJSON *o = header(s, "native", "");
+    if (add_native_threads(s, o, err) < 0) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
 }
 
 static cJSON *memstats_json(go_rt *rt)
@@ -133,16 +185,12 @@ static cJSON *memstats_json(go_rt *rt)
 
 cJSON *snapshot_take(hs_session *s, strbuf *msgs, hs_err *err)
 {
+    if (hs_session_model(s) == HS_MODEL_NATIVE)
+        return take_native(s, err);
     go_rt *rt;
     if (hs_session_go(s, &rt, err) < 0 || hs_session_release(s, msgs, err) < 0)
         return NULL;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "format", HS_SNAPSHOT_FORMAT);
-    cJSON_AddNumberToObject(o, "format_version", HS_SNAPSHOT_VERSION);
-    cJSON_AddNumberToObject(o, "taken_at", taken_at(s));
-    cJSON_AddItemToObject(o, "target", target_json(s));
-    cJSON_AddStringToObject(o, "runtime", "go");
-    cJSON_AddStringToObject(o, "version", rt->ver.full);
+    cJSON *o = header(s, "go", rt->ver.full);
     cJSON_AddItemToObject(o, "memstats", memstats_json(rt));
     /* goroutines first: their read takes the process's clock, which should be as close as can
      * be to the moment the process stopped, before the longer heap analysis */

@@ -150,7 +150,8 @@ int hs_dwarf_open(hs_dwarf **out, const char *path, hs_err *err)
     *out = NULL;
     if (!libdwarf_is_ours())
         return hs_errf(err, "libdwarf's functions are shadowed by another library in this process "
-                       "(elfutils' libdw?); load libheapscope with RTLD_DEEPBIND");
+                       "(elfutils' libdw?): heapscope links libdwarf statically and hidden "
+                       "(CMakeLists.txt); rebuild it");
     hs_dwarf *d = calloc(1, sizeof *d);
     if (!d)
         return hs_errf(err, "out of memory");

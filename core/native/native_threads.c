@@ -11,7 +11,7 @@
  * process's name) or when unreadable. */
 static char *thread_name(const hs_target *t, int tid)
 {
-    if (strcmp(t->kind, "core") == 0 || !t->live || t->pid <= 0)
+    if (t->from_core || !t->live || t->pid <= 0)
         return NULL;
     char path[64], buf[64];
     snprintf(path, sizeof path, "/proc/%d/task/%d/comm", t->pid, tid);

@@ -157,7 +157,7 @@ void native_render_text(const native_report *r, strbuf *out)
     sb_printf(out, "native threads, %s: %zu threads; %zu %s in %zu group%s\n",
               r->target->description, r->nt->n, gs->ntasks, r->all ? "shown" : "blocked", gs->n,
               gs->n == 1 ? "" : "s");
-    if (!strcmp(r->target->kind, "core"))
+    if (r->target->from_core)
         sb_puts(out, "(a core records no thread names)\n");
     deadlocks_text(r, out);
     size_t shown = shown_groups(r);

@@ -78,7 +78,11 @@ void diff_render_json(const snap_diff *d, long limit, strbuf *out)
     cJSON_AddNumberToObject(t, "inuse_objects_delta", (double)d->dheap_objects);
     cJSON_AddNumberToObject(t, "inuse_bytes_delta", (double)d->dheap_bytes);
     cJSON_AddNumberToObject(t, "goroutines_delta", (double)d->dgoroutines);
-    cJSON_AddItemToObject(o, "heap", rows_json(&d->types, limit, "inuse"));
+    cJSON_AddStringToObject(o, "runtime", d->b->native ? "native" : "go");
+    if (d->b->native) /* thread groups under "goroutines", as threads-blocked's are */
+        cJSON_AddNumberToObject(t, "threads_delta", (double)d->dgoroutines);
+    if (!d->b->native)
+        cJSON_AddItemToObject(o, "heap", rows_json(&d->types, limit, "inuse"));
     if (d->sites.present)
         cJSON_AddItemToObject(o, "heap_by_site", rows_json(&d->sites, limit, "inuse"));
     if (d->sizes.present)

@@ -63,7 +63,8 @@ static void groups_text(const snap_diff *d, long limit, strbuf *out)
     if (d->ngroups == 0)
         return;
     size_t n = limit > 0 && (size_t)limit < d->ngroups ? (size_t)limit : d->ngroups;
-    sb_printf(out, "\ngoroutine groups that changed:\n%8s %8s  %-10s %s\n", "delta", "now", "change", "state, where");
+    sb_printf(out, "\n%s groups that changed:\n%8s %8s  %-10s %s\n", d->b->native ? "thread" : "goroutine",
+              "delta", "now", "change", "state, where");
     for (size_t i = 0; i < n; i++) {
         const diff_group *g = &d->groups[i];
         char where[512];
@@ -81,8 +82,12 @@ void diff_render_text(const snap_diff *d, long limit, strbuf *out)
     signed_bytes(d->dheap_bytes, db, sizeof db);
     sb_printf(out, "%s (%s) -> %s (%s), %.1f s apart\n", d->a->path, d->a->description, d->b->path,
               d->b->description, d->elapsed);
-    sb_printf(out, "%s %s (%+lld objects), goroutines %+lld\n", d->live ? "reachable heap" : "heap", db,
-              (long long)d->dheap_objects, (long long)d->dgoroutines);
+    if (d->b->native)
+        sb_printf(out, "threads %+lld (no heap: native heaps are not modelled yet)\n",
+                  (long long)d->dgoroutines);
+    else
+        sb_printf(out, "%s %s (%+lld objects), goroutines %+lld\n", d->live ? "reachable heap" : "heap",
+                  db, (long long)d->dheap_objects, (long long)d->dgoroutines);
     if (d->live)
         sb_puts(out, "(reachable objects only, as marked from every root: garbage not yet collected "
                 "is left out)\n");

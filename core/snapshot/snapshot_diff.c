@@ -153,6 +153,9 @@ double snapshot_elapsed(const snapshot *a, const snapshot *b)
 int snapshot_diff(const snapshot *a, const snapshot *b, snap_diff *d, hs_err *err)
 {
     memset(d, 0, sizeof *d);
+    if (a->native != b->native)
+        return hs_errf(err, "%s is of a %s program and %s of a %s one: nothing to compare", a->path,
+                       a->native ? "native" : "Go", b->path, b->native ? "native" : "Go");
     d->a = a;
     d->b = b;
     d->elapsed = snapshot_elapsed(a, b);

@@ -193,6 +193,14 @@ static int load_all(snapshot *s, hs_err *err)
     const cJSON *tot = heap ? member(heap, "totals") : NULL;
     if (load_target(s, err) < 0)
         return -1;
+    const char *runtime = "go";
+    get_str(s->root, "runtime", &runtime, "snapshot", NULL);
+    s->native = strcmp(runtime, "native") == 0;
+    if (s->native && !heap) { /* threads only */
+        if (!cJSON_IsObject(g))
+            return hs_errf(err, "goroutines (the thread groups) is missing");
+        return get_u64(g, "total", &s->goroutines, "goroutines", err) < 0 ? -1 : load_groups(s, g, err);
+    }
     if (!cJSON_IsObject(heap) || !cJSON_IsObject(tot) || !cJSON_IsObject(g))
         return hs_errf(err, "heap, heap.totals or goroutines is missing");
     if (get_u64(tot, "inuse_objects", &s->heap_objects, "heap.totals", err) < 0 ||

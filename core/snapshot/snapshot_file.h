@@ -59,6 +59,7 @@ typedef struct snapshot {
                         bytes are retained ones) */
     uint64_t live_objects, live_bytes;
     int has_live, live;
+    int native; /* runtime "native": thread groups under goroutines, no heap or memstats */
     snap_group *groups;
     size_t ngroups;
     snap_stat *stats;

@@ -196,6 +196,7 @@ int hs_core_target_open(hs_target **out, const char *core_path, hs_err *err)
     c->fd = -1;
     c->base.ops = &core_ops;
     c->base.kind = "core";
+    c->base.from_core = 1;
     if (set_strings(c, core_path) < 0) {
         core_close(&c->base);
         return hs_errf(err, "out of memory");

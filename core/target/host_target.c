@@ -102,6 +102,7 @@ static int copy_common(hs_target *t, const hs_target *from)
         t->nthreads = from->nthreads;
     }
     t->pid = from->pid;
+    t->from_core = from->from_core;
     t->arch = from->arch;
     t->auxv_entry = from->auxv_entry;
     t->auxv_phdr = from->auxv_phdr;

@@ -77,6 +77,7 @@ struct hs_target {
     char *exe_path;        /* executable recorded by the target (may be NULL) */
     int pid;               /* live pid, or the pid recorded in the core (0 if unknown) */
     int live;              /* 1 when the memory belongs to a running (stopped) process */
+    int from_core;         /* 1 when it is a core file's (read here or by a debugger's host) */
     hs_arch arch;          /* what its threads' registers are */
     hs_thread *threads;
     size_t nthreads;

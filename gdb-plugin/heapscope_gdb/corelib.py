@@ -72,16 +72,6 @@ def _built_with_asan(path):
         return b"libasan.so" in f.read()
 
 
-def _load_mode(path):
-    """gdb has elfutils' libdw loaded, which exports functions named like libdwarf's (dwarf_child,
-    dwarf_tag, ...) with other signatures: RTLD_DEEPBIND makes the library use its own libdwarf.
-    AddressSanitizer refuses RTLD_DEEPBIND, so a sanitizer build goes without (core then notices
-    the shadowing and does without DWARF)."""
-    if _built_with_asan(path):
-        return C.RTLD_LOCAL
-    return C.RTLD_LOCAL | getattr(os, "RTLD_DEEPBIND", 8)
-
-
 class Library:
     """libheapscope.so, loaded once per gdb."""
 
@@ -92,7 +82,9 @@ class Library:
         if _needs_absent_asan(path):
             raise LoadError(ASAN_HINT % path)
         try:
-            self.lib = C.CDLL(path, mode=_load_mode(path))
+            # RTLD_LOCAL without RTLD_DEEPBIND (which AddressSanitizer refuses): the libdwarf inside is
+            # hidden, so the libdw gdb links cannot shadow its dwarf_* functions (CMakeLists.txt)
+            self.lib = C.CDLL(path, mode=C.RTLD_LOCAL)
         except OSError as e:
             raise LoadError("cannot load %s: %s (rebuild it with `cmake --build build`)" % (path, e))
         _declare(self.lib)

@@ -5,8 +5,7 @@ commands starting with '-' are sent as MI commands, others wrapped in
 
 When libheapscope.so was built with AddressSanitizer, the Python-plugin tests skip for the
 listed platform reason asan-gdb (tests/skip_reasons.txt: gdb hangs at start with libasan
-preloaded, and a sanitizer library cannot be loaded with RTLD_DEEPBIND, so it would read without
-DWARF); heapscope-nopython.gdb needs no preload and runs in both builds."""
+preloaded); heapscope-nopython.gdb needs no preload and runs in both builds."""
 
 import functools
 import json
@@ -66,8 +65,8 @@ def asan_problem():
         why = "hangs at start-up (libasan initialised inside a constructor's newlocale())"
     why = hstest.census.platform("asan-gdb", "%s is an AddressSanitizer build (gdb with LD_PRELOAD=%s "
                                  "%s); the gdb plugin tests run in the normal build"
-                                 % (LIBRARY, _asan_runtime(), why or "starts, but the library "
-                                    "cannot be loaded with RTLD_DEEPBIND"))
+                                 % (LIBRARY, _asan_runtime(), why or "starts, but the plugin "
+                                    "tests are kept to the normal build"))
     with open(cache, "w") as f:
         f.write(why or "")
     return why
