@@ -14,7 +14,9 @@ namespace heapscope_lldb {
 namespace {
 
 // user_regs_struct order; lldb says "rflags" for eflags. lldb 14 has no orig_rax, fs_base or
-// gs_base on Linux (later releases do): those stay 0, which core does not need for Go.
+// gs_base for a live Linux process (later releases do; a core has them): those stay 0, which
+// core does not need for Go (for C, a condition variable's mutex, found through the thread
+// pointer, is then "not known").
 const char *const kAmd64Names[] = {
     "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",      "r8",
     "rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "rflags", "rsp",

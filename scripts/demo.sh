@@ -3,8 +3,9 @@
 # heapscope into build/, builds and starts demo/leaky (a Go service that leaks sessions and
 # goroutines), lets it run a few seconds, then inspects it from gdb with the heapscope plugin:
 # threads-blocked (stuck goroutines, grouped, and which are leaked), heap-top (what fills the
-# heap) and heap-paths (who holds the leaking sessions). The demo
-# program is stopped when the script ends.
+# heap) and heap-paths (who holds the leaking sessions). Then the same for demo/leaky-cpp, a C++
+# service (built with g++): its deadlock and stuck threads, what fills its glibc heap, and the
+# blocks nothing points to any more (leaked). The demo programs are stopped when the script ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -18,7 +19,8 @@ for g in "$HOME"/.cache/go-toolchains/1.2[0-9]/usr/lib/go-1.*/bin/go; do [ -x "$
 
 build/leaky > build/leaky.out 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
+cpid=""
+trap 'kill $pid $cpid 2>/dev/null || true' EXIT
 for _ in $(seq 300); do grep -q READY build/leaky.out 2>/dev/null && break; sleep 0.1; done
 grep -q READY build/leaky.out || { echo "demo: leaky did not start:" >&2; cat build/leaky.out >&2; exit 1; }
 head -1 build/leaky.out
@@ -30,3 +32,17 @@ echo "\$ gdb -p $pid -batch ${cmds[*]@Q}"
 # the grep only hides gdb's own attach chatter (new threads, the frame it stopped in)
 gdb -q -p "$pid" -batch -iex "set auto-load python-scripts off" "${cmds[@]}" 2>&1 |
   grep -v -P '^\[(New LWP|Thread debugging|Inferior)|^[^ ]+ \(\) at |^[0-9]+\t'
+
+# the C++ service: threads, glibc heap, leaked blocks
+g++ -O1 -g -pthread -o build/leaky-cpp demo/leaky-cpp/main.cpp
+build/leaky-cpp > build/leaky-cpp.out 2>&1 &
+cpid=$!
+for _ in $(seq 300); do grep -q READY build/leaky-cpp.out 2>/dev/null && break; sleep 0.1; done
+grep -q READY build/leaky-cpp.out || { echo "demo: leaky-cpp did not start:" >&2; cat build/leaky-cpp.out >&2; exit 1; }
+sleep 2
+cmds=(-ex "source build/heapscope.gdb" -ex "threads-blocked -n 1" -ex "heap-top -n 6"
+      -ex "heap-top --unreachable -n 3")
+echo
+echo "\$ gdb -p $cpid -batch ${cmds[*]@Q}"
+gdb -q -p "$cpid" -batch -iex "set auto-load python-scripts off" "${cmds[@]}" 2>&1 |
+  grep -v -P '^\[(New LWP|Thread debugging|Inferior)|^[^ ]+ \(\) at |^[0-9]+\t|^Using host libthread_db'

@@ -133,7 +133,7 @@ class NativeThreads(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def check_report(self, prog, report, live):
+    def check_report(self, prog, report, live, fs_base=True):
         self.assertEqual(report["runtime"], "native")
         self.assertEqual(report["total"], len(prog.roles))
         seen = {}
@@ -157,8 +157,9 @@ class NativeThreads(unittest.TestCase):
                 self.assertEqual((w["name"], int(w["addr"], 16), w["owner"]),
                                  (lock, prog.locks[lock], prog.tid.get(owner)), role)
                 if role == "cond":  # found through libc6-dbg's DWARF (scripts/setup.sh installs it)
+                    # and the thread pointer; a front that gives no fs_base (lldb 14) says "not known"
                     self.assertEqual(w["mutex"], {"addr": "0x%x" % prog.locks["g_cmu"],
-                                                  "name": "g_cmu", "owner": None})
+                                                  "name": "g_cmu", "owner": None} if fs_base else None)
         self.assertEqual(set(seen), set(prog.roles))
         # threads of one role share a group; roles with different stacks do not
         for role in ("mutex", "cond"):
