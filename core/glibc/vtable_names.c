@@ -74,7 +74,8 @@ int vtable_names_open(vtable_names **out, hs_target *t, hs_err *err)
             return hs_errf(err, "out of memory reading vtables");
         }
     }
-    qsort(v->v, v->n, sizeof *v->v, vt_cmp);
+    if (v->n > 1)
+        qsort(v->v, v->n, sizeof *v->v, vt_cmp);
     v->low = v->n ? v->v[0].start : 0;
     for (size_t i = 0; i < v->n; i++)
         if (v->v[i].end > v->high)

@@ -199,7 +199,8 @@ class BadInput(unittest.TestCase):
 
     def native_sleep(self, target):
         """sleep(1) is not a Go program: threads-blocked reads its one thread as a native one
-        (test_native_threads.py checks native threads in depth); heap-top, Go-only, refuses it."""
+        (test_native_threads.py checks native threads in depth) and heap-top its glibc heap
+        (test_glibc_heap.py checks it against mallinfo2); heap-paths, Go-only, refuses it."""
         if target[0] == "--pid":
             self.wait_in_sleep(int(target[1]))
         code, out, err = hstest.run(["threads-blocked", "--json"] + target, timeout=60)
@@ -207,7 +208,11 @@ class BadInput(unittest.TestCase):
         report = json.loads(out)
         self.assertEqual((report["runtime"], report["total"], [g["state"] for g in report["groups"]]),
                          ("native", 1, ["sleep"]))
-        code, _, err = hstest.run(["heap-top"] + target, timeout=60)
+        code, out, err = hstest.run(["heap-top", "--json"] + target, timeout=60)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["runtime"], "glibc", out)
+        self.assertNotIn("runtime error", err)  # UBSan's, under the sanitizer build
+        code, _, err = hstest.run(["heap-paths", "main.Session"] + target, timeout=60)
         self.assertEqual(code, 1, err)
         self.assertEqual(len(err.strip().splitlines()), 1, err)
         self.assertIn("not a Go program", err)
