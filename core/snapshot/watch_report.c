@@ -61,7 +61,17 @@ void watch_series_free(watch_series *w)
     memset(w, 0, sizeof *w);
 }
 
-void watch_render_step(const watch_series *w, strbuf *out)
+/* A native program's snapshots hold threads only (snapshot_file.h). */
+static void step_threads(const watch_series *w, strbuf *out)
+{
+    const snapshot *s = &w->snaps[w->n - 1];
+    sb_printf(out, "%s: %llu threads", s->path, (unsigned long long)s->goroutines);
+    if (w->n > 1)
+        sb_printf(out, " (%+lld in %.1f s)", (long long)(s->goroutines - w->snaps[w->n - 2].goroutines),
+                  snapshot_elapsed(&w->snaps[w->n - 2], s));
+}
+
+static void step_heap(const watch_series *w, strbuf *out)
 {
     const snapshot *s = &w->snaps[w->n - 1];
     char b[48], d[48];
@@ -76,6 +86,11 @@ void watch_render_step(const watch_series *w, strbuf *out)
         sb_printf(out, " (%c%s, %+lld goroutines in %.1f s)", db < 0 ? '-' : '+', d,
                   (long long)(s->goroutines - p->goroutines), snapshot_elapsed(p, s));
     }
+}
+
+void watch_render_step(const watch_series *w, strbuf *out)
+{
+    (w->snaps[w->n - 1].native ? step_threads : step_heap)(w, out);
     sb_printf(out, "; paused %.0f ms\n", w->pauses[w->n - 1] * 1000);
 }
 
@@ -87,7 +102,8 @@ static void where(const cJSON *frames, char *buf, size_t cap)
     snprintf(buf, cap, "%s", cJSON_IsString(fn) ? fn->valuestring : "?");
 }
 
-static void items_text(const char *title, const trend_item *v, size_t n, int groups, strbuf *out)
+/* groups: 0 heap rows, else the word for the group's members ("goroutines", "threads") */
+static void items_text(const char *title, const trend_item *v, size_t n, const char *groups, strbuf *out)
 {
     if (!n)
         return;
@@ -96,7 +112,7 @@ static void items_text(const char *title, const trend_item *v, size_t n, int gro
         char rate[48], w[256];
         if (groups) {
             where(v[i].frames, w, sizeof w);
-            sb_printf(out, "    %+.1f goroutines/s  [%s] %s (%llu -> %llu)\n", v[i].per_second, v[i].name,
+            sb_printf(out, "    %+.1f %s/s  [%s] %s (%llu -> %llu)\n", v[i].per_second, groups, v[i].name,
                       w, (unsigned long long)v[i].first, (unsigned long long)v[i].last);
         } else {
             hs_format_bytes((uint64_t)(v[i].per_second > 0 ? v[i].per_second : 0), rate, sizeof rate);
@@ -110,12 +126,15 @@ void watch_render_summary(const watch_series *w, strbuf *out)
     const snap_trend *t = &w->trend;
     double total = snapshot_elapsed(&w->snaps[0], &w->snaps[w->n - 1]);
     sb_printf(out, "\nrose in every one of the %zu intervals (%.1f s in all):\n", w->n - 1, total);
-    items_text("types", t->types, t->ntypes, 0, out);
-    items_text("allocation sites", t->sites, t->nsites, 0, out);
-    items_text("roots (what each keeps alive alone)", t->roots, t->nroots, 0, out);
-    items_text("goroutine groups", t->groups, t->ngroups, 1, out);
+    items_text("types", t->types, t->ntypes, NULL, out);
+    items_text("allocation sites", t->sites, t->nsites, NULL, out);
+    items_text("roots (what each keeps alive alone)", t->roots, t->nroots, NULL, out);
+    int native = w->snaps[0].native;
+    items_text(native ? "thread groups" : "goroutine groups", t->groups, t->ngroups,
+               native ? "threads" : "goroutines", out);
     if (!t->ntypes && !t->nsites && !t->nroots && !t->ngroups)
-        sb_puts(out, "  nothing: no type, site or goroutine group grew in every interval\n");
+        sb_printf(out, "  nothing: no %s group grew in every interval\n",
+                  native ? "thread" : "type, site or goroutine");
     if (t->untyped_per_second != 0) {
         char rate[48];
         double r = t->untyped_per_second;

@@ -92,47 +92,83 @@ class NativeFronts(unittest.TestCase):
         finally:
             prog.close()
 
-    def test_snapshot_diff(self):
+    def growing(self):
         exe = os.path.join(self.tmp, "native_growing")
         subprocess.run(["gcc", "-O2", "-g", "-pthread", "-o", exe, GROWING], check=True)
-        p = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        snaps, waiters = [], set()
+        return Growing(exe)
 
-        def more(n):
-            if n:
-                p.stdin.write("more %d\n" % n)
-                p.stdin.flush()
-            for line in p.stdout:
-                if line.startswith("thread "):
-                    waiters.add(int(line.split()[1]))
-                if line.strip() == "ready":
-                    break
-            wait_in_futex(p.pid, waiters)
-            path = os.path.join(self.tmp, "snap%d.json" % len(snaps))
-            code, out, err = hstest.run(["snapshot", "-o", path, "--pid", str(p.pid)])
-            self.assertEqual(code, 0, err)
-            snaps.append(path)
-
+    def test_snapshot_diff(self):
+        prog, snaps = self.growing(), []
         try:
             for n in (0, 3, 2):
-                more(n)
+                prog.more(n)
+                path = os.path.join(self.tmp, "snap%d.json" % len(snaps))
+                code, out, err = hstest.run(["snapshot", "-o", path, "--pid", str(prog.p.pid)])
+                self.assertEqual(code, 0, err)
+                snaps.append(path)
         finally:
-            p.kill()
-            p.wait()
+            prog.close()
         for (a, b), (delta, change) in zip([(0, 1), (1, 2)], [(3, "appeared"), (2, "grew")]):
             d = hstest.run_json(["snapshot-diff", snaps[a], snaps[b]])
             self.assertEqual(d["runtime"], "native")
             self.assertEqual(d["totals"]["threads_delta"], delta)
-            waiting = [g for g in d["goroutines"]
-                       if any(f["function"] == "fx_waiter" for f in g["frames"])]
-            self.assertEqual([(g["state"], g["count_delta"], g["change"]) for g in waiting],
-                             [("mutex", delta, change)], d)
+            self.assertEqual([(g["state"], g["count_delta"], g["change"]) for g in d["goroutines"]
+                              if waiting(g)], [("mutex", delta, change)], d)
             self.assertEqual(len(d["goroutines"]), 1, d)  # nothing else changed
             code, out, err = hstest.run(["snapshot-diff", snaps[a], snaps[b]])
             self.assertIn("thread groups that changed:", out)
         with open(snaps[2]) as f:
-            self.assertEqual(json.load(f)["goroutines"]["total"], 2 + len(waiters))  # main, idle
+            self.assertEqual(json.load(f)["goroutines"]["total"], 2 + len(prog.waiters))  # main, idle
 
+    def test_watch(self):
+        """watch flags the waiters' group, which grows between its two snapshots."""
+        prog = self.growing()
+        wdir = os.path.join(self.tmp, "watch")
+        try:
+            prog.more(1)
+            w = subprocess.Popen([hstest.HEAPSCOPE, "watch", "--pid", str(prog.p.pid), "--interval",
+                                  "2s", "--count", "2", "--dir", wdir, "--json"],
+                                 stdout=subprocess.PIPE, text=True)
+            first = os.path.join(wdir, "snapshot-00.json")
+            deadline = time.time() + 60
+            while not os.path.exists(first) and time.time() < deadline:
+                time.sleep(0.05)
+            prog.more(3)
+            out, _ = w.communicate(timeout=120)
+        finally:
+            prog.close()
+        self.assertEqual(w.returncode, 0)
+        d = json.loads(out)
+        self.assertEqual([(g["first"], g["last"]) for g in d["rising"]["goroutines"] if waiting(g)],
+                         [(1, 4)], d["rising"])
+
+
+def waiting(group):
+    return any(f["function"] == "fx_waiter" for f in group["frames"])
+
+
+class Growing:
+    """tests/fixtures/c/native_growing.c running: more(n) has n more threads block on its lock."""
+
+    def __init__(self, exe):
+        self.p = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.waiters = set()
+        self.more(0)
+
+    def more(self, n):
+        if n:
+            self.p.stdin.write("more %d\n" % n)
+            self.p.stdin.flush()
+        for line in self.p.stdout:
+            if line.startswith("thread "):
+                self.waiters.add(int(line.split()[1]))
+            if line.strip() == "ready":
+                break
+        wait_in_futex(self.p.pid, self.waiters)
+
+    def close(self):
+        self.p.kill()
+        self.p.wait()
 
 if __name__ == "__main__":
     hstest.main()
