@@ -87,7 +87,7 @@ static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o
                       heap_reach *reach, strbuf *note, hs_err *err)
 {
     glibc_graph gg;
-    if (glibc_graph_build(h, vt, o->by == HEAP_BY_SIZE, &gg, err) < 0)
+    if (glibc_graph_build(h, vt, o->by == HEAP_BY_SIZE ? GLIBC_GRAPH_BY_SIZE : 0, &gg, err) < 0)
         return -1;
     hs_type_rows *rows = hs_type_rows_new();
     if (!rows || hs_graph_type_rows(gg.g, hs_mark_bits(gg.m), o->reach, rows) < 0) {

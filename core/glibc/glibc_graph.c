@@ -1,65 +1,15 @@
 /* glibc_graph.c - the glibc heap's object graph and its mark (glibc_graph.h). Objects are whole
- * chunks (header included, so their bytes are the chunk sizes mallinfo counts), one block of
- * one slot each, in address order. */
+ * chunks (header included, so their bytes are the chunk sizes mallinfo counts), in an object
+ * table (glibc_objects.h); their words are read in address order through large views. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "glibc_graph.h"
-#include "glibc_layout.h"
+#include "glibc_objects.h"
 
 #define SCAN_PIECE (1u << 20)
-
-typedef struct blk {
-    uint64_t chunk, size;
-    const char *cls;
-    uint8_t mmapped;
-} blk;
-
-typedef struct blocks {
-    blk *v;
-    size_t n, cap;
-    vtable_names *vt;
-} blocks;
-
-static int collect(void *ctx, uint64_t chunk, uint64_t size, uint64_t word0, int mmapped)
-{
-    blocks *b = ctx;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        blk *v = realloc(b->v, cap * sizeof *v);
-        if (!v)
-            return 1;
-        b->v = v, b->cap = cap;
-    }
-    b->v[b->n++] = (blk){chunk, size, b->vt ? vtable_names_lookup(b->vt, word0) : NULL, (uint8_t)mmapped};
-    return 0;
-}
-
-static int blk_cmp(const void *a, const void *b)
-{
-    const blk *x = a, *y = b;
-    return x->chunk < y->chunk ? -1 : x->chunk > y->chunk;
-}
-
-static int add_objects(glibc_graph *gg, const blocks *b, int by_size, hs_err *err)
-{
-    hs_strtab *names = hs_graph_names(gg->g);
-    for (size_t i = 0; i < b->n; i++) {
-        char name[64];
-        const blk *k = &b->v[i];
-        snprintf(name, sizeof name, by_size ? "%llu B%s" : "<malloc %llu B%s>",
-                 (unsigned long long)k->size, k->mmapped ? " mmapped" : "");
-        hs_block blk = {k->chunk, k->size, (uint32_t)i, 1, hs_strtab_intern(names, name), 0};
-        if (hs_graph_add_block(gg->g, &blk, err) < 0)
-            return -1;
-        hs_graph_set_present(gg->g, (hs_oid)i);
-        if (k->cls)
-            hs_graph_set_type(gg->g, (hs_oid)i, hs_strtab_intern(names, k->cls));
-        gg->objects++, gg->bytes += k->size;
-    }
-    return hs_graph_end_blocks(gg->g, err);
-}
+#define WINDOW (1u << 20) /* blocks are scanned through views of this many bytes */
 
 /* Calls fn on every aligned word of [start, end) that points at an object. */
 static int scan(hs_target *t, const hs_graph *g, uint64_t start, uint64_t end, uint8_t *buf,
@@ -86,14 +36,54 @@ static int scan(hs_target *t, const hs_graph *g, uint64_t start, uint64_t end, u
     return 0;
 }
 
-typedef struct edge_ctx {
+/* The bytes of [a, a+size) through the window *w (a view or a copy in buf, of [*wlo, *whi)),
+ * moved when they are not in it: as far ahead as the memory reads, up to WINDOW. NULL when
+ * unreadable. */
+static const uint8_t *window(hs_target *t, uint64_t a, uint64_t size, uint8_t *buf, const uint8_t **w,
+                             uint64_t *wlo, uint64_t *whi)
+{
+    if (*w && a >= *wlo && a + size <= *whi)
+        return *w + (a - *wlo);
+    for (uint64_t len = WINDOW;; len = len / 2 < size ? size : len / 2) {
+        hs_err e;
+        const uint8_t *v = hs_view(t, a, len);
+        if (!v && hs_read(t, a, buf, len, &e) == 0)
+            v = buf;
+        if (v) {
+            *w = v, *wlo = a, *whi = a + len;
+            return v;
+        }
+        if (len == size)
+            break;
+    }
+    *w = NULL;
+    return NULL;
+}
+
+/* The edges of object o, whose bytes are v. */
+static int object_edges(hs_graph *g, hs_oid o, const uint8_t *v, uint64_t size, uint64_t low,
+                        uint64_t high, size_t *hint, hs_err *err)
+{
+    for (uint64_t i = 0; i + 8 <= size; i += 8) {
+        uint64_t w;
+        memcpy(&w, v + i, 8);
+        if (w < low || w >= high)
+            continue;
+        hs_oid d = hs_graph_find_hint(g, w, hint);
+        if (d != HS_NO_OBJ && hs_graph_add_edge(g, o, d, (uint32_t)i, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+typedef struct edge_src {
     hs_graph *g;
     hs_oid src;
-} edge_ctx;
+} edge_src;
 
 static int object_edge(void *ctx, hs_oid dst, uint32_t tag, hs_err *err)
 {
-    edge_ctx *c = ctx;
+    edge_src *c = ctx;
     return hs_graph_add_edge(c->g, c->src, dst, tag, err);
 }
 
@@ -102,17 +92,33 @@ static int root_edge(void *ctx, hs_oid dst, uint32_t tag, hs_err *err)
     return hs_graph_add_root_edge(ctx, dst, tag, err);
 }
 
+static int poll_target(void *t) { return hs_interrupted(t); }
+
+/* Every block's words in address order, through large views; blocks larger than a window piece
+ * by piece. */
 static int add_edges(glibc_graph *gg, hs_target *t, uint8_t *buf, hs_err *err)
 {
-    for (hs_oid o = 0; o < hs_graph_nslots(gg->g); o++) {
-        edge_ctx c = {gg->g, o};
-        uint64_t a = hs_graph_addr(gg->g, o);
-        if (scan(t, gg->g, a, a + hs_graph_size(gg->g, o), buf, object_edge, &c, err) < 0)
+    hs_graph *g = gg->g;
+    uint32_t n = hs_graph_nslots(g);
+    uint64_t low = n ? hs_graph_addr(g, 0) : 0, high = n ? hs_graph_addr(g, n - 1) + hs_graph_size(g, n - 1) : 0;
+    const uint8_t *w = NULL;
+    uint64_t wlo = 0, whi = 0;
+    size_t hint = 0;
+    for (hs_oid o = 0; o < n; o++) {
+        uint64_t a = hs_graph_addr(g, o), size = hs_graph_size(g, o);
+        const uint8_t *v = size <= WINDOW ? window(t, a, size, buf, &w, &wlo, &whi) : NULL;
+        if (v && object_edges(g, o, v, size, low, high, &hint, err) < 0)
             return -1;
+        if (!v && size > WINDOW) {
+            edge_src src = {g, o};
+            if (scan(t, g, a, a + size, buf, object_edge, &src, err) < 0)
+                return -1;
+            w = NULL; /* buf was overwritten */
+        }
         if ((o & 0xffff) == 0 && hs_interrupted(t))
             return hs_errf(err, "interrupted");
     }
-    hs_graph_end_edges(gg->g);
+    hs_graph_end_edges(g);
     return 0;
 }
 
@@ -189,23 +195,14 @@ static int add_roots(glibc_graph *gg, glibc_heap *h, uint8_t *buf, hs_err *err)
     return rc;
 }
 
-int glibc_graph_build(glibc_heap *h, vtable_names *vt, int by_size, glibc_graph *gg, hs_err *err)
+int glibc_graph_build(glibc_heap *h, vtable_names *vt, int flags, glibc_graph *gg, hs_err *err)
 {
     memset(gg, 0, sizeof *gg);
-    blocks b = {.vt = by_size ? NULL : vt};
-    if (glibc_heap_walk(h, collect, &b, err) < 0) {
-        free(b.v);
+    if (glibc_objects_graph(h, vt, flags & GLIBC_GRAPH_BY_SIZE, (flags & GLIBC_GRAPH_TAGS) != 0, &gg->g,
+                            &gg->objects, &gg->bytes, err) < 0)
         return -1;
-    }
-    qsort(b.v, b.n, sizeof *b.v, blk_cmp);
-    uint8_t *buf = malloc(SCAN_PIECE);
-    gg->g = b.n < HS_GRAPH_MAX_SLOTS ? hs_graph_new((uint32_t)b.n, 0) : NULL;
-    int rc = !buf || !gg->g ? hs_errf(err, "out of memory building the heap graph") : 0;
-    if (rc == 0)
-        rc = add_objects(gg, &b, by_size, err);
-    free(b.v);
-    if (rc == 0)
-        rc = add_edges(gg, h->t, buf, err);
+    uint8_t *buf = malloc(WINDOW > SCAN_PIECE ? WINDOW : SCAN_PIECE);
+    int rc = buf ? add_edges(gg, h->t, buf, err) : hs_errf(err, "out of memory building the heap graph");
     if (rc == 0)
         rc = add_roots(gg, h, buf, err);
     free(buf);
@@ -213,7 +210,7 @@ int glibc_graph_build(glibc_heap *h, vtable_names *vt, int by_size, glibc_graph 
         rc = hs_errf(err, "out of memory marking the heap");
     if (rc == 0) {
         hs_mark_roots(gg->m, NULL, NULL);
-        rc = hs_mark_run(gg->m, 0, NULL, NULL, err);
+        rc = hs_mark_run(gg->m, 0, poll_target, h->t, err);
     }
     if (rc < 0) {
         glibc_graph_free(gg);

@@ -20,9 +20,14 @@ typedef struct glibc_graph {
     uint32_t nroots, nthreads;
 } glibc_graph;
 
-/* Walks the heap (glibc_heap_walk), builds the graph (types from vt when not NULL, else only
- * size names: by_size) and marks it. */
-int glibc_graph_build(glibc_heap *h, vtable_names *vt, int by_size, glibc_graph *out, hs_err *err);
+enum {
+    GLIBC_GRAPH_BY_SIZE = 1, /* objects named by size only ("48 B"), not by class */
+    GLIBC_GRAPH_TAGS = 2,    /* keep where each edge was found (for naming roots and paths) */
+};
+
+/* Walks the heap (glibc_heap_walk), builds the graph (types from vt when not NULL) and marks it
+ * (Ctrl-C stops it: "interrupted"). */
+int glibc_graph_build(glibc_heap *h, vtable_names *vt, int flags, glibc_graph *out, hs_err *err);
 void glibc_graph_free(glibc_graph *gg);
 
 #endif

@@ -2,19 +2,12 @@
  * half again when full (realloc of large blocks remaps rather than copies) and are trimmed when
  * closed. */
 #include "graph.h"
+#include "pageindex.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define REGION_SHIFT 26 /* the address index: one table per 64 MiB region */
-#define PAGE_SHIFT 13   /* ... of one entry per 8 KiB page */
-#define REGION_PAGES (1u << (REGION_SHIFT - PAGE_SHIFT))
-#define NO_BLOCK UINT32_MAX
-
-typedef struct region {
-    uint64_t key;    /* addr >> REGION_SHIFT */
-    uint32_t *first; /* per page: the first block that ends above the page's start, or NO_BLOCK */
-} region;
+#define NO_BLOCK HS_PAGEINDEX_NONE
 
 typedef struct u32vec {
     uint32_t *v;
@@ -30,8 +23,8 @@ struct hs_graph {
     uint8_t *flags;        /* per slot, on demand */
     hs_block *blocks;
     size_t nblocks, capblocks;
-    region *regions;       /* the address index, sorted by key */
-    size_t nregions;
+    hs_objtable *table;    /* objects of their own sizes, instead of blocks */
+    hs_pageindex index;    /* the address index (empty until hs_graph_end_blocks) */
     uint32_t *off;         /* nslots + 1 edge offsets */
     uint32_t next_off;     /* first slot whose offset is not written yet */
     u32vec dst, tag;
@@ -71,10 +64,9 @@ void hs_graph_free(hs_graph *g)
     free(g->present);
     free(g->type);
     free(g->flags);
-    for (size_t i = 0; i < g->nregions; i++)
-        free(g->regions[i].first);
-    free(g->regions);
+    hs_pageindex_free(&g->index);
     free(g->blocks);
+    hs_objtable_free(g->table);
     free(g->off);
     free(g->dst.v);
     free(g->tag.v);
@@ -149,63 +141,27 @@ static hs_oid in_block(const hs_graph *g, const hs_block *b, uint64_t addr)
     return hs_graph_present(g, o) ? o : HS_NO_OBJ;
 }
 
-static region *region_of(hs_graph *g, uint64_t key, hs_err *err)
-{
-    if (g->nregions && g->regions[g->nregions - 1].key == key)
-        return &g->regions[g->nregions - 1];
-    region *v = realloc(g->regions, (g->nregions + 1) * sizeof *v);
-    uint32_t *first = v ? malloc(REGION_PAGES * sizeof *first) : NULL;
-    if (v)
-        g->regions = v;
-    if (!first) {
-        hs_errf(err, "out of memory for the address index");
-        return NULL;
-    }
-    for (uint32_t i = 0; i < REGION_PAGES; i++)
-        first[i] = NO_BLOCK;
-    g->regions[g->nregions] = (region){key, first};
-    return &g->regions[g->nregions++];
-}
-
 int hs_graph_end_blocks(hs_graph *g, hs_err *err)
 {
-    if (g->nregions || g->nblocks > NO_BLOCK)
+    if (g->index.nregions || g->nblocks > NO_BLOCK)
         return 0;
     for (size_t i = 0; i < g->nblocks; i++) {
         const hs_block *b = &g->blocks[i];
-        uint64_t end = b->base + b->count * b->stride;
-        for (uint64_t page = b->base >> PAGE_SHIFT; page <= (end - 1) >> PAGE_SHIFT; page++) {
-            region *r = region_of(g, page >> (REGION_SHIFT - PAGE_SHIFT), err);
-            if (!r)
-                return -1;
-            uint32_t *e = &r->first[page & (REGION_PAGES - 1)];
-            if (*e == NO_BLOCK)
-                *e = (uint32_t)i;
-        }
+        if (hs_pageindex_add(&g->index, b->base, b->base + b->count * b->stride, (uint32_t)i) < 0)
+            return hs_errf(err, "out of memory for the address index");
     }
     return 0;
 }
 
 size_t hs_graph_block_at(const hs_graph *g, uint64_t addr)
 {
-    if (!g->nregions) {
+    if (!g->index.nregions) {
         size_t i = block_at(g, addr);
         if (i < g->nblocks && addr - g->blocks[i].base < g->blocks[i].count * g->blocks[i].stride)
             return i;
         return SIZE_MAX;
     }
-    uint64_t key = addr >> REGION_SHIFT;
-    size_t lo = 0, hi = g->nregions;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g->regions[mid].key < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == g->nregions || g->regions[lo].key != key)
-        return SIZE_MAX;
-    uint32_t i = g->regions[lo].first[(addr >> PAGE_SHIFT) & (REGION_PAGES - 1)];
+    uint32_t i = hs_pageindex_first(&g->index, addr);
     for (; i != NO_BLOCK && i < g->nblocks && g->blocks[i].base <= addr; i++) {
         const hs_block *b = &g->blocks[i];
         if (addr - b->base < b->count * b->stride)
@@ -217,7 +173,9 @@ size_t hs_graph_block_at(const hs_graph *g, uint64_t addr)
 hs_oid hs_graph_find_start(const hs_graph *g, uint64_t addr, size_t *hint, uint64_t *start)
 {
     hs_oid o = hs_graph_find_hint(g, addr, hint);
-    if (o != HS_NO_OBJ) {
+    if (o != HS_NO_OBJ && g->table)
+        *start = hs_objtable_addr(g->table, o);
+    else if (o != HS_NO_OBJ) {
         const hs_block *b = &g->blocks[*hint];
         *start = b->base + (uint64_t)(o - b->first) * b->stride;
     }
@@ -235,6 +193,29 @@ size_t hs_graph_block_at_hint(const hs_graph *g, uint64_t addr, size_t *hint)
     if (i != SIZE_MAX)
         *hint = i;
     return i;
+}
+
+int hs_graph_set_objects(hs_graph *g, hs_objtable *t, hs_err *err)
+{
+    if (g->nblocks || g->table || hs_objtable_count(t) != g->nslots) {
+        hs_objtable_free(t);
+        return hs_errf(err, "an object table of %u objects for a graph of %u slots and %zu blocks",
+                       hs_objtable_count(t), g->nslots, g->nblocks);
+    }
+    g->table = t;
+    memset(g->present, 0xff, (size_t)g->nslots / 8);
+    for (uint32_t o = g->nslots & ~7u; o < g->nslots; o++)
+        hs_graph_set_present(g, o);
+    return 0;
+}
+
+/* hs_graph_find_hint on an object table (the hint is an object there). */
+static hs_oid table_find(const hs_graph *g, uint64_t addr, size_t *hint)
+{
+    uint32_t h = *hint < g->nslots ? (uint32_t)*hint : 0;
+    uint32_t k = hs_objtable_find(g->table, addr, &h);
+    *hint = h;
+    return k == UINT32_MAX || !hs_graph_present(g, k) ? HS_NO_OBJ : k;
 }
 
 size_t hs_graph_nblocks(const hs_graph *g) { return g->nblocks; }
@@ -285,12 +266,17 @@ const uint8_t *hs_graph_present_bits(const hs_graph *g) { return g->present; }
 
 hs_oid hs_graph_find(const hs_graph *g, uint64_t addr)
 {
+    size_t hint = 0;
+    if (g->table)
+        return table_find(g, addr, &hint);
     size_t i = hs_graph_block_at(g, addr);
     return i < g->nblocks ? in_block(g, &g->blocks[i], addr) : HS_NO_OBJ;
 }
 
 hs_oid hs_graph_find_hint(const hs_graph *g, uint64_t addr, size_t *hint)
 {
+    if (g->table)
+        return table_find(g, addr, hint);
     if (*hint < g->nblocks) {
         const hs_block *b = &g->blocks[*hint];
         if (addr >= b->base && addr - b->base < b->count * b->stride)
@@ -305,12 +291,16 @@ hs_oid hs_graph_find_hint(const hs_graph *g, uint64_t addr, size_t *hint)
 
 uint64_t hs_graph_addr(const hs_graph *g, hs_oid o)
 {
+    if (g->table)
+        return hs_objtable_addr(g->table, o);
     const hs_block *b = hs_graph_block_of(g, o);
     return b ? b->base + (uint64_t)(o - b->first) * b->stride : 0;
 }
 
 uint64_t hs_graph_size(const hs_graph *g, hs_oid o)
 {
+    if (g->table)
+        return hs_objtable_size(g->table, o);
     const hs_block *b = hs_graph_block_of(g, o);
     return b ? b->stride : 0;
 }
@@ -322,6 +312,8 @@ uint32_t hs_graph_name(const hs_graph *g, hs_oid o)
     uint32_t t = hs_graph_type(g, o);
     if (t)
         return t;
+    if (g->table)
+        return hs_objtable_untyped(g->table, o);
     const hs_block *b = hs_graph_block_of(g, o);
     return b ? b->untyped : 0;
 }
@@ -474,6 +466,6 @@ size_t hs_graph_memory(const hs_graph *g)
 {
     size_t n = (size_t)g->nslots / 8 + (size_t)g->nslots * 8 + (g->flags ? g->nslots : 0);
     n += g->capblocks * sizeof(hs_block) + (g->dst.cap + g->tag.cap + g->root_dst.cap + g->root_tag.cap) * 4;
-    n += g->nregions * (sizeof(region) + REGION_PAGES * 4);
+    n += hs_pageindex_memory(&g->index) + (g->table ? hs_objtable_memory(g->table) : 0);
     return n + (size_t)g->caproots * (sizeof(hs_root) + 4);
 }

@@ -2,7 +2,8 @@
  * dominators run on. A runtime model fills it; views read it; it knows no runtime.
  *
  * Objects are dense 32-bit indexes ("slots") laid out in blocks: a block is a run of equal-size
- * slots at base, base+stride, ... (a Go span; a single chunk of a C heap is a block of one).
+ * slots at base, base+stride, ... (a Go span); or, for objects each of its own size (the chunks of
+ * a C heap), in an object table (objtable.h) instead of blocks.
  * A slot holds an object when its present bit is set. Per slot the graph keeps a type name (an
  * id in the graph's string table, 0 = unknown) and an optional flag byte for the model's own
  * use. Edges are stored in CSR form (offsets + targets), added in rising source order, each
@@ -12,7 +13,7 @@
  * goroutine), so a mark can leave a whole group out.
  *
  * Memory: 8 bytes per slot (type name, edge offset) and 4 per edge (8 with tags), plus one bit
- * per slot for presence, 40 bytes per block and per root. */
+ * per slot for presence, 40 bytes per block and per root (or 12 per object of a table). */
 #ifndef HS_GRAPH_H
 #define HS_GRAPH_H
 
@@ -20,6 +21,7 @@
 #include <stdint.h>
 
 #include "../util/err.h"
+#include "objtable.h"
 #include "strtab.h"
 
 typedef uint32_t hs_oid;
@@ -70,6 +72,9 @@ int hs_graph_add_block(hs_graph *g, const hs_block *b, hs_err *err);
  * per 64 MiB of address space holding blocks: 32 KiB each). Without it finding still works,
  * by binary search. */
 int hs_graph_end_blocks(hs_graph *g, hs_err *err);
+/* Instead of blocks: the objects of table t (as many as the graph's slots), every one present.
+ * The graph takes t (and frees it, also on failure). */
+int hs_graph_set_objects(hs_graph *g, hs_objtable *t, hs_err *err);
 size_t hs_graph_nblocks(const hs_graph *g);
 const hs_block *hs_graph_block(const hs_graph *g, size_t i);
 /* The block holding slot o, or NULL. */

@@ -111,6 +111,9 @@ void hs_mark_totals(const hs_mark *m, uint64_t *objects, uint64_t *bytes)
     if (!bytes)
         return;
     uint64_t sum = 0; /* block by block: objects of one block share their size */
+    if (hs_graph_nblocks(m->g) == 0) /* an object table: object by object */
+        for (hs_oid o = 0; o < hs_graph_nslots(m->g); o++)
+            sum += (m->bits[o >> 3] >> (o & 7) & 1) ? hs_graph_size(m->g, o) : 0;
     for (size_t i = 0; i < hs_graph_nblocks(m->g); i++) {
         const hs_block *b = hs_graph_block(m->g, i);
         uint64_t n = 0;

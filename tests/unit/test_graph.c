@@ -2,7 +2,9 @@
  * arithmetic, for every Go size class (the index and the division by multiplication); building
  * (blocks, edges, roots) and its refusals; marking against a separate reference walk over random
  * graphs with cycles, with all roots, a subset of root groups, skip flags and a continued mark;
- * interned names; rows by reachability. */
+ * interned names; rows by reachability; an object table (objects of their own sizes, as a C
+ * heap's chunks): every byte of every object found against a plain search, gaps and regions
+ * apart, its sizes and names, and the orders it refuses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -288,6 +290,50 @@ static void test_names_and_rows(void **state)
     hs_graph_free(g);
 }
 
+/* Objects of sizes 16..4096 with gaps, some a region (64 MiB) apart, one spanning regions. */
+static void test_object_table(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    uint64_t *addr = malloc(N * sizeof *addr), at = 0x555500001000ull, start[N], size[N];
+    uint32_t *cls = malloc(N * sizeof *cls);
+    hs_objclass classes[5] = {{16, 1}, {48, 2}, {4096, 3}, {208, 4}, {200ull << 20, 5}};
+    for (uint32_t k = 0; k < N; k++) {
+        cls[k] = k == N / 2 ? 4 : k % 4;
+        addr[k] = start[k] = at;
+        size[k] = classes[cls[k]].size;
+        at += size[k] + (k % 5 == 0 ? 32 : 0) + (k % 700 == 0 ? (64ull << 20) : 0);
+    }
+    hs_err err;
+    hs_graph *g = hs_graph_new(N, 0);
+    assert_int_equal(hs_graph_set_objects(g, hs_objtable_new(addr, cls, N, classes, 5, &err), &err), 0);
+    size_t hint = 0;
+    for (uint32_t k = 0; k < N; k++) {
+        assert_int_equal(hs_graph_addr(g, k), start[k]);
+        assert_int_equal(hs_graph_size(g, k), size[k]);
+        assert_int_equal(hs_graph_name(g, k), (k == N / 2 ? 4 : k % 4) + 1);
+        uint64_t step = size[k] > 4096 ? 4093 : 8;
+        for (uint64_t off = 0; off < size[k]; off += step) {
+            assert_int_equal(hs_graph_find(g, start[k] + off), k);
+            uint64_t s = 0;
+            assert_int_equal(hs_graph_find_start(g, start[k] + off, &hint, &s), k);
+            assert_int_equal(s, start[k]);
+        }
+        uint64_t end = start[k] + size[k];
+        assert_int_equal(hs_graph_find(g, end), k + 1 < N && start[k + 1] == end ? k + 1 : HS_NO_OBJ);
+    }
+    assert_int_equal(hs_graph_find(g, start[0] - 1), HS_NO_OBJ);
+    hs_graph_free(g);
+    /* out of order, and overlapping: refused (the arrays freed) */
+    uint64_t bad[2][2] = {{0x2000, 0x1000}, {0x1000, 0x1008}};
+    for (int i = 0; i < 2; i++) {
+        uint64_t *a = malloc(2 * sizeof *a);
+        uint32_t *c = calloc(2, sizeof *c);
+        memcpy(a, bad[i], sizeof bad[i]);
+        assert_null(hs_objtable_new(a, c, 2, classes, 1, &err));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_mark_against_reference),
         cmocka_unit_test(test_mark_interrupt_and_cycle),
         cmocka_unit_test(test_names_and_rows),
+        cmocka_unit_test(test_object_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
