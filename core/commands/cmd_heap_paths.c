@@ -1,6 +1,7 @@
 /* cmd_heap_paths.c - `heap-paths`: who holds the live objects of a type — their shortest
  * reference paths from roots, grouped by root and by the steps in between, with what each group
- * keeps alive; and, with --pprof, a profile of all live memory whose stacks are those paths. */
+ * keeps alive; and, with --pprof, a profile of all live memory whose stacks are those paths. On a
+ * Go heap, or on a C/C++ program's glibc heap (heap_holders_glibc.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include "../output/pprof.h"
 #include "../views/path_tally.h"
 #include "heap_holders.h"
+#include "heap_holders_glibc.h"
+#include "models.h"
 #include "session.h"
 
 enum { O_LIMIT, O_JSON, O_PPROF, O_TRY_NEWER };
@@ -66,7 +69,7 @@ static size_t distance(const char *a, const char *b)
 /* The name id of TYPE among the live objects' names, or 0 with an error naming the closest. */
 static uint32_t find_type(const heap_holders *hh, const char *type, hs_err *err)
 {
-    const hs_graph *g = hh->a->hg.g;
+    const hs_graph *g = hh->g;
     size_t n;
     const hs_oid *order = hs_paths_order(hh->paths, &n);
     uint32_t count = hs_strtab_count(hs_graph_names(g));
@@ -114,7 +117,7 @@ typedef struct group_text {
 
 static int fill_group(const heap_holders *hh, const hs_path_row *row, paths_group *pg, group_text *gt)
 {
-    const hs_strtab *names = hs_graph_names(hh->a->hg.g);
+    const hs_strtab *names = hs_graph_names(hh->g);
     uint32_t ids[256], tag;
     size_t len = hs_chains_steps(hh->chains, row->chain, ids, 256), n = len < 256 ? len : 256;
     uint32_t root = hs_chains_root(hh->chains, row->chain, &tag);
@@ -139,11 +142,12 @@ static int report(heap_holders *hh, hs_session *s, const paths_options *o, strbu
     uint32_t name = find_type(hh, o->type, err);
     hs_path_row *rows;
     size_t n;
-    if (!name || hs_path_tally(hh->a->hg.g, hh->paths, hh->chains, hh->dom, name, &rows, &n, err) < 0)
+    if (!name || hs_path_tally(hh->g, hh->paths, hh->chains, hh->dom, name, &rows, &n, err) < 0)
         return HS_FAIL;
     paths_group *groups = calloc(n + 1, sizeof *groups);
     group_text *texts = calloc(n + 1, sizeof *texts);
-    paths_report r = {hh->a->rt->ver.full, s->target, o->type, 0, 0, 0, groups, n, o->limit, ""};
+    paths_report r = {hh->version, s->target, o->type, 0, 0, 0, groups, n, o->limit, "",
+                      hh->native ? "glibc" : NULL};
     int status = groups && texts ? HS_OK : (hs_errf(err, "out of memory"), HS_FAIL);
     for (size_t i = 0; i < n && status == HS_OK; i++) {
         if (fill_group(hh, &rows[i], &groups[i], &texts[i]) < 0)
@@ -170,10 +174,10 @@ static int write_profile(heap_holders *hh, const paths_options *o, hs_err *err)
     uint32_t name = o->type ? find_type(hh, o->type, err) : 0;
     hs_path_row *rows;
     size_t n;
-    if ((o->type && !name) || hs_path_tally(hh->a->hg.g, hh->paths, hh->chains, NULL, name, &rows, &n, err) < 0)
+    if ((o->type && !name) || hs_path_tally(hh->g, hh->paths, hh->chains, NULL, name, &rows, &n, err) < 0)
         return -1;
     hs_pprof *p = hs_pprof_new(types, 2);
-    const hs_strtab *names = hs_graph_names(hh->a->hg.g);
+    const hs_strtab *names = hs_graph_names(hh->g);
     int r = p ? 0 : hs_errf(err, "out of memory for the profile %s", o->pprof);
     if (p) {
         hs_pprof_set_default(p, "inuse_space");
@@ -196,11 +200,44 @@ static int write_profile(heap_holders *hh, const paths_options *o, hs_err *err)
     return r;
 }
 
+/* Reports (or writes the profile) from holders opened on some heap. */
+static int from_holders(heap_holders *hh, hs_session *s, const paths_options *o, strbuf *out, strbuf *msgs,
+                        hs_err *err)
+{
+    int status = o->type ? report(hh, s, o, out, err) : HS_OK;
+    if (status == HS_OK && o->pprof)
+        status = write_profile(hh, o, err) < 0 ? HS_FAIL : HS_OK;
+    if (status == HS_OK && o->pprof && !o->json)
+        sb_printf(msgs, "wrote %s (go tool pprof -top %s; -http=: for a flame graph)\n", o->pprof, o->pprof);
+    return status;
+}
+
+/* A C/C++ program's glibc heap. */
+static int run_glibc(hs_session *s, const paths_options *o, strbuf *out, strbuf *msgs, hs_err *err)
+{
+    glibc_analysis ga;
+    heap_holders hh;
+    if (glibc_analysis_open(&ga, s, msgs, err) < 0)
+        return HS_FAIL;
+    int status = HS_FAIL;
+    if (glibc_holders_open(&hh, &ga.gg, s->target, ga.version, HOLD_PATHS | (o->type ? HOLD_DOMINATORS : 0),
+                           err) == 0) {
+        status = from_holders(&hh, s, o, out, msgs, err);
+        heap_holders_close(&hh);
+    }
+    if (!o->json)
+        sb_puts(msgs, sb_str(&ga.h.warnings));
+    glibc_analysis_close(&ga);
+    return status;
+}
+
 static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_err *err)
 {
     paths_options o;
     if (read_options(a, &o, err) < 0)
         return HS_USAGE;
+    if (hs_session_model(s) == HS_MODEL_NATIVE)
+        return run_glibc(s, &o, out, msgs, err);
     go_rt *rt;
     if (hs_session_go(s, &rt, err) < 0 || hs_session_release(s, msgs, err) < 0)
         return HS_FAIL;
@@ -210,11 +247,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
         return HS_FAIL;
     int status = HS_FAIL;
     if (heap_holders_open(&hh, &an, HOLD_PATHS | (o.type ? HOLD_DOMINATORS : 0), err) == 0) {
-        status = o.type ? report(&hh, s, &o, out, err) : HS_OK;
-        if (status == HS_OK && o.pprof)
-            status = write_profile(&hh, &o, err) < 0 ? HS_FAIL : HS_OK;
-        if (status == HS_OK && o.pprof && !o.json)
-            sb_printf(msgs, "wrote %s (go tool pprof -top %s; -http=: for a flame graph)\n", o.pprof, o.pprof);
+        status = from_holders(&hh, s, &o, out, msgs, err);
         heap_holders_close(&hh);
     }
     strbuf w;
@@ -236,7 +269,9 @@ const hs_command hs_cmd_heap_paths = {
     "  goroutine's stack frame, a finalizer — grouped by root and by the objects passed through\n"
     "  (a map is one step, named by its type), largest group first, with the bytes each group\n"
     "  keeps alive (what would be freed without it: the dominator tree). Every live object of\n"
-    "  TYPE is in exactly one group.\n"
+    "  TYPE is in exactly one group. On a C/C++ program (glibc malloc), TYPE is a class or a\n"
+    "  block size as heap-top names it (Node, \"<malloc 48 B>\"), the references conservative,\n"
+    "  roots global variables (g_cache+0x18), thread stacks and registers.\n"
     "  -n, --limit N    show at most N paths (text default 20; 0 = all)\n"
     "  --json           one JSON object instead of text\n"
     "  --pprof FILE     write a profile whose stacks are the reference paths, root outermost\n"

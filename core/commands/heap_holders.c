@@ -1,6 +1,7 @@
 /* heap_holders.c - Go's roots named, and the holders' structures built (see heap_holders.h). */
 #include "heap_holders.h"
 
+#include "../glibc/glibc_graph.h"
 #include "../image/dwarf_frame.h"
 
 #include <stdio.h>
@@ -11,7 +12,7 @@ static int poll_target(void *ctx) { return hs_interrupted(ctx); }
 
 static const char *name_of(const heap_holders *hh, uint32_t id)
 {
-    return hs_strtab_str(hs_graph_names(hh->a->hg.g), id);
+    return hs_strtab_str(hs_graph_names(hh->g), id);
 }
 
 static const char *kind_name(const hs_root *r)
@@ -106,12 +107,17 @@ static const char *frame_variable(const heap_holders *hh, uint32_t r, uint32_t t
 void heap_holders_describe(const heap_holders *hh, uint32_t ri, uint32_t tag, hs_oid first,
                            hs_path_root *out, char *buf, size_t cap)
 {
-    const hs_graph *g = hh->a->hg.g;
+    const hs_graph *g = hh->g;
     const hs_root *r = hs_graph_root(g, ri);
     const char *name = name_of(hh, r->name);
     memset(out, 0, sizeof *out);
     out->kind = kind_name(r);
     out->name = buf;
+    if (hh->native) { /* a C program's: globals, and threads (stack and registers) */
+        out->kind = r->kind == HS_ROOT_GLOBAL ? "global" : "thread";
+        glibc_root_label(g, hh->arch, ri, tag, buf, cap);
+        return;
+    }
     if (r->kind == HS_ROOT_GLOBAL && (!strcmp(name, "data") || !strcmp(name, "bss")))
         section_label(hh, r, tag, first, buf, cap);
     else if (!strcmp(out->kind, "goroutine")) {
@@ -133,7 +139,7 @@ void heap_holders_describe(const heap_holders *hh, uint32_t ri, uint32_t tag, hs
 
 uint32_t heap_holders_unit_root(const heap_holders *hh, uint32_t u)
 {
-    const hs_graph *g = hh->a->hg.g;
+    const hs_graph *g = hh->g;
     uint32_t first = hh->units.first[u];
     const hs_root *r0 = hs_graph_root(g, first);
     if (!r0->group)
@@ -150,13 +156,13 @@ uint32_t heap_holders_unit_root(const heap_holders *hh, uint32_t u)
 
 /* ---- chain names ---- */
 
-static uint32_t label(void *ctx, uint32_t root, uint32_t tag, hs_oid first)
+uint32_t heap_holders_label(void *ctx, uint32_t root, uint32_t tag, hs_oid first)
 {
     const heap_holders *hh = ctx;
     char buf[512];
     hs_path_root d;
     heap_holders_describe(hh, root, tag, first, &d, buf, sizeof buf);
-    uint32_t id = hs_strtab_intern(hs_graph_names(hh->a->hg.g), buf);
+    uint32_t id = hs_strtab_intern(hs_graph_names(hh->g), buf);
     return id == UINT32_MAX ? 0 : id;
 }
 
@@ -314,6 +320,8 @@ int heap_holders_open_scoped(heap_holders *hh, heap_analysis *a, int what, const
 {
     memset(hh, 0, sizeof *hh);
     hh->a = a;
+    hh->g = a->hg.g;
+    hh->version = a->rt->ver.full;
     if (!a->have_graph)
         return hs_errf(err, "who holds what needs the mark of every root, which could not run: %s",
                        a->graph_error ? a->graph_error : "unknown reason");
@@ -339,7 +347,7 @@ int heap_holders_open_scoped(heap_holders *hh, heap_analysis *a, int what, const
     uint8_t *narrow = NULL;
     int r = sc ? scoped(hh, sc, &unit_of, &narrow, err) : 0;
     if (r == 0 && (what & HOLD_PATHS)) {
-        hs_chain_namer nm = {label, step, hh};
+        hs_chain_namer nm = {heap_holders_label, step, hh};
         r = hs_paths_build(&hh->paths, a->hg.g, narrow ? narrow : live,
                            unit_of ? unit_of : hh->units.unit_of, hh->units.n, poll_target, t, err);
         if (r == 0 && lazy && sc->need_types(sc->ctx, hh))

@@ -20,7 +20,11 @@ typedef struct step_memo { /* a step with its field, remembered: name id and off
 } step_memo;
 
 typedef struct heap_holders {
-    heap_analysis *a;
+    heap_analysis *a;    /* a Go heap's; NULL for a glibc heap (heap_holders_glibc.h) */
+    hs_graph *g;         /* the graph: a's, or the glibc heap's */
+    const char *version; /* "go1.23.5", "glibc 2.36" */
+    int native;          /* a glibc heap: roots named by glibc_root_label */
+    hs_arch arch;        /* ... of the target */
     hs_units units;
     hs_paths *paths;     /* with HOLD_PATHS */
     hs_chains *chains;   /* with HOLD_PATHS */
@@ -65,7 +69,16 @@ void heap_holders_describe(const heap_holders *hh, uint32_t r, uint32_t tag, hs_
  * ".bss+0x1a40" (offsets from .data or .bss); 0 when addr lies in neither. */
 int heap_holders_place(const go_rt *rt, uint64_t addr, char *buf, size_t cap);
 
+/* A path's label (hs_chain_namer.label, ctx the holders): root r as heap_holders_describe names it,
+ * interned. */
+uint32_t heap_holders_label(void *ctx, uint32_t root, uint32_t tag, hs_oid first);
+
 /* The root that names unit u: a goroutine by its innermost frame outside the runtime. */
 uint32_t heap_holders_unit_root(const heap_holders *hh, uint32_t u);
+
+/* heap-top --by root's rows (heap_top_roots.c): every unit with what it alone keeps alive, of
+ * live_objects and live_bytes reachable (hh opened with HOLD_DOMINATORS). HS_OK or HS_FAIL. */
+int heap_top_root_rows(heap_holders *hh, uint64_t live_objects, uint64_t live_bytes, heap_top_result *res,
+                       hs_err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* heap_top_glibc.c - heap-top on a C/C++ program's glibc malloc heap: every in-use chunk and
  * mmapped chunk (glibc_heap.h) by class (the vtable its first word points to) or by chunk size,
- * with the statistics mallinfo2() would return, in the report Go's heap-top fills. */
+ * with the statistics mallinfo2() would return, in the report Go's heap-top fills; reachable or
+ * leaked blocks from the conservative mark, and per root what it alone keeps alive. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "../util/human.h"
 #include "../views/graph_rows.h"
 #include "../views/type_rows.h"
+#include "heap_holders_glibc.h"
 #include "heap_top.h"
 #include "heap_top_glibc.h"
 
@@ -82,35 +84,70 @@ static int make_rows(collect *c, const glibc_heap *h, heap_top_result *res, hs_e
     return heap_top_take_type_rows(rows, res, err);
 }
 
-/* --live / --unreachable: rows from the conservative mark (glibc_graph.h). */
-static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o, heap_top_result *res,
-                      heap_reach *reach, strbuf *note, hs_err *err)
+/* The reachability figures and the note that says how the mark ran. */
+static void reach_note(const glibc_graph *gg, heap_reach *reach, strbuf *note)
 {
-    glibc_graph gg;
-    if (glibc_graph_build(h, vt, o->by == HEAP_BY_SIZE ? GLIBC_GRAPH_BY_SIZE : 0, &gg, err) < 0)
-        return -1;
-    hs_type_rows *rows = hs_type_rows_new();
-    if (!rows || hs_graph_type_rows(gg.g, hs_mark_bits(gg.m), o->reach, rows) < 0) {
-        hs_type_rows_free(rows);
-        glibc_graph_free(&gg);
-        return hs_errf(err, "out of memory");
-    }
-    *reach = (heap_reach){.known = 1, .live_objects = gg.live_objects, .live_bytes = gg.live_bytes,
-                          .unreachable_objects = gg.objects - gg.live_objects,
-                          .unreachable_bytes = gg.bytes - gg.live_bytes,
-                          .conservative_bytes = gg.root_bytes, .roots = gg.nroots};
+    *reach = (heap_reach){.known = 1, .live_objects = gg->live_objects, .live_bytes = gg->live_bytes,
+                          .unreachable_objects = gg->objects - gg->live_objects,
+                          .unreachable_bytes = gg->bytes - gg->live_bytes,
+                          .conservative_bytes = gg->root_bytes, .roots = gg->nroots};
     char n[32], b[48], k[48];
     hs_format_count(reach->unreachable_objects, n, sizeof n);
     hs_format_bytes(reach->unreachable_bytes, b, sizeof b);
     sb_printf(note, "leaked (nothing points to them): %s blocks, %s", n, b);
     hs_format_count(reach->live_objects, n, sizeof n);
     hs_format_bytes(reach->live_bytes, b, sizeof b);
-    hs_format_bytes(gg.root_bytes, k, sizeof k);
+    hs_format_bytes(gg->root_bytes, k, sizeof k);
     sb_printf(note, "; reachable: %s blocks, %s\n(marked conservatively from %u roots: modules' data "
               "and bss, the stacks of %u thread%s, every thread's registers, TLS and other writable "
               "mappings, %s scanned; a word inside a block that points into another block is an edge)",
-              n, b, gg.nroots, gg.nthreads, gg.nthreads == 1 ? "" : "s", k);
-    glibc_graph_free(&gg);
+              n, b, gg->nroots, gg->nthreads, gg->nthreads == 1 ? "" : "s", k);
+}
+
+static void free_graph(void *p)
+{
+    glibc_graph_free(p);
+    free(p);
+}
+
+/* --by root: what each root alone keeps alive; the rows' names live in the graph, which res
+ * keeps. */
+static int root_rows(glibc_heap *h, glibc_graph *gg, heap_top_result *res, hs_err *err)
+{
+    char version[32];
+    snprintf(version, sizeof version, "glibc %s", h->version);
+    heap_holders hh;
+    if (glibc_holders_open(&hh, gg, h->t, version, HOLD_DOMINATORS, err) < 0)
+        return -1;
+    int rc = heap_top_root_rows(&hh, gg->live_objects, gg->live_bytes, res, err) == HS_OK ? 0 : -1;
+    heap_holders_close(&hh);
+    return rc;
+}
+
+/* --live / --unreachable / --by root: rows from the conservative mark (glibc_graph.h). */
+static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o, heap_top_result *res,
+                      heap_reach *reach, strbuf *note, hs_err *err)
+{
+    int by_root = o->by == HEAP_BY_ROOT;
+    glibc_graph *gg = calloc(1, sizeof *gg);
+    if (!gg || glibc_graph_build(h, vt, o->by == HEAP_BY_SIZE ? GLIBC_GRAPH_BY_SIZE : by_root ? GLIBC_GRAPH_HOLDERS : 0,
+                                 gg, err) < 0) {
+        free(gg);
+        return gg ? -1 : hs_errf(err, "out of memory");
+    }
+    reach_note(gg, reach, note);
+    if (by_root) {
+        int rc = root_rows(h, gg, res, err);
+        res->owned = gg, res->free_owned = free_graph;
+        return rc;
+    }
+    hs_type_rows *rows = hs_type_rows_new();
+    int rc = rows && hs_graph_type_rows(gg->g, hs_mark_bits(gg->m), o->reach, rows) == 0 ? 0 : -1;
+    free_graph(gg);
+    if (rc < 0) {
+        hs_type_rows_free(rows);
+        return hs_errf(err, "out of memory");
+    }
     return heap_top_take_type_rows(rows, res, err);
 }
 
@@ -147,12 +184,12 @@ static void warnings(const glibc_heap *h, strbuf *out)
 
 static int refuse(const heap_top_options *o, hs_err *err)
 {
-    const char *bad = o->by == HEAP_BY_SITE ? "--by site" : o->by == HEAP_BY_ROOT ? "--by root"
-                      : o->retained ? "--retained" : o->pprof ? "--pprof" : NULL;
+    const char *bad = o->by == HEAP_BY_SITE ? "--by site" : o->retained ? "--retained"
+                      : o->pprof ? "--pprof" : NULL;
     if (!bad)
         return 0;
     return hs_errf(err, "%s is not available on a glibc malloc heap (a C/C++ program): heap-top "
-                   "there takes --by type, --by size, --live, --unreachable, -n and --json", bad);
+                   "there takes --by type, --by size, --by root, --live, --unreachable, -n and --json", bad);
 }
 
 static void render(hs_session *s, const heap_top_options *o, const glibc_heap *h, const vtable_names *vt,
@@ -181,10 +218,13 @@ static void render(hs_session *s, const heap_top_options *o, const glibc_heap *h
     sb_free(&warn);
 }
 
-int heap_top_glibc(hs_session *s, const heap_top_options *o, strbuf *out, strbuf *msgs, hs_err *err)
+int heap_top_glibc(hs_session *s, const heap_top_options *opts, strbuf *out, strbuf *msgs, hs_err *err)
 {
-    if (refuse(o, err) < 0)
+    if (refuse(opts, err) < 0)
         return HS_USAGE;
+    heap_top_options by_root = *opts; /* --by root: reachable blocks, by what keeps them */
+    by_root.reach = HS_REACH_LIVE;
+    const heap_top_options *o = opts->by == HEAP_BY_ROOT ? &by_root : opts;
     if (hs_session_release(s, msgs, err) < 0)
         return HS_FAIL;
     glibc_heap h;

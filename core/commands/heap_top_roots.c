@@ -17,7 +17,7 @@ static int row_cmp(const void *pa, const void *pb)
 /* The rows; their names are interned in the graph's string table, which outlives them. */
 static int unit_rows(heap_holders *hh, heap_top_result *res)
 {
-    hs_strtab *names = hs_graph_names(hh->a->hg.g);
+    hs_strtab *names = hs_graph_names(hh->g);
     if (!(res->rows = calloc(hh->units.n + 1, sizeof *res->rows)))
         return -1;
     for (uint32_t u = 0; u < hh->units.n; u++) {
@@ -28,8 +28,8 @@ static int unit_rows(heap_holders *hh, heap_top_result *res)
         char buf[512];
         hs_path_root d;
         uint32_t r = heap_holders_unit_root(hh, u), n;
-        const hs_oid *e = hs_graph_root_edges(hh->a->hg.g, r, &n);
-        int global = hs_graph_root(hh->a->hg.g, r)->kind == HS_ROOT_GLOBAL; /* named by what it points to
+        const hs_oid *e = hs_graph_root_edges(hh->g, r, &n);
+        int global = hs_graph_root(hh->g, r)->kind == HS_ROOT_GLOBAL; /* named by what it points to
                                                                           when it has no symbol */
         heap_holders_describe(hh, r, global ? 0 : UINT32_MAX, global && n ? e[0] : HS_NO_OBJ, &d, buf, sizeof buf);
         uint32_t id = hs_strtab_intern(names, buf);
@@ -43,26 +43,32 @@ static int unit_rows(heap_holders *hh, heap_top_result *res)
     return 0;
 }
 
-int heap_top_by_root(heap_analysis *a, heap_top_result *res, hs_err *err)
+int heap_top_root_rows(heap_holders *hh, uint64_t live_objects, uint64_t live_bytes, heap_top_result *res,
+                       hs_err *err)
 {
-    heap_holders hh;
-    if (heap_holders_open(&hh, a, HOLD_DOMINATORS, err) < 0)
-        return HS_FAIL;
-    int r = unit_rows(&hh, res) == 0 ? HS_OK : (hs_errf(err, "out of memory"), HS_FAIL);
-    heap_holders_close(&hh);
-    if (r != HS_OK)
-        return r;
+    if (unit_rows(hh, res) < 0)
+        return hs_errf(err, "out of memory"), HS_FAIL;
     if (res->nrows > 1)
         qsort(res->rows, res->nrows, sizeof *res->rows, row_cmp);
-    res->objects = a->hg.live_objects;
-    res->bytes = res->rows_bytes = a->hg.live_bytes;
+    res->objects = live_objects;
+    res->bytes = res->rows_bytes = live_bytes;
     uint64_t alone = 0;
     for (size_t i = 0; i < res->nrows; i++)
         alone += res->rows[i].bytes;
     sb_printf(&res->notes, "(each root's objects and bytes are what it alone keeps alive: freed if it "
               "let go; %.1f%% of the reachable bytes are kept alive by more than one root and are in "
-              "no row)\n", a->hg.live_bytes ? 100.0 * (double)(a->hg.live_bytes - alone) / (double)a->hg.live_bytes : 0.0);
+              "no row)\n", live_bytes ? 100.0 * (double)(live_bytes - alone) / (double)live_bytes : 0.0);
     return HS_OK;
+}
+
+int heap_top_by_root(heap_analysis *a, heap_top_result *res, hs_err *err)
+{
+    heap_holders hh;
+    if (heap_holders_open(&hh, a, HOLD_DOMINATORS, err) < 0)
+        return HS_FAIL;
+    int r = heap_top_root_rows(&hh, a->hg.live_objects, a->hg.live_bytes, res, err);
+    heap_holders_close(&hh);
+    return r;
 }
 
 int heap_top_add_retained(heap_analysis *a, heap_top_result *res, hs_err *err)

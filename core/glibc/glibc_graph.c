@@ -7,34 +7,9 @@
 
 #include "glibc_graph.h"
 #include "glibc_objects.h"
+#include "glibc_roots.h"
 
-#define SCAN_PIECE (1u << 20)
 #define WINDOW (1u << 20) /* blocks are scanned through views of this many bytes */
-
-/* Calls fn on every aligned word of [start, end) that points at an object. */
-static int scan(hs_target *t, const hs_graph *g, uint64_t start, uint64_t end, uint8_t *buf,
-                int (*fn)(void *ctx, hs_oid dst, uint32_t tag, hs_err *err), void *ctx, hs_err *err)
-{
-    size_t hint = 0;
-    start = (start + 7) & ~7ull;
-    for (uint64_t p = start; p + 8 <= end;) {
-        uint64_t n = end - p < SCAN_PIECE ? (end - p) & ~7ull : SCAN_PIECE;
-        const uint8_t *v = hs_view(t, p, n);
-        hs_err e;
-        if (!v && hs_read(t, p, buf, n, &e) < 0)
-            return 0; /* unreadable memory holds no pointer we can see */
-        v = v ? v : buf;
-        for (uint64_t i = 0; i < n; i += 8) {
-            uint64_t w;
-            memcpy(&w, v + i, 8);
-            hs_oid o = w ? hs_graph_find_hint(g, w, &hint) : HS_NO_OBJ;
-            if (o != HS_NO_OBJ && fn(ctx, o, (uint32_t)(p + i - start), err) < 0)
-                return -1;
-        }
-        p += n;
-    }
-    return 0;
-}
 
 /* The bytes of [a, a+size) through the window *w (a view or a copy in buf, of [*wlo, *whi)),
  * moved when they are not in it: as far ahead as the memory reads, up to WINDOW. NULL when
@@ -87,11 +62,6 @@ static int object_edge(void *ctx, hs_oid dst, uint32_t tag, hs_err *err)
     return hs_graph_add_edge(c->g, c->src, dst, tag, err);
 }
 
-static int root_edge(void *ctx, hs_oid dst, uint32_t tag, hs_err *err)
-{
-    return hs_graph_add_root_edge(ctx, dst, tag, err);
-}
-
 static int poll_target(void *t) { return hs_interrupted(t); }
 
 /* Every block's words in address order, through large views; blocks larger than a window piece
@@ -111,7 +81,7 @@ static int add_edges(glibc_graph *gg, hs_target *t, uint8_t *buf, hs_err *err)
             return -1;
         if (!v && size > WINDOW) {
             edge_src src = {g, o};
-            if (scan(t, g, a, a + size, buf, object_edge, &src, err) < 0)
+            if (glibc_scan(t, g, a, a + size, buf, object_edge, &src, err) < 0)
                 return -1;
             w = NULL; /* buf was overwritten */
         }
@@ -122,89 +92,16 @@ static int add_edges(glibc_graph *gg, hs_target *t, uint8_t *buf, hs_err *err)
     return 0;
 }
 
-/* ---- roots ---- */
-
-static int add_root(glibc_graph *gg, hs_target *t, uint8_t kind, const char *name, uint64_t start,
-                    uint64_t end, uint8_t *buf, hs_err *err)
-{
-    hs_root r = {kind, 1, hs_strtab_intern(hs_graph_names(gg->g), name), 0, start, 0};
-    if (hs_graph_add_root(gg->g, &r, err) == UINT32_MAX)
-        return -1;
-    gg->nroots++, gg->root_bytes += end - start;
-    return scan(t, gg->g, start, end, buf, root_edge, gg->g, err);
-}
-
-static const char *region_name(const hs_target *t, const hs_region *r, char *buf, size_t cap)
-{
-    for (size_t i = 0; i < t->nmaps; i++) /* a module's data, or its bss right after it */
-        if (t->maps[i].start < r->end && r->start <= t->maps[i].end) {
-            const char *s = strrchr(t->maps[i].path, '/');
-            snprintf(buf, cap, "data of %s", s ? s + 1 : t->maps[i].path);
-            return buf;
-        }
-    snprintf(buf, cap, "mapping %#llx", (unsigned long long)r->start);
-    return buf;
-}
-
-static int region_roots(glibc_graph *gg, glibc_heap *h, const hs_region *r, uint8_t *buf, hs_err *err)
-{
-    hs_target *t = h->t;
-    for (size_t i = 0; i < h->nspans; i++)
-        if (h->spans[i].start < r->end && r->start < h->spans[i].end)
-            return 0; /* the heap itself */
-    if (hs_graph_find(gg->g, r->start) != HS_NO_OBJ)
-        return 0;     /* an mmapped chunk */
-    char name[300];
-    for (size_t k = 0; k < t->nthreads; k++) { /* a stack: from below the red zone up */
-        uint64_t sp = hs_thread_sp(t->arch, &t->threads[k]);
-        if (sp > r->start && sp <= r->end) {
-            snprintf(name, sizeof name, "stack of thread %d", t->threads[k].tid);
-            uint64_t from = sp - 128 > r->start ? sp - 128 : r->start;
-            gg->nthreads++;
-            return add_root(gg, t, HS_ROOT_FRAME, name, from, r->end, buf, err);
-        }
-    }
-    return add_root(gg, t, HS_ROOT_GLOBAL, region_name(t, r, name, sizeof name), r->start, r->end, buf, err);
-}
-
-static int add_roots(glibc_graph *gg, glibc_heap *h, uint8_t *buf, hs_err *err)
-{
-    hs_target *t = h->t;
-    hs_region *r;
-    size_t n;
-    if (hs_target_regions(t, &r, &n, err) < 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        if ((r[i].prot & 6) == 6)
-            rc = region_roots(gg, h, &r[i], buf, err);
-    free(r);
-    for (size_t k = 0; k < t->nthreads && rc == 0; k++) {
-        char name[64];
-        snprintf(name, sizeof name, "registers of thread %d", t->threads[k].tid);
-        hs_root root = {HS_ROOT_REGISTERS, 1, hs_strtab_intern(hs_graph_names(gg->g), name), 0, 0, 0};
-        if (hs_graph_add_root(gg->g, &root, err) == UINT32_MAX)
-            return -1;
-        size_t hint = 0;
-        for (int j = 0; j < hs_arch_nregs(t->arch) && rc == 0; j++) {
-            hs_oid o = hs_graph_find_hint(gg->g, t->threads[k].regs[j], &hint);
-            if (o != HS_NO_OBJ)
-                rc = hs_graph_add_root_edge(gg->g, o, (uint32_t)j, err);
-        }
-    }
-    return rc;
-}
-
 int glibc_graph_build(glibc_heap *h, vtable_names *vt, int flags, glibc_graph *gg, hs_err *err)
 {
     memset(gg, 0, sizeof *gg);
-    if (glibc_objects_graph(h, vt, flags & GLIBC_GRAPH_BY_SIZE, (flags & GLIBC_GRAPH_TAGS) != 0, &gg->g,
+    if (glibc_objects_graph(h, vt, flags & GLIBC_GRAPH_BY_SIZE, (flags & GLIBC_GRAPH_HOLDERS) != 0, &gg->g,
                             &gg->objects, &gg->bytes, err) < 0)
         return -1;
-    uint8_t *buf = malloc(WINDOW > SCAN_PIECE ? WINDOW : SCAN_PIECE);
+    uint8_t *buf = malloc(WINDOW);
     int rc = buf ? add_edges(gg, h->t, buf, err) : hs_errf(err, "out of memory building the heap graph");
     if (rc == 0)
-        rc = add_roots(gg, h, buf, err);
+        rc = glibc_add_roots(gg, h, (flags & GLIBC_GRAPH_HOLDERS) != 0, buf, err);
     free(buf);
     if (rc == 0 && !(gg->m = hs_mark_new(gg->g)))
         rc = hs_errf(err, "out of memory marking the heap");

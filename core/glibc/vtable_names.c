@@ -3,9 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../image/debug_file.h"
-#include "../image/elf_image.h"
 #include "../util/demangle.h"
+#include "module_symbols.h"
 #include "vtable_names.h"
 
 typedef struct vt {
@@ -35,22 +34,13 @@ static int push(vtable_names *t, uint64_t start, uint64_t size, const char *name
     return 0;
 }
 
-static int add_module(vtable_names *t, const hs_mapping *m)
+static int add_module(void *ctx, const hs_mapping *m, const hs_symbol *s, size_t n, uint64_t bias)
 {
-    hs_image *img;
-    hs_err e;
-    if (hs_image_open(&img, m->path, &e) < 0)
-        return 0;
-    if (!hs_image_has_symtab(img)) /* a stripped module's symbols from its debug file */
-        hs_debug_attach(img, NULL, &e);
-    uint64_t bias = hs_image_load_bias(img, m->start);
-    size_t n;
-    const hs_symbol *s = hs_image_symbols(img, &n);
+    (void)m;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         if (s[i].size && !strncmp(s[i].name, "_ZTV", 4))
-            rc = push(t, bias + s[i].value, s[i].size, s[i].name);
-    hs_image_close(img);
+            rc = push(ctx, bias + s[i].value, s[i].size, s[i].name);
     return rc;
 }
 
@@ -65,14 +55,9 @@ int vtable_names_open(vtable_names **out, hs_target *t, hs_err *err)
     vtable_names *v = calloc(1, sizeof *v);
     if (!v)
         return hs_errf(err, "out of memory reading vtables");
-    for (size_t i = 0; i < t->nmaps; i++) {
-        int first = 1; /* each module once: its mapping at file offset 0 */
-        for (size_t j = 0; j < i && first; j++)
-            first = strcmp(t->maps[j].path, t->maps[i].path) != 0;
-        if (first && t->maps[i].file_offset == 0 && add_module(v, &t->maps[i]) < 0) {
-            vtable_names_close(v);
-            return hs_errf(err, "out of memory reading vtables");
-        }
+    if (glibc_each_module(t, add_module, v) != 0) {
+        vtable_names_close(v);
+        return hs_errf(err, "out of memory reading vtables");
     }
     if (v->n > 1)
         qsort(v->v, v->n, sizeof *v->v, vt_cmp);

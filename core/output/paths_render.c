@@ -50,7 +50,7 @@ void paths_render_json(const paths_report *r, strbuf *out)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "command", "heap-paths");
-    cJSON_AddStringToObject(o, "runtime", "go");
+    cJSON_AddStringToObject(o, "runtime", r->runtime ? r->runtime : "go");
     cJSON_AddStringToObject(o, "version", r->version);
     cJSON_AddItemToObject(o, "target", json_target(r->target));
     cJSON_AddStringToObject(o, "type", r->type);

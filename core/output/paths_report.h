@@ -35,6 +35,7 @@ typedef struct paths_report {
     size_t ngroups;
     long limit;            /* groups to show, 0 = all */
     const char *warnings;
+    const char *runtime;   /* "glibc"; NULL: "go" */
 } paths_report;
 
 void paths_render_text(const paths_report *r, strbuf *out);

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""heap-paths and heap-top --by root on a C++ program's glibc heap. tests/fixtures/c/glibc_holders.cpp
+holds known structures from globals (a std::vector<Node*> g_cache, a linked list g_list of Item, a
+struct g_holder whose word at offset 0x18 points to an Extra) and a Widget from a thread's stack,
+and prints its own record: counts, the chunk bytes each global keeps (from malloc_usable_size),
+the thread's id. Oracles outside heapscope: that record and the fixture's source (which global
+holds what, at which offset). Built -g, without -g, and stripped with a debug file (the
+globals' names then come from it); read live and from a gcore core."""
+import os
+import shutil
+import tempfile
+import unittest
+
+import hstest
+import test_glibc_heap  # its Program: the fixture's record in .rec
+
+SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "glibc_holders.cpp")
+
+
+class GlibcHolders(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="hs-holders-")
+        cls.exes = hstest.build_native(cls.tmp, "g++", SOURCE, "glibc_holders")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def paths(self, target, cls):
+        report = hstest.run_json(["heap-paths", cls, "--json"] + target)
+        self.assertEqual((report["command"], report["runtime"], report["type"]), ("heap-paths", "glibc", cls))
+        self.assertTrue(report["version"].startswith("glibc 2."), report["version"])
+        return report
+
+    def check_paths(self, prog, target):
+        rec = prog.rec
+        nodes = self.paths(target, "Node")
+        self.assertEqual(nodes["objects"], rec["cache_nodes"])
+        # every path starts at g_cache: through the vector's buffer (its _M_start, offset 0), or
+        # straight from its other words (_M_finish points just past the buffer's chunk)
+        for p in nodes["paths"]:
+            self.assertEqual(p["root"]["kind"], "global")
+            self.assertRegex(p["root"]["name"], r"^g_cache(\+0x(8|10))?$")
+        first = nodes["paths"][0]
+        self.assertEqual((first["root"]["name"], len(first["steps"])), ("g_cache", 1), first)
+        self.assertRegex(first["steps"][0], r"^<malloc \d+ B>$")
+        items = self.paths(target, "Item")
+        self.assertEqual(items["objects"], rec["list_items"])
+        self.assertEqual({p["root"]["name"] for p in items["paths"]}, {"g_list"})
+        self.assertEqual({tuple(p["steps"]) for p in items["paths"]}, {(), ("Item",)})  # a list: one step
+        self.assertEqual(items["retained_bytes"], rec["list_bytes"])
+        extra = self.paths(target, "Extra")
+        self.assertEqual([(p["root"]["name"], p["steps"], p["bytes"]) for p in extra["paths"]],
+                         [("g_holder+0x18", [], rec["extra_bytes"])])
+        widget = self.paths(target, "Widget")
+        self.assertEqual([(p["root"]["kind"], p["root"]["name"], p["bytes"]) for p in widget["paths"]],
+                         [("thread", "stack of thread %d" % rec["widget_thread"], rec["widget_bytes"])])
+
+    def check_by_root(self, prog, target):
+        rec = prog.rec
+        report = hstest.run_json(["heap-top", "--by", "root", "--json", "-n", "0"] + target)
+        self.assertEqual((report["runtime"], report["by"]), ("glibc", "root"))
+        rows = {r["name"]: r for r in report["rows"]}
+        got = {n: (rows[n]["kind"], rows[n]["retained_objects"], rows[n]["retained_bytes"])
+               for n in ("g_cache", "g_list", "g_holder") if n in rows}
+        self.assertEqual(got, {"g_cache": ("global", rec["cache_nodes"] + 1, rec["cache_bytes"]),
+                               "g_list": ("global", rec["list_items"], rec["list_bytes"]),
+                               "g_holder": ("global", 1, rec["extra_bytes"])})
+        thread = rows.get("thread %d" % rec["widget_thread"])
+        self.assertIsNotNone(thread, sorted(rows))
+        self.assertEqual(thread["kind"], "thread")
+        self.assertGreaterEqual(thread["retained_bytes"], rec["widget_bytes"])
+
+    def test_live_and_core(self):
+        prog = test_glibc_heap.Program(self.exes["g"])
+        try:
+            target = ["--pid", str(prog.p.pid)]
+            self.check_paths(prog, target)
+            self.check_by_root(prog, target)
+            core = hstest.gcore(prog.p.pid, self.tmp)
+            self.check_paths(prog, ["--core", core])
+            self.check_by_root(prog, ["--core", core])
+            os.unlink(core)
+        finally:
+            prog.close()
+
+    def test_builds(self):
+        """Without -g (the symbol table names the globals) and stripped (its debug file does)."""
+        for variant in ("nog", "stripped"):
+            with self.subTest(variant=variant):
+                prog = test_glibc_heap.Program(self.exes[variant])
+                try:
+                    self.check_paths(prog, ["--pid", str(prog.p.pid)])
+                    self.check_by_root(prog, ["--pid", str(prog.p.pid)])
+                finally:
+                    prog.close()
+
+    def test_text_and_refusals(self):
+        prog = test_glibc_heap.Program(self.exes["g"])
+        try:
+            target = ["--pid", str(prog.p.pid)]
+            code, out, err = hstest.run(["heap-paths", "Extra"] + target)
+            self.assertEqual(code, 0, err)
+            self.assertRegex(out, r"^Extra: 1 live object, %d B" % prog.rec["extra_bytes"])
+            self.assertIn("\n  g_holder+0x18  [global]\n  └─ Extra", out)
+            code, out, err = hstest.run(["heap-paths", "Nod"] + target)
+            self.assertEqual((code, len(err.strip().splitlines())), (1, 1), err)
+            self.assertIn("no live object of type Nod; closest: Node", err)
+            code, out, err = hstest.run(["heap-top", "--by", "root"] + target)
+            self.assertEqual(code, 0, err)
+            self.assertRegex(out, r"\n +[\d.]+ KiB +[\d.]+%% +[\d.]+%% +%d  g_cache\n" % (prog.rec["cache_nodes"] + 1))
+        finally:
+            prog.close()
+
+
+if __name__ == "__main__":
+    hstest.main()
