@@ -35,16 +35,16 @@ static const uint8_t *window(hs_target *t, uint64_t a, uint64_t size, uint8_t *b
     return NULL;
 }
 
-/* The edges of object o, whose bytes are v. */
-static int object_edges(hs_graph *g, hs_oid o, const uint8_t *v, uint64_t size, uint64_t low,
+/* The edges of object o, whose memory (n bytes) is v. */
+static int object_edges(hs_graph *g, hs_oid o, const uint8_t *v, uint64_t n, uint64_t low,
                         uint64_t high, size_t *hint, hs_err *err)
 {
-    for (uint64_t i = 0; i + 8 <= size; i += 8) {
+    for (uint64_t i = 0; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, v + i, 8);
         if (w < low || w >= high)
             continue;
-        hs_oid d = hs_graph_find_hint(g, w, hint);
+        hs_oid d = glibc_block_at(g, w, hint);
         if (d != HS_NO_OBJ && hs_graph_add_edge(g, o, d, (uint32_t)i, err) < 0)
             return -1;
     }
@@ -70,18 +70,21 @@ static int add_edges(glibc_graph *gg, hs_target *t, uint8_t *buf, hs_err *err)
 {
     hs_graph *g = gg->g;
     uint32_t n = hs_graph_nslots(g);
-    uint64_t low = n ? hs_graph_addr(g, 0) : 0, high = n ? hs_graph_addr(g, n - 1) + hs_graph_size(g, n - 1) : 0;
+    uint64_t low = n ? hs_graph_addr(g, 0) + 16 : 0, high = n ? hs_graph_addr(g, n - 1) + hs_graph_size(g, n - 1) : 0;
     const uint8_t *w = NULL;
     uint64_t wlo = 0, whi = 0;
-    size_t hint = 0;
+    size_t hint = 0, mm = 0;
     for (hs_oid o = 0; o < n; o++) {
-        uint64_t a = hs_graph_addr(g, o), size = hs_graph_size(g, o);
-        const uint8_t *v = size <= WINDOW ? window(t, a, size, buf, &w, &wlo, &whi) : NULL;
-        if (v && object_edges(g, o, v, size, low, high, &hint, err) < 0)
+        uint64_t a = hs_graph_addr(g, o), from, to;
+        while (mm < gg->nmmapped && gg->mmapped[mm] < a)
+            mm++;
+        glibc_block_memory(a, hs_graph_size(g, o), mm < gg->nmmapped && gg->mmapped[mm] == a, &from, &to);
+        const uint8_t *v = to - from <= WINDOW ? window(t, from, to - from, buf, &w, &wlo, &whi) : NULL;
+        if (v && object_edges(g, o, v, to - from, low, high, &hint, err) < 0)
             return -1;
-        if (!v && size > WINDOW) {
+        if (!v && to - from > WINDOW) {
             edge_src src = {g, o};
-            if (glibc_scan(t, g, a, a + size, buf, object_edge, &src, err) < 0)
+            if (glibc_scan(t, g, from, to, buf, object_edge, &src, err) < 0)
                 return -1;
             w = NULL; /* buf was overwritten */
         }
@@ -96,7 +99,7 @@ int glibc_graph_build(glibc_heap *h, vtable_names *vt, int flags, glibc_graph *g
 {
     memset(gg, 0, sizeof *gg);
     if (glibc_objects_graph(h, vt, flags & GLIBC_GRAPH_BY_SIZE, (flags & GLIBC_GRAPH_HOLDERS) != 0, &gg->g,
-                            &gg->objects, &gg->bytes, err) < 0)
+                            &gg->objects, &gg->bytes, &gg->mmapped, &gg->nmmapped, err) < 0)
         return -1;
     uint8_t *buf = malloc(WINDOW);
     int rc = buf ? add_edges(gg, h->t, buf, err) : hs_errf(err, "out of memory building the heap graph");
@@ -120,6 +123,8 @@ int glibc_graph_build(glibc_heap *h, vtable_names *vt, int flags, glibc_graph *g
 void glibc_graph_free(glibc_graph *gg)
 {
     hs_mark_free(gg->m);
+    free(gg->mmapped);
+    gg->mmapped = NULL, gg->nmmapped = 0;
     hs_graph_free(gg->g);
     gg->m = NULL, gg->g = NULL;
 }

@@ -19,6 +19,8 @@ typedef struct glibc_graph {
     uint64_t root_bytes;                /* bytes of memory scanned as roots */
     uint32_t nroots, nthreads;
     uint32_t ngroups;                   /* root groups: 1..nthreads the threads, then modules */
+    uint64_t *mmapped;                  /* the mmapped chunks, sorted */
+    size_t nmmapped;
 } glibc_graph;
 
 enum {

@@ -24,6 +24,8 @@ typedef struct objects {
     hs_strtab *names;
     vtable_names *vt;
     int by_size, oom;
+    uint64_t *mmapped;
+    size_t nmmapped, capmmapped;
     const char *seen[16]; /* class names met lately (by their address), and their ids */
     uint32_t seen_id[16];
     uint64_t bytes;
@@ -94,7 +96,35 @@ static int collect(void *ctx, uint64_t chunk, uint64_t size, uint64_t word0, int
         return s->oom = 1;
     s->addr[s->n] = chunk, s->cls[s->n] = k, s->type[s->n++] = type;
     s->bytes += size;
+    if (mmapped && s->nmmapped == s->capmmapped) {
+        size_t cap = s->capmmapped ? s->capmmapped * 2 : 64;
+        uint64_t *v = realloc(s->mmapped, cap * sizeof *v);
+        if (!v)
+            return s->oom = 1;
+        s->mmapped = v, s->capmmapped = cap;
+    }
+    if (mmapped)
+        s->mmapped[s->nmmapped++] = chunk;
     return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+hs_oid glibc_block_at(const hs_graph *g, uint64_t w, size_t *hint)
+{
+    uint64_t start;
+    hs_oid o = hs_graph_find_start(g, w, hint, &start);
+    return o != HS_NO_OBJ && w - start >= 16 ? o : HS_NO_OBJ;
+}
+
+void glibc_block_memory(uint64_t chunk, uint64_t size, int mmapped, uint64_t *from, uint64_t *to)
+{
+    *from = chunk + 16;
+    *to = chunk + size + (mmapped ? 0 : 8);
 }
 
 /* ---- address order ---- */
@@ -217,12 +247,13 @@ static void objects_free(objects *s)
         HASH_DEL(s->by_key, e);
         free(e);
     }
-    free(s->addr), free(s->cls), free(s->type), free(s->classes);
+    free(s->addr), free(s->cls), free(s->type), free(s->classes), free(s->mmapped);
     hs_strtab_free(s->names);
 }
 
 int glibc_objects_graph(glibc_heap *h, vtable_names *vt, int by_size, int keep_tags, hs_graph **out,
-                        uint64_t *objects_n, uint64_t *bytes, hs_err *err)
+                        uint64_t *objects_n, uint64_t *bytes, uint64_t **mmapped, size_t *nmmapped,
+                        hs_err *err)
 {
     objects s = {.vt = by_size ? NULL : vt, .by_size = by_size, .names = hs_strtab_new()};
     *out = NULL;
@@ -235,6 +266,12 @@ int glibc_objects_graph(glibc_heap *h, vtable_names *vt, int by_size, int keep_t
         rc = -1;
     *objects_n = s.n;
     *bytes = s.bytes;
+    if (s.nmmapped > 1)
+        qsort(s.mmapped, s.nmmapped, sizeof *s.mmapped, u64_cmp);
+    *mmapped = rc == 0 ? s.mmapped : NULL;
+    *nmmapped = rc == 0 ? s.nmmapped : 0;
+    if (rc == 0)
+        s.mmapped = NULL; /* the caller's */
     objects_free(&s);
     return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "../util/demangle.h"
 #include "glibc_graph.h"
+#include "glibc_objects.h"
 #include "glibc_roots.h"
 #include "module_symbols.h"
 
@@ -30,7 +31,7 @@ int glibc_scan(hs_target *t, const hs_graph *g, uint64_t start, uint64_t end, ui
         for (uint64_t i = 0; i < n; i += 8) {
             uint64_t w;
             memcpy(&w, v + i, 8);
-            hs_oid o = w ? hs_graph_find_hint(g, w, &hint) : HS_NO_OBJ;
+            hs_oid o = w ? glibc_block_at(g, w, &hint) : HS_NO_OBJ;
             if (o != HS_NO_OBJ && fn(ctx, o, (uint32_t)(p + i - start), err) < 0)
                 return -1;
         }
@@ -221,7 +222,7 @@ static int register_roots(rooter *ro, hs_err *err)
             return -1;
         size_t hint = 0;
         for (int j = 0; j < hs_arch_nregs(t->arch); j++) {
-            hs_oid o = hs_graph_find_hint(ro->gg->g, t->threads[k].regs[j], &hint);
+            hs_oid o = glibc_block_at(ro->gg->g, t->threads[k].regs[j], &hint);
             if (o != HS_NO_OBJ && hs_graph_add_root_edge(ro->gg->g, o, (uint32_t)j, err) < 0)
                 return -1;
         }
