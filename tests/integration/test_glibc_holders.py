@@ -5,7 +5,8 @@ struct g_holder whose word at offset 0x18 points to an Extra) and a Widget from 
 and prints its own record: counts, the chunk bytes each global keeps (from malloc_usable_size),
 the thread's id. Oracles outside heapscope: that record and the fixture's source (which global
 holds what, at which offset). Built -g, without -g, and stripped with a debug file (the
-globals' names then come from it); read live and from a gcore core."""
+globals' names then come from it); read live and from a gcore core; heap-paths --pprof read back
+by go tool pprof."""
 import os
 import shutil
 import tempfile
@@ -13,6 +14,8 @@ import unittest
 
 import hstest
 import test_glibc_heap  # its Program: the fixture's record in .rec
+import test_heap_top  # go_binary, for go tool pprof
+import test_holders  # raw_profile: a heap-paths profile's stacks
 
 SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "glibc_holders.cpp")
 
@@ -92,6 +95,28 @@ class GlibcHolders(unittest.TestCase):
                     self.check_by_root(prog, ["--pid", str(prog.p.pid)])
                 finally:
                     prog.close()
+
+    def test_profile(self):
+        go = test_heap_top.go_binary(self)
+        prog = test_glibc_heap.Program(self.exes["g"])
+        try:
+            target = ["--pid", str(prog.p.pid)]
+            path = os.path.join(self.tmp, "paths.pb.gz")
+            hstest.run(["heap-paths", "--pprof", path] + target, check_status=0)
+            prof = test_holders.raw_profile(go, path)
+            items = {k: v for k, v in prof.items() if k[0] == "Item"}
+            self.assertEqual(set(items), {("Item", "g_list"), ("Item", "Item", "g_list")})
+            self.assertEqual([sum(v[0] for v in items.values()), sum(v[1] for v in items.values())],
+                             [prog.rec["list_items"], prog.rec["list_bytes"]])
+            nodes = [(k[-1], v[0]) for k, v in prof.items() if k[0] == "Node"]
+            self.assertEqual(nodes, [("g_cache", prog.rec["cache_nodes"])])
+            self.assertEqual(prof.get(("Extra", "g_holder+0x18")), [1, prog.rec["extra_bytes"]])
+            # every reachable block is in the profile once
+            live = hstest.run_json(["heap-top", "--live"] + target)["totals"]
+            self.assertEqual([sum(v[0] for v in prof.values()), sum(v[1] for v in prof.values())],
+                             [live["inuse_objects"], live["inuse_bytes"]])
+        finally:
+            prog.close()
 
     def test_text_and_refusals(self):
         prog = test_glibc_heap.Program(self.exes["g"])
