@@ -5,7 +5,7 @@ program's own record: tests/fixtures/c/glibc_growing.cpp allocates known objects
 holds, with glibc's own chunk size of each (malloc_usable_size). Between two snapshots the diff must
 show exactly those deltas -- by class, by chunk size, in all -- and nothing else; watch must flag
 the classes that grew in its interval. Snapshots of a live process and of a gcore core compare
-alike. A static binary (no glibc heap) still gets its threads recorded, with why there is no heap."""
+alike, also when gdb or lldb takes them. A static binary (no glibc heap) still gets its threads recorded, with why there is no heap."""
 
 import json
 import os
@@ -14,7 +14,9 @@ import subprocess
 import tempfile
 import unittest
 
+import gdbmi
 import hstest
+import test_lldb_plugin as lldbp
 
 GROWING = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "glibc_growing.cpp")
 
@@ -142,6 +144,49 @@ class GlibcSnapshot(unittest.TestCase):
             prog.close()
         self.check_diff(a, b, want)
         os.unlink(core)
+
+    def in_front(self, front):
+        """front(name, args) takes a snapshot attached ("pid", the pid) and on a core ("core",
+        its path); the program grows by more 3 between them."""
+        prog = Growing(self.exe)
+        try:
+            a = front("front-live.json", "pid", prog.p.pid)
+            old = prog.more(3)
+            core = hstest.gcore(prog.p.pid, self.tmp)
+            b = front("front-core.json", "core", core)
+            want = expected(old, (prog.classes, prog.blocks))
+        finally:
+            prog.close()
+        self.check_diff(a, b, want)
+        os.unlink(core)
+
+    def test_gdb(self):
+        why = gdbmi.missing()
+        if why:
+            self.skipTest(why)
+
+        def front(name, kind, what):
+            path = os.path.join(self.tmp, name)
+            args = ["-p", str(what)] if kind == "pid" else [self.exe, what]
+            out = gdbmi.Batch(["snapshot -o " + path], args=args).out(0)
+            self.assertRegex(out, r"wrote .*: \d+ in-use blocks, \d+ bytes \(glibc 2\.\d+ heap\), 1 threads")
+            return path
+
+        self.in_front(front)
+
+    def test_lldb(self):
+        lldbp.skip_unless_lldb(self)
+
+        def front(name, kind, what):
+            path = os.path.join(self.tmp, name)
+            first = ("process attach --pid %d" % what if kind == "pid"
+                     else 'target create "%s" --core "%s"' % (self.exe, what))
+            status, out, err = lldbp.lldb_batch([first, "snapshot -o " + path])
+            self.assertRegex(out, r"wrote .*: \d+ in-use blocks, \d+ bytes \(glibc 2\.\d+ heap\), 1 threads",
+                             err[-2000:])
+            return path
+
+        self.in_front(front)
 
     def test_watch(self):
         """watch --count 2: the program grows once, between the two snapshots; each class that
