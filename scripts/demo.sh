@@ -4,8 +4,9 @@
 # goroutines), lets it run a few seconds, then inspects it from gdb with the heapscope plugin:
 # threads-blocked (stuck goroutines, grouped, and which are leaked), heap-top (what fills the
 # heap) and heap-paths (who holds the leaking sessions). Then the same for demo/leaky-cpp, a C++
-# service (built with g++): its deadlock and stuck threads, what fills its glibc heap, and the
-# blocks nothing points to any more (leaked). The demo programs are stopped when the script ends.
+# service (built with g++): its deadlock and stuck threads, what fills its glibc heap, the
+# blocks nothing points to any more (leaked), and (watch) which classes keep growing. The demo
+# programs are stopped when the script ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -46,3 +47,8 @@ echo
 echo "\$ gdb -p $cpid -batch ${cmds[*]@Q}"
 gdb -q -p "$cpid" -batch -iex "set auto-load python-scripts off" "${cmds[@]}" 2>&1 |
   grep -v -P '^\[(New LWP|Thread debugging|Inferior)|^[^ ]+ \(\) at |^[0-9]+\t|^Using host libthread_db'
+
+# what keeps growing in the C++ service: its glibc heap in three snapshots a second apart
+echo
+echo "\$ build/heapscope watch --pid $cpid --interval 1s --count 3"
+build/heapscope watch --pid "$cpid" --interval 1s --count 3 --dir build/watch-leaky-cpp

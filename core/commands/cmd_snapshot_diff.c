@@ -55,9 +55,10 @@ const hs_command hs_cmd_snapshot_diff = {
     "snapshot-diff OLD NEW [-n N] [--json] [--force]\n"
     "  What grew or appeared between two snapshots (written by `snapshot -o FILE`): heap rows by\n"
     "  type and by allocation site, largest growth in bytes first, goroutine groups that appeared,\n"
-    "  grew or shrank, and the runtime statistics that changed. When both snapshots hold rows of\n"
-    "  reachable objects (heapscope marks the heap when it takes one), those are compared, so\n"
-    "  garbage not yet collected does not look like growth.\n"
+    "  grew or shrank, and the runtime statistics that changed. Of a C/C++ program: the C++\n"
+    "  classes and block sizes of its glibc heap, its thread groups, and mallinfo2's fields.\n"
+    "  When both snapshots hold rows of reachable objects (heapscope marks a Go heap when it\n"
+    "  takes one), those are compared, so garbage not yet collected does not look like growth.\n"
     "  -n, --limit N    show at most N rows per table (text default 15; 0 = all)\n"
     "  --json           one JSON object instead of text\n"
     "  --force          compare snapshots of different executables anyway\n",

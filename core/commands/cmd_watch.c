@@ -133,6 +133,7 @@ const hs_command hs_cmd_watch = {
     "  the files; the process is stopped only while each snapshot is read, and each pause is\n"
     "  shown. Prints the growth of every interval, then flags the types, allocation sites and\n"
     "  goroutine groups that rose in every interval: the \"inuse_space keeps rising\" signal.\n"
+    "  Of a C/C++ program: the classes and block sizes of its glibc heap, and thread groups.\n"
     "  --interval DUR   time between snapshots (30s, 5m; default 10s)\n"
     "  --count N        number of snapshots, at least 2 (default 6)\n"
     "  --dir DIR        where to keep the snapshots (default heapscope-watch-PID)\n"

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
 
 #include "../glibc/glibc_graph.h"
 #include "../glibc/glibc_heap.h"
@@ -13,76 +12,10 @@
 #include "../util/human.h"
 #include "../views/graph_rows.h"
 #include "../views/type_rows.h"
+#include "glibc_rows.h"
 #include "heap_holders_glibc.h"
 #include "heap_top.h"
 #include "heap_top_glibc.h"
-
-typedef struct tally {
-    UT_hash_handle hh;
-    uint64_t key[2]; /* {kind, value}: a class name's address, or a chunk size */
-    uint64_t objects, bytes;
-} tally;
-
-enum { K_CLASS, K_SIZE, K_MMAP };
-
-typedef struct collect {
-    vtable_names *vt;
-    int by_size;
-    tally *t;
-    int oom;
-} collect;
-
-static int on_block(void *ctx, uint64_t chunk, uint64_t size, uint64_t word0, int mmapped)
-{
-    (void)chunk;
-    collect *c = ctx;
-    const char *cls = c->by_size || !c->vt ? NULL : vtable_names_lookup(c->vt, word0);
-    uint64_t key[2] = {cls ? K_CLASS : mmapped ? K_MMAP : K_SIZE, cls ? (uint64_t)(uintptr_t)cls : size};
-    tally *e;
-    HASH_FIND(hh, c->t, key, sizeof key, e);
-    if (!e) {
-        if (!(e = calloc(1, sizeof *e)))
-            return c->oom = 1;
-        memcpy(e->key, key, sizeof key);
-        HASH_ADD(hh, c->t, key, sizeof e->key, e);
-    }
-    e->objects++;
-    e->bytes += size;
-    return 0;
-}
-
-static void row_name(const collect *c, const tally *e, char *buf, size_t cap)
-{
-    if (e->key[0] == K_CLASS)
-        snprintf(buf, cap, "%s", (const char *)(uintptr_t)e->key[1]);
-    else if (c->by_size)
-        snprintf(buf, cap, "%llu B%s", (unsigned long long)e->key[1], e->key[0] == K_MMAP ? " mmapped" : "");
-    else
-        snprintf(buf, cap, "<malloc %llu B%s>", (unsigned long long)e->key[1],
-                 e->key[0] == K_MMAP ? " mmapped" : "");
-}
-
-/* The tallies (and the arena headers mallinfo counts as in use) as sorted rows. */
-static int make_rows(collect *c, const glibc_heap *h, heap_top_result *res, hs_err *err)
-{
-    hs_type_rows *rows = hs_type_rows_new();
-    int bad = !rows;
-    tally *e, *tmp;
-    HASH_ITER(hh, c->t, e, tmp) {
-        char name[512];
-        row_name(c, e, name, sizeof name);
-        bad |= rows && hs_type_rows_add(rows, name, e->key[0] == K_CLASS, e->objects, e->bytes) < 0;
-        HASH_DEL(c->t, e);
-        free(e);
-    }
-    if (rows && h->overhead_bytes)
-        bad |= hs_type_rows_add(rows, "<malloc arena headers>", 0, 0, h->overhead_bytes) < 0;
-    if (bad) {
-        hs_type_rows_free(rows);
-        return hs_errf(err, "out of memory");
-    }
-    return heap_top_take_type_rows(rows, res, err);
-}
 
 /* The reachability figures and the note that says how the mark ran. */
 static void reach_note(const glibc_graph *gg, heap_reach *reach, strbuf *note)
@@ -151,19 +84,6 @@ static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o
     return heap_top_take_type_rows(rows, res, err);
 }
 
-static size_t mallinfo_stats(const glibc_heap *h, heap_stat *st)
-{
-    const glibc_mallinfo *m = &h->mi;
-    heap_stat v[] = {{"arena", m->arena, 1},       {"uordblks", m->uordblks, 1},
-                     {"fordblks", m->fordblks, 1}, {"hblkhd", m->hblkhd, 1},
-                     {"keepcost", m->keepcost, 1}, {"ordblks", m->ordblks, 0},
-                     {"smblks", m->smblks, 0},     {"fsmblks", m->fsmblks, 1},
-                     {"hblks", m->hblks, 0},       {"tcache_chunks", h->tcache_chunks, 0},
-                     {"tcache_bytes", h->tcache_bytes, 1}, {"arenas", h->narenas, 0}};
-    memcpy(st, v, sizeof v);
-    return sizeof v / sizeof v[0];
-}
-
 static void notes(const glibc_heap *h, const vtable_names *vt, strbuf *out)
 {
     sb_printf(out, "(main_arena from %s; %zu arenas, %zu heaps; in use as mallinfo2 counts it, "
@@ -172,14 +92,6 @@ static void notes(const glibc_heap *h, const vtable_names *vt, strbuf *out)
               h->arena_how, h->narenas, h->nspans, (unsigned long long)h->tcache_chunks,
               (unsigned long long)h->ntcaches, (unsigned long long)h->mmapped_chunks,
               vt ? vtable_names_count(vt) : 0);
-}
-
-static void warnings(const glibc_heap *h, strbuf *out)
-{
-    sb_puts(out, sb_str(&h->warnings));
-    if (h->nwarnings > GLIBC_MAX_WARNINGS)
-        sb_printf(out, "warning: glibc heap: ...and %zu more like these (%llu corrupt chunk headers "
-                  "skipped)\n", h->nwarnings - GLIBC_MAX_WARNINGS, (unsigned long long)h->skipped);
 }
 
 static int refuse(const heap_top_options *o, hs_err *err)
@@ -201,7 +113,7 @@ static void render(hs_session *s, const heap_top_options *o, const glibc_heap *h
     heap_stat st[16];
     strbuf warn;
     sb_init(&warn);
-    warnings(h, &warn);
+    glibc_rows_warnings(h, &warn);
     notes(h, vt, &res->notes);
     static const char *const what[] = {"allocated blocks (heap walk)",
                                        "reachable blocks (marked conservatively from every root)",
@@ -209,7 +121,7 @@ static void render(hs_session *s, const heap_top_options *o, const glibc_heap *h
     heap_report r = {"glibc", version, o->by, s->target, NULL, res->objects, res->bytes,
                      res->rows_objects, res->rows_bytes, res->typed_bytes, o->by == HEAP_BY_TYPE,
                      res->rows, res->nrows, o->limit, sb_str(&res->notes), sb_str(&warn), o->reach,
-                     reach, 0, "mallinfo2", st, mallinfo_stats(h, st),
+                     reach, 0, "mallinfo2", st, glibc_mallinfo_stats(h, st),
                      *reach_note ? reach_note : "reachability not computed (--live or --unreachable "
                      "marks the heap conservatively)", what[o->reach]};
     (o->json ? heap_render_json : heap_render_text)(&r, out);
@@ -230,9 +142,9 @@ int heap_top_glibc(hs_session *s, const heap_top_options *opts, strbuf *out, str
     glibc_heap h;
     if (glibc_heap_open(&h, s->target, err) < 0)
         return HS_FAIL;
-    collect c = {.by_size = o->by == HEAP_BY_SIZE};
+    glibc_rows g = {0};
     hs_err verr;
-    if (!c.by_size && vtable_names_open(&c.vt, s->target, &verr) < 0)
+    if (o->by != HEAP_BY_SIZE && vtable_names_open(&g.vt, s->target, &verr) < 0)
         sb_printf(msgs, "warning: C++ classes not named: %s\n", verr.msg);
     heap_top_result res;
     memset(&res, 0, sizeof res);
@@ -242,17 +154,17 @@ int heap_top_glibc(hs_session *s, const heap_top_options *opts, strbuf *out, str
     sb_init(&note);
     int status;
     if (o->reach == HS_REACH_ALL)
-        status = glibc_heap_walk(&h, on_block, &c, err) < 0 || c.oom || make_rows(&c, &h, &res, err) < 0;
+        status = glibc_rows_walk(&g, &h, o->by != HEAP_BY_SIZE, o->by == HEAP_BY_SIZE, err) < 0 ||
+                 glibc_rows_take(&g, &h, o->by, &res, err) < 0;
     else
-        status = graph_rows(&h, c.vt, o, &res, &reach, &note, err) < 0;
-    if (c.oom)
-        hs_errf(err, "out of memory tallying the glibc heap");
+        status = graph_rows(&h, g.vt, o, &res, &reach, &note, err) < 0;
     status = status ? HS_FAIL : HS_OK;
     if (status == HS_OK)
-        render(s, o, &h, c.vt, &res, o->reach == HS_REACH_ALL ? NULL : &reach, sb_str(&note), out, msgs);
+        render(s, o, &h, g.vt, &res, o->reach == HS_REACH_ALL ? NULL : &reach, sb_str(&note), out, msgs);
     sb_free(&note);
     heap_top_result_free(&res);
-    vtable_names_close(c.vt);
+    glibc_rows_free(&g);
+    vtable_names_close(g.vt);
     glibc_heap_close(&h);
     return status;
 }

@@ -46,6 +46,21 @@ static cJSON *target_json(const hs_session *s)
 
 #define SNAPSHOT_ROOTS 100 /* the roots that keep the most alive */
 
+void snapshot_add_rows(cJSON *heap, const char *key, const char *totals, enum heap_by by,
+                       const heap_top_result *res)
+{
+    cJSON *rows = cJSON_AddArrayToObject(heap, key);
+    size_t n = by == HEAP_BY_ROOT && res->nrows > SNAPSHOT_ROOTS ? SNAPSHOT_ROOTS : res->nrows;
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(rows, heap_row_json(by, &res->rows[i]));
+    if (totals) {
+        cJSON *tot = cJSON_AddObjectToObject(heap, totals);
+        cJSON_AddNumberToObject(tot, "inuse_objects", (double)res->objects);
+        cJSON_AddNumberToObject(tot, "inuse_bytes", (double)res->bytes);
+        cJSON_AddNumberToObject(tot, "typed_bytes", (double)res->typed_bytes);
+    }
+}
+
 static int add_rows(heap_analysis *an, enum heap_by by, enum hs_reach reach, cJSON *heap,
                     const char *key, const char *totals, hs_err *err)
 {
@@ -55,23 +70,10 @@ static int add_rows(heap_analysis *an, enum heap_by by, enum hs_reach reach, cJS
     sb_init(&ignored);
     int r = heap_top_collect(an, &o, &res, &ignored, err);
     sb_free(&ignored);
-    if (r != HS_OK) {
-        heap_top_result_free(&res);
-        return -1;
-    }
-    cJSON *rows = cJSON_AddArrayToObject(heap, key);
-    if (by == HEAP_BY_ROOT && res.nrows > SNAPSHOT_ROOTS)
-        res.nrows = SNAPSHOT_ROOTS;
-    for (size_t i = 0; i < res.nrows; i++)
-        cJSON_AddItemToArray(rows, heap_row_json(by, &res.rows[i]));
-    if (totals) {
-        cJSON *tot = cJSON_AddObjectToObject(heap, totals);
-        cJSON_AddNumberToObject(tot, "inuse_objects", (double)res.objects);
-        cJSON_AddNumberToObject(tot, "inuse_bytes", (double)res.bytes);
-        cJSON_AddNumberToObject(tot, "typed_bytes", (double)res.typed_bytes);
-    }
+    if (r == HS_OK)
+        snapshot_add_rows(heap, key, totals, by, &res);
     heap_top_result_free(&res);
-    return 0;
+    return r == HS_OK ? 0 : -1;
 }
 
 static int add_heap(hs_session *s, go_rt *rt, cJSON *o, strbuf *msgs, hs_err *err)
@@ -128,7 +130,7 @@ static int add_goroutines(hs_session *s, cJSON *o, hs_err *err)
     return 0;
 }
 
-/* A native program's threads, grouped as threads-blocked --all groups them (no heap model yet). */
+/* A native program's threads, grouped as threads-blocked --all groups them. */
 static int add_native_threads(hs_session *s, cJSON *o, hs_err *err)
 {
     native_threads nt;
@@ -160,13 +162,20 @@ static cJSON *header(hs_session *s, const char *runtime, const char *version)
     return o;
 }
 
-/* Nothing is read after the threads, so a live process is not copied to be let go sooner. */
-static cJSON *take_native(hs_session *s, hs_err *err)
+/* The threads first, read in place while the process is stopped; then its glibc heap (from a
+ * copy of a live process's memory, as heap-top reads it). A program without a glibc heap (a
+ * static binary, another allocator) keeps its threads, with why there is no heap. */
+static cJSON *take_native(hs_session *s, strbuf *msgs, hs_err *err)
 {
     cJSON *o = header(s, "native", "");
     if (add_native_threads(s, o, err) < 0) {
         cJSON_Delete(o);
         return NULL;
+    }
+    hs_err herr;
+    if (snapshot_add_glibc(s, o, msgs, &herr) < 0) {
+        cJSON_AddStringToObject(o, "heap_unavailable", herr.msg);
+        sb_printf(msgs, "note: no heap in this snapshot: %s\n", herr.msg);
     }
     return o;
 }
@@ -186,7 +195,7 @@ static cJSON *memstats_json(go_rt *rt)
 cJSON *snapshot_take(hs_session *s, strbuf *msgs, hs_err *err)
 {
     if (hs_session_model(s) == HS_MODEL_NATIVE)
-        return take_native(s, err);
+        return take_native(s, msgs, err);
     go_rt *rt;
     if (hs_session_go(s, &rt, err) < 0 || hs_session_release(s, msgs, err) < 0)
         return NULL;

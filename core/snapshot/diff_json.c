@@ -81,7 +81,9 @@ void diff_render_json(const snap_diff *d, long limit, strbuf *out)
     cJSON_AddStringToObject(o, "runtime", d->b->native ? "native" : "go");
     if (d->b->native) /* thread groups under "goroutines", as threads-blocked's are */
         cJSON_AddNumberToObject(t, "threads_delta", (double)d->dgoroutines);
-    if (!d->b->native)
+    if (d->b->native && d->heap) /* whose heap: "glibc" */
+        cJSON_AddStringToObject(o, "heap_runtime", d->b->heap_runtime);
+    if (!d->b->native || d->heap)
         cJSON_AddItemToObject(o, "heap", rows_json(&d->types, limit, "inuse"));
     if (d->sites.present)
         cJSON_AddItemToObject(o, "heap_by_site", rows_json(&d->sites, limit, "inuse"));

@@ -1,5 +1,5 @@
-/* diff_text.c - snapshot-diff as text: totals, the runtime statistics that changed, heap rows by
- * growth, and goroutine groups that changed. */
+/* diff_text.c - snapshot-diff as text: totals, the runtime statistics (or glibc's mallinfo2) that
+ * changed, heap rows by growth, and goroutine (or thread) groups that changed. */
 #include <stdio.h>
 #include <string.h>
 
@@ -30,11 +30,12 @@ static void group_where(const cJSON *frames, char *buf, size_t cap)
 static void stats_text(const snap_diff *d, strbuf *out)
 {
     int shown = 0;
+    const char *title = d->b->native ? "mallinfo2 changes:" : "runtime.MemStats changes:";
     for (size_t i = 0; i < d->nstats; i++) {
         const diff_stat *s = &d->stats[i];
         if (s->old_value == s->new_value)
             continue;
-        sb_printf(out, "%s %s %.0f -> %.0f (%+.0f)", shown++ ? "," : "runtime.MemStats changes:", s->key,
+        sb_printf(out, "%s %s %.0f -> %.0f (%+.0f)", shown++ ? "," : title, s->key,
                   s->old_value, s->new_value, s->new_value - s->old_value);
     }
     if (shown)
@@ -82,9 +83,12 @@ void diff_render_text(const snap_diff *d, long limit, strbuf *out)
     signed_bytes(d->dheap_bytes, db, sizeof db);
     sb_printf(out, "%s (%s) -> %s (%s), %.1f s apart\n", d->a->path, d->a->description, d->b->path,
               d->b->description, d->elapsed);
-    if (d->b->native)
-        sb_printf(out, "threads %+lld (no heap: native heaps are not modelled yet)\n",
-                  (long long)d->dgoroutines);
+    if (d->b->native && d->heap)
+        sb_printf(out, "%s heap %s (%+lld blocks), threads %+lld\n", d->b->heap_runtime, db,
+                  (long long)d->dheap_objects, (long long)d->dgoroutines);
+    else if (d->b->native)
+        sb_printf(out, "threads %+lld (no heap: %s holds none)\n", (long long)d->dgoroutines,
+                  d->a->heap_runtime ? d->b->path : d->a->path);
     else
         sb_printf(out, "%s %s (%+lld objects), goroutines %+lld\n", d->live ? "reachable heap" : "heap",
                   db, (long long)d->dheap_objects, (long long)d->dgoroutines);

@@ -160,8 +160,11 @@ int snapshot_diff(const snapshot *a, const snapshot *b, snap_diff *d, hs_err *er
     d->b = b;
     d->elapsed = snapshot_elapsed(a, b);
     d->live = a->live && b->live;
-    d->dheap_objects = (int64_t)(b->heap_objects - a->heap_objects);
-    d->dheap_bytes = (int64_t)(b->heap_bytes - a->heap_bytes);
+    d->heap = a->heap_runtime && b->heap_runtime;
+    if (d->heap) {
+        d->dheap_objects = (int64_t)(b->heap_objects - a->heap_objects);
+        d->dheap_bytes = (int64_t)(b->heap_bytes - a->heap_bytes);
+    }
     d->dgoroutines = (int64_t)(b->goroutines - a->goroutines);
     if (diff_rows_of(&a->types, &b->types, &d->types) < 0 || diff_rows_of(&a->sites, &b->sites, &d->sites) < 0 ||
         diff_rows_of(&a->sizes, &b->sizes, &d->sizes) < 0 || diff_rows_of(&a->roots, &b->roots, &d->roots) < 0 ||

@@ -36,6 +36,7 @@ typedef struct snap_diff {
     const snapshot *a, *b;
     double elapsed; /* seconds from a to b */
     int live;       /* rows and totals count reachable objects (both snapshots were marked) */
+    int heap;       /* both snapshots hold a heap (a native one may hold threads only) */
     int64_t dheap_objects, dheap_bytes, dgoroutines;
     diff_rows types, sites, sizes;
     diff_rows roots; /* what roots alone keep alive (retained objects and bytes) */

@@ -203,6 +203,9 @@ static int load_all(snapshot *s, hs_err *err)
     }
     if (!cJSON_IsObject(heap) || !cJSON_IsObject(tot) || !cJSON_IsObject(g))
         return hs_errf(err, "heap, heap.totals or goroutines is missing");
+    s->heap_runtime = "go";
+    if (member(heap, "runtime") && get_str(heap, "runtime", &s->heap_runtime, "heap", err) < 0)
+        return -1;
     if (get_u64(tot, "inuse_objects", &s->heap_objects, "heap.totals", err) < 0 ||
         get_u64(tot, "inuse_bytes", &s->heap_bytes, "heap.totals", err) < 0 ||
         get_u64(g, "total", &s->goroutines, "goroutines", err) < 0)

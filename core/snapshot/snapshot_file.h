@@ -1,6 +1,7 @@
 /* snapshot_file.h - the snapshot file: one versioned JSON object holding what heap-top (by type,
  * by site when available, by size), the memstats header and threads-blocked saw, with when and of
- * what (pid, executable, build id, Go version). Aggregates only, so files stay small. Loading
+ * what (pid, executable, build id, Go version); of a C/C++ program, its thread groups and its glibc
+ * heap (heap.runtime "glibc", mallinfo2 as memstats). Aggregates only, so files stay small. Loading
  * validates every field: a snapshot is untrusted input. */
 #ifndef HS_SNAPSHOT_FILE_H
 #define HS_SNAPSHOT_FILE_H
@@ -59,7 +60,10 @@ typedef struct snapshot {
                         bytes are retained ones) */
     uint64_t live_objects, live_bytes;
     int has_live, live;
-    int native; /* runtime "native": thread groups under goroutines, no heap or memstats */
+    int native; /* runtime "native": thread groups under goroutines */
+    /* whose heap the rows count: "go", "glibc"; NULL when the snapshot has none (a native
+     * program's threads only) */
+    const char *heap_runtime;
     snap_group *groups;
     size_t ngroups;
     snap_stat *stats;

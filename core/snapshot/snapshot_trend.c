@@ -43,7 +43,8 @@ static trend_item *rising_rows(const snapshot *s, size_t n, size_t which, size_t
     *count = 0;
     for (size_t i = 0; v && i < last->n; i++) {
         const snap_row *prev = NULL, *first = NULL;
-        int rising = which != 0 || last->v[i].name[0] != '<';
+        /* no collector in a native heap: a block size that keeps growing is growth too */
+        int rising = which != 0 || s[n - 1].native || last->v[i].name[0] != '<';
         for (size_t k = 0; k < n && rising; k++) {
             const snap_row *r = find_row(rows_of(&s[k], which), last->v[i].key);
             rising = r && (!prev || r->bytes > prev->bytes);
@@ -107,7 +108,7 @@ int snapshot_trend(const snapshot *snaps, size_t n, snap_trend *t, hs_err *err)
     t->roots = rising_rows(snaps, n, 2, &t->nroots);
     t->groups = rising_groups(snaps, n, &t->ngroups);
     double dt = n >= 2 ? snapshot_elapsed(&snaps[0], &snaps[n - 1]) : 0;
-    if (dt > 0)
+    if (dt > 0 && !snaps[n - 1].native)
         t->untyped_per_second = ((double)untyped_bytes(&snaps[n - 1]) - (double)untyped_bytes(&snaps[0])) / dt;
     if (!t->types || !t->sites || !t->roots || !t->groups) {
         snap_trend_free(t);

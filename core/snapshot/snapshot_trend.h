@@ -16,8 +16,9 @@ typedef struct trend_item {
 typedef struct snap_trend {
     trend_item *types, *sites, *roots, *groups;
     size_t ntypes, nsites, nroots, ngroups;
-    /* Objects of unknown type (rows named "<...>") are not flagged one by one: garbage awaiting
-     * the next GC grows between collections too. Their growth over the whole series instead: */
+    /* Objects of unknown type (rows named "<...>") of a Go heap are not flagged one by one:
+     * garbage awaiting the next GC grows between collections too. Their growth over the whole
+     * series instead (a native heap's "<malloc N B>" rows are flagged as any other): */
     double untyped_per_second;
 } snap_trend;
 

@@ -61,7 +61,7 @@ void watch_series_free(watch_series *w)
     memset(w, 0, sizeof *w);
 }
 
-/* A native program's snapshots hold threads only (snapshot_file.h). */
+/* A native program's snapshot without a heap: its threads only (snapshot_file.h). */
 static void step_threads(const watch_series *w, strbuf *out)
 {
     const snapshot *s = &w->snaps[w->n - 1];
@@ -71,26 +71,27 @@ static void step_threads(const watch_series *w, strbuf *out)
                   snapshot_elapsed(&w->snaps[w->n - 2], s));
 }
 
+/* Go: "heap 1 MiB in 10 objects, 5 goroutines"; native: "... in 10 blocks, 5 threads". */
 static void step_heap(const watch_series *w, strbuf *out)
 {
     const snapshot *s = &w->snaps[w->n - 1];
+    const char *objects = s->native ? "blocks" : "objects", *tasks = s->native ? "threads" : "goroutines";
     char b[48], d[48];
     hs_format_bytes(s->heap_bytes, b, sizeof b);
-    sb_printf(out, "%s: %s %s in %llu objects, %llu goroutines", s->path,
-              s->live ? "reachable heap" : "heap", b, (unsigned long long)s->heap_objects,
-              (unsigned long long)s->goroutines);
+    sb_printf(out, "%s: %s %s in %llu %s, %llu %s", s->path, s->live ? "reachable heap" : "heap", b,
+              (unsigned long long)s->heap_objects, objects, (unsigned long long)s->goroutines, tasks);
     if (w->n > 1) {
         const snapshot *p = &w->snaps[w->n - 2];
         int64_t db = (int64_t)(s->heap_bytes - p->heap_bytes);
         hs_format_bytes((uint64_t)(db < 0 ? -db : db), d, sizeof d);
-        sb_printf(out, " (%c%s, %+lld goroutines in %.1f s)", db < 0 ? '-' : '+', d,
-                  (long long)(s->goroutines - p->goroutines), snapshot_elapsed(p, s));
+        sb_printf(out, " (%c%s, %+lld %s in %.1f s)", db < 0 ? '-' : '+', d,
+                  (long long)(s->goroutines - p->goroutines), tasks, snapshot_elapsed(p, s));
     }
 }
 
 void watch_render_step(const watch_series *w, strbuf *out)
 {
-    (w->snaps[w->n - 1].native ? step_threads : step_heap)(w, out);
+    (w->snaps[w->n - 1].heap_runtime ? step_heap : step_threads)(w, out);
     sb_printf(out, "; paused %.0f ms\n", w->pauses[w->n - 1] * 1000);
 }
 
@@ -124,17 +125,19 @@ static void items_text(const char *title, const trend_item *v, size_t n, const c
 void watch_render_summary(const watch_series *w, strbuf *out)
 {
     const snap_trend *t = &w->trend;
+    int native = w->snaps[0].native, heap = w->snaps[w->n - 1].heap_runtime != NULL;
     double total = snapshot_elapsed(&w->snaps[0], &w->snaps[w->n - 1]);
     sb_printf(out, "\nrose in every one of the %zu intervals (%.1f s in all):\n", w->n - 1, total);
-    items_text("types", t->types, t->ntypes, NULL, out);
+    items_text(native ? "types (C++ classes, other blocks by size)" : "types", t->types, t->ntypes,
+               NULL, out);
     items_text("allocation sites", t->sites, t->nsites, NULL, out);
     items_text("roots (what each keeps alive alone)", t->roots, t->nroots, NULL, out);
-    int native = w->snaps[0].native;
     items_text(native ? "thread groups" : "goroutine groups", t->groups, t->ngroups,
                native ? "threads" : "goroutines", out);
     if (!t->ntypes && !t->nsites && !t->nroots && !t->ngroups)
-        sb_printf(out, "  nothing: no %s group grew in every interval\n",
-                  native ? "thread" : "type, site or goroutine");
+        sb_printf(out, "  nothing: no %s grew in every interval\n",
+                  !native ? "type, site or goroutine group" : heap ? "type or thread group"
+                                                              : "thread group");
     if (t->untyped_per_second != 0) {
         char rate[48];
         double r = t->untyped_per_second;

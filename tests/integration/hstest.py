@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -126,6 +127,21 @@ def build_native(tmp, compiler, source, name, cflags=()):
                 subprocess.run(argv, check=True, cwd=tmp)
         exes[variant] = exe
     return exes
+
+
+def watch_growing(test, pid, wdir, grow):
+    """`watch --pid PID --count 2 --interval 2s --json` with grow() called once its first
+    snapshot is written; returns the JSON it printed."""
+    w = subprocess.Popen([HEAPSCOPE, "watch", "--pid", str(pid), "--interval", "2s", "--count", "2",
+                          "--dir", wdir, "--json"], stdout=subprocess.PIPE, text=True)
+    first = os.path.join(wdir, "snapshot-00.json")
+    deadline = time.time() + 60
+    while not os.path.exists(first) and time.time() < deadline:
+        time.sleep(0.05)
+    grow()
+    out, _ = w.communicate(timeout=120)
+    test.assertEqual(w.returncode, 0)
+    return json.loads(out)
 
 
 def gcore(pid, tmp):

@@ -38,9 +38,10 @@ class Program:
         self.p = subprocess.Popen([exe] + ([arg] if arg else []), stdout=subprocess.PIPE, text=True,
                                   cwd=cwd, env=e, preexec_fn=lambda: resource.setrlimit(
                                       resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2))
-        self.classes, self.mallinfo, self.rec = {}, {}, {}
+        self.classes, self.mallinfo, self.rec, self.lines = {}, {}, {}, []
         for line in self.p.stdout:
             f = line.split()
+            self.lines.append(f)
             if f[0] == "ready":
                 break
             if f[0] == "class":
@@ -68,6 +69,26 @@ def with_env(env, fn):
                 os.environ[k] = v
 
 
+def check_report(self, prog, report, tcache=True):
+    """heap-top --json of the fixture against glibc's mallinfo2 and the program's own counts (also
+    from the gdb and lldb fronts: test_glibc_fronts.py)."""
+    self.assertEqual((report["runtime"], report["by"]), ("glibc", "type"))
+    self.assertTrue(report["version"].startswith("glibc 2."), report["version"])
+    ms, mi = report["memstats"], prog.mallinfo
+    self.assertEqual({k: ms[k] for k in mi}, mi)
+    self.assertEqual(ms["arenas"], prog.rec["threads"] + 1)
+    self.assertEqual(ms["tcache_bytes"], prog.rec["tcache_bytes"])
+    if not tcache:
+        self.assertEqual(prog.rec["tcache_bytes"], 0)
+    self.assertEqual(report["totals"]["inuse_bytes"],
+                     mi["uordblks"] + mi["hblkhd"] - prog.rec["tcache_bytes"])
+    rows = {r["name"]: r for r in report["rows"]}
+    self.assertEqual({c: rows[c]["inuse_objects"] for c in prog.classes if c in rows}, prog.classes)
+    self.assertEqual(sum(r["inuse_bytes"] for r in report["rows"]), report["totals"]["inuse_bytes"])
+    self.assertEqual(report["warnings"], [])
+    return report
+
+
 class GlibcHeap(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -82,22 +103,7 @@ class GlibcHeap(unittest.TestCase):
         return hstest.gcore(prog.p.pid, self.tmp)
 
     def check(self, prog, target, tcache=True):
-        report = hstest.run_json(["heap-top"] + target)
-        self.assertEqual((report["runtime"], report["by"]), ("glibc", "type"))
-        self.assertTrue(report["version"].startswith("glibc 2."), report["version"])
-        ms, mi = report["memstats"], prog.mallinfo
-        self.assertEqual({k: ms[k] for k in mi}, mi)
-        self.assertEqual(ms["arenas"], prog.rec["threads"] + 1)
-        self.assertEqual(ms["tcache_bytes"], prog.rec["tcache_bytes"])
-        if not tcache:
-            self.assertEqual(prog.rec["tcache_bytes"], 0)
-        self.assertEqual(report["totals"]["inuse_bytes"],
-                         mi["uordblks"] + mi["hblkhd"] - prog.rec["tcache_bytes"])
-        rows = {r["name"]: r for r in report["rows"]}
-        self.assertEqual({c: rows[c]["inuse_objects"] for c in prog.classes if c in rows}, prog.classes)
-        self.assertEqual(sum(r["inuse_bytes"] for r in report["rows"]), report["totals"]["inuse_bytes"])
-        self.assertEqual(report["warnings"], [])
-        return report
+        return check_report(self, prog, hstest.run_json(["heap-top"] + target), tcache)
 
     def test_live_and_gcore(self):
         for tcache in (False, True):

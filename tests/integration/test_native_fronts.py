@@ -126,19 +126,9 @@ class NativeFronts(unittest.TestCase):
         wdir = os.path.join(self.tmp, "watch")
         try:
             prog.more(1)
-            w = subprocess.Popen([hstest.HEAPSCOPE, "watch", "--pid", str(prog.p.pid), "--interval",
-                                  "2s", "--count", "2", "--dir", wdir, "--json"],
-                                 stdout=subprocess.PIPE, text=True)
-            first = os.path.join(wdir, "snapshot-00.json")
-            deadline = time.time() + 60
-            while not os.path.exists(first) and time.time() < deadline:
-                time.sleep(0.05)
-            prog.more(3)
-            out, _ = w.communicate(timeout=120)
+            d = hstest.watch_growing(self, prog.p.pid, wdir, lambda: prog.more(3))
         finally:
             prog.close()
-        self.assertEqual(w.returncode, 0)
-        d = json.loads(out)
         self.assertEqual([(g["first"], g["last"]) for g in d["rising"]["goroutines"] if waiting(g)],
                          [(1, 4)], d["rising"])
 
@@ -153,12 +143,16 @@ class Growing:
     def __init__(self, exe):
         self.p = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.waiters = set()
-        self.more(0)
+        self.read()
 
     def more(self, n):
+        """more(0): nothing to start, nothing to wait for."""
         if n:
             self.p.stdin.write("more %d\n" % n)
             self.p.stdin.flush()
+            self.read()
+
+    def read(self):
         for line in self.p.stdout:
             if line.startswith("thread "):
                 self.waiters.add(int(line.split()[1]))
