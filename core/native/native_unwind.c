@@ -2,10 +2,12 @@
 #include "native_unwind.h"
 
 #include <elfutils/libdwfl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
 
+#include "../image/debug_file.h"
 #include "native_state.h"
 #include "native_symbols.h"
 
@@ -96,6 +98,15 @@ int native_unwinder_open(native_unwinder **out, hs_target *t, hs_err *err)
         return hs_errf(err, "out of memory opening the native unwinder");
     }
     u->t = t;
+    /* libdwfl's search, in heapscope's debug-file directories: a debuglink next to the module
+     * (""), in its .debug/, then each DIR by build id and DIR/<its directory>/ */
+    const char *dirs = hs_debug_dirs();
+    size_t len = strlen(":.debug:") + strlen(dirs) + 1;
+    if (!(u->debuginfo_path = malloc(len))) {
+        native_unwinder_close(u);
+        return hs_errf(err, "out of memory opening the native unwinder");
+    }
+    snprintf(u->debuginfo_path, len, ":.debug:%s", dirs);
     u->callbacks.find_elf = dwfl_linux_proc_find_elf; /* opens a module by its path */
     u->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
     u->callbacks.section_address = dwfl_offline_section_address;
@@ -133,6 +144,7 @@ void native_unwinder_close(native_unwinder *u)
     if (u->dwfl)
         dwfl_end(u->dwfl);
     hs_strtab_free(u->strs);
+    free(u->debuginfo_path);
     free(u);
 }
 
