@@ -69,6 +69,11 @@ const char *hs_host_target_warning(const hs_target *t)
     return hs_core_target_warning(((const hs_host_tgt *)t)->core);
 }
 
+hs_target *hs_host_target_core(hs_target *t)
+{
+    return t && t->ops == &host_ops ? ((hs_host_tgt *)t)->core : NULL;
+}
+
 static int copy_threads(hs_target *t, const hs_host_thread *th, size_t n)
 {
     t->threads = calloc(n + 1, sizeof *t->threads);

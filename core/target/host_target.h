@@ -14,4 +14,7 @@ int hs_host_target_open(hs_target **out, const hs_host_target *host, hs_err *err
 /* The core's warning (truncation) when the host target reads a core, else NULL. */
 const char *hs_host_target_warning(const hs_target *t);
 
+/* The core target a host target reads (a debugger holding a core file), else NULL. */
+hs_target *hs_host_target_core(hs_target *t);
+
 #endif

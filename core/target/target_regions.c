@@ -1,10 +1,12 @@
 /* target_regions.c - every mapped range of a target, file-backed or anonymous (target.h
- * hs_target_regions): a core's PT_LOAD segments, a live process's /proc/PID/maps. What a model
- * that must find blocks outside its own metadata (glibc's mmapped chunks) walks. */
+ * hs_target_regions): a core's PT_LOAD segments (also when a debugger holds the core), a live
+ * process's /proc/PID/maps. What a model that must find blocks outside its own metadata
+ * (glibc's mmapped chunks) walks. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core_priv.h"
+#include "host_target.h"
 #include "pid_proc.h"
 #include "target.h"
 
@@ -39,6 +41,9 @@ static int one_map(void *ctx, uint64_t start, uint64_t end, const char *perms, u
 int hs_target_regions(hs_target *t, hs_region **out, size_t *n, hs_err *err)
 {
     *out = NULL, *n = 0;
+    hs_target *held = hs_host_target_core(t);
+    if (held)
+        t = held;
     if (!strcmp(t->kind, "core")) {
         const hs_core_target *c = (const hs_core_target *)t;
         size_t cap = 0;

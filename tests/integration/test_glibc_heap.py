@@ -82,7 +82,10 @@ class GlibcHeap(unittest.TestCase):
         return hstest.gcore(prog.p.pid, self.tmp)
 
     def check(self, prog, target, tcache=True):
-        report = hstest.run_json(["heap-top"] + target)
+        return self.check_report(prog, hstest.run_json(["heap-top"] + target), tcache)
+
+    def check_report(self, prog, report, tcache=True):
+        """heap-top --json of the fixture against its own class counts and glibc's mallinfo2."""
         self.assertEqual((report["runtime"], report["by"]), ("glibc", "type"))
         self.assertTrue(report["version"].startswith("glibc 2."), report["version"])
         ms, mi = report["memstats"], prog.mallinfo
