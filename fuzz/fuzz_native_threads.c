@@ -4,7 +4,10 @@
  * executable: its notes (NT_PRSTATUS registers, NT_FILE mappings), its segments (thread stacks),
  * the executable's .eh_frame and .eh_frame_hdr (CFI). The patched core is opened as a target, its
  * executable's mapping pointed at the patched copy, and native_threads_read unwinds, names and
- * locks every thread; the result is rendered as text and JSON. Seeds: fuzz/corpus/native_threads. */
+ * locks every thread; the result is rendered as text and JSON. Seeds: fuzz/corpus/native_threads.
+ * One libdwfl session serves every input (native_dwfl), so libc, which no input patches, is read
+ * once (its debug file's DWARF decompressed once); the patched executable is written to one of two
+ * files in turn, so its module is never one libdwfl kept from the input before. */
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +33,9 @@ static uint8_t *core0, *exe0, *core, *exe;
 static size_t core_len, exe_len;
 static area fixed[A_COUNT], loads[MAX_LOADS];
 static size_t nloads;
-static int exe_fd = -1;
+static int exe_fds[2] = {-1, -1}, exe_turn;
 static char exe_path[64];
+static native_dwfl *session;
 
 static uint8_t *gunzip(const char *path, size_t *len)
 {
@@ -84,9 +88,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     core0 = gunzip(path, &core_len);
     snprintf(path, sizeof path, "%s/data/native_tiny", fz_source_dir());
     exe0 = gunzip(path, &exe_len); /* gzread reads a plain file as it is */
-    exe_fd = memfd_create("fuzz-exe", MFD_CLOEXEC);
-    snprintf(exe_path, sizeof exe_path, "/proc/self/fd/%d", exe_fd);
-    if (!core0 || !exe0 || core_len < sizeof(Elf64_Ehdr) || exe_len < sizeof(Elf64_Ehdr) || exe_fd < 0) {
+    exe_fds[0] = memfd_create("fuzz-exe", MFD_CLOEXEC);
+    exe_fds[1] = memfd_create("fuzz-exe", MFD_CLOEXEC);
+    hs_err err;
+    if (!core0 || !exe0 || core_len < sizeof(Elf64_Ehdr) || exe_len < sizeof(Elf64_Ehdr) ||
+        exe_fds[0] < 0 || exe_fds[1] < 0 || native_dwfl_new(&session, &err) < 0) {
         fprintf(stderr, "fuzz_native_threads: cannot read %s/data/native_tiny{,.core.gz}\n", fz_source_dir());
         abort();
     }
@@ -139,9 +145,12 @@ static void check(const native_threads *nt)
         abort();
 }
 
+/* The patched executable into the other file than the last input's, named by exe_path. */
 static int write_exe(void)
 {
-    if (ftruncate(exe_fd, 0) != 0 || pwrite(exe_fd, exe, exe_len, 0) != (ssize_t)exe_len)
+    int fd = exe_fds[exe_turn ^= 1];
+    snprintf(exe_path, sizeof exe_path, "/proc/self/fd/%d", fd);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, exe, exe_len, 0) != (ssize_t)exe_len)
         return -1;
     return 0;
 }
@@ -169,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (saved) {
         redirect_exe(t, saved);
         native_threads nt;
-        if (native_threads_read(t, &nt, &err) == 0) {
+        if (native_threads_read_in(t, session, &nt, &err) == 0) {
             check(&nt);
             hs_task_groups groups;
             if (hs_task_groups_build(nt.tasks, nt.n, &(hs_group_filter){.all = 1, .system = 1}, &groups) == 0) {

@@ -65,12 +65,16 @@ static hs_image *try_file(const hs_image *img, const char *path, int64_t crc)
     return d;
 }
 
-/* The first match of DIR + rel for each DIR of HEAPSCOPE_DEBUG_FILE_DIRECTORY (colon-separated;
- * default /usr/lib/debug); rel starts with '/'. */
-static hs_image *under_debug_dirs(const hs_image *img, const char *rel, int64_t crc)
+const char *hs_debug_dirs(void)
 {
     const char *e = getenv("HEAPSCOPE_DEBUG_FILE_DIRECTORY");
-    char *dirs = strdup(e && *e ? e : "/usr/lib/debug"), *save = NULL, path[8192];
+    return e && *e ? e : "/usr/lib/debug";
+}
+
+/* The first match of DIR + rel for each DIR of hs_debug_dirs(); rel starts with '/'. */
+static hs_image *under_debug_dirs(const hs_image *img, const char *rel, int64_t crc)
+{
+    char *dirs = strdup(hs_debug_dirs()), *save = NULL, path[8192];
     hs_image *d = NULL;
     for (char *dir = dirs ? strtok_r(dirs, ":", &save) : NULL; dir && !d; dir = strtok_r(NULL, ":", &save)) {
         snprintf(path, sizeof path, "%s%s", dir, rel);

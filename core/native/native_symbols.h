@@ -5,6 +5,7 @@
 #ifndef HS_NATIVE_SYMBOLS_H
 #define HS_NATIVE_SYMBOLS_H
 
+#include <elf.h>
 #include <elfutils/libdwfl.h>
 #include <stdint.h>
 #include <uthash.h>
@@ -27,11 +28,24 @@ typedef struct end_entry {
     UT_hash_handle hh;
 } end_entry;
 
-struct native_unwinder {
-    hs_target *t;
+/* A libdwfl session (native_dwfl.c): attached once to thread callbacks that read the threads
+ * of cur, the unwinder using it now, with amd64's backend taken from arch_elf (an ELF header of
+ * our own), never from a module, whose header may be anything a core names. */
+struct native_dwfl {
     Dwfl *dwfl;
     char *debuginfo_path;
     Dwfl_Callbacks callbacks;
+    native_unwinder *cur;
+    int attached;
+    Elf64_Ehdr arch_header;
+    Elf *arch_elf;
+};
+
+struct native_unwinder {
+    hs_target *t;
+    native_dwfl *d;  /* the session: its own (own_d) or one the caller shares among targets */
+    int own_d;
+    Dwfl *dwfl;      /* d->dwfl */
     hs_strtab *strs;
     pc_entry *cache;
     end_entry *ends;

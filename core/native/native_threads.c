@@ -109,9 +109,14 @@ static int fill(native_threads *nt, hs_target *t, const native_stack *st, const 
 
 int native_threads_read(hs_target *t, native_threads *nt, hs_err *err)
 {
+    return native_threads_read_in(t, NULL, nt, err);
+}
+
+int native_threads_read_in(hs_target *t, native_dwfl *shared, native_threads *nt, hs_err *err)
+{
     memset(nt, 0, sizeof *nt);
     sb_init(&nt->warnings);
-    if (native_unwinder_open(&nt->u, t, err) < 0)
+    if (native_unwinder_open(&nt->u, t, shared, err) < 0)
         return -1;
     native_stack *st = calloc(t->nthreads ? t->nthreads : 1, sizeof *st);
     uint64_t *pcs = NULL;

@@ -30,6 +30,9 @@ typedef struct native_threads {
 } native_threads;
 
 int native_threads_read(hs_target *t, native_threads *out, hs_err *err);
+/* The same through a libdwfl session shared with other reads (native_dwfl_new); nt holds it in
+ * use until native_threads_free. */
+int native_threads_read_in(hs_target *t, native_dwfl *shared, native_threads *out, hs_err *err);
 void native_threads_free(native_threads *nt);
 
 #endif

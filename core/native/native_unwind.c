@@ -2,6 +2,7 @@
 #include "native_unwind.h"
 
 #include <elfutils/libdwfl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -17,10 +18,12 @@ static int dwfl_fail(hs_err *err, const char *what)
 /* One module per mapped file, from the start of its mapping at file offset 0 to the end of its
  * last mapping (what dwfl_linux_proc_report does with /proc/PID/maps), for a core (NT_FILE) and a
  * live process alike. libdwfl's own core reporting scans every segment of the core for ELF
- * headers, which touched the whole of a 1,000-thread core. */
+ * headers, which touched the whole of a 1,000-thread core. In a shared session the modules of
+ * the previous target that are not reported again go. */
 static int report_modules(native_unwinder *u, hs_err *err)
 {
     const hs_target *t = u->t;
+    dwfl_report_begin(u->dwfl);
     for (size_t i = 0; i < t->nmaps; i++) {
         const hs_mapping *m = &t->maps[i];
         if (m->file_offset != 0 || !m->path || m->path[0] != '/')
@@ -37,11 +40,12 @@ static int report_modules(native_unwinder *u, hs_err *err)
     return 0;
 }
 
-/* A thread's argument is its hs_thread in the target's array. */
+/* The callbacks' argument is the session; a thread's argument is its hs_thread in the target's
+ * array. */
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 {
     (void)dwfl;
-    native_unwinder *u = arg;
+    native_unwinder *u = ((native_dwfl *)arg)->cur;
     const hs_thread *prev = *thread_argp;
     size_t i = prev ? (size_t)(prev - u->t->threads) + 1 : 0;
     if (i >= u->t->nthreads)
@@ -53,7 +57,7 @@ static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
     (void)dwfl;
-    native_unwinder *u = arg;
+    native_unwinder *u = ((native_dwfl *)arg)->cur;
     hs_err e;
     uint64_t v;
     if (hs_read_u64(u->t, addr, &v, &e) < 0)
@@ -84,29 +88,31 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
     .set_initial_registers = set_initial_registers,
 };
 
-int native_unwinder_open(native_unwinder **out, hs_target *t, hs_err *err)
+int native_unwinder_open(native_unwinder **out, hs_target *t, native_dwfl *shared, hs_err *err)
 {
     *out = NULL;
     if (t->arch != HS_ARCH_AMD64)
         return hs_errf(err, "native threads are read on amd64 only; %s is another architecture",
                        t->description);
+    if (shared && shared->cur)
+        return hs_errf(err, "the native unwinder's session is in use");
     native_unwinder *u = calloc(1, sizeof *u);
     if (!u || !(u->strs = hs_strtab_new())) {
         free(u);
         return hs_errf(err, "out of memory opening the native unwinder");
     }
     u->t = t;
-    u->callbacks.find_elf = dwfl_linux_proc_find_elf; /* opens a module by its path */
-    u->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
-    u->callbacks.section_address = dwfl_offline_section_address;
-    u->callbacks.debuginfo_path = &u->debuginfo_path;
-    u->dwfl = dwfl_begin(&u->callbacks);
-    if (!u->dwfl) {
+    u->d = shared;
+    if (!shared && native_dwfl_new(&u->d, err) < 0) {
         native_unwinder_close(u);
-        return dwfl_fail(err, "starting libdwfl");
+        return -1;
     }
+    u->own_d = !shared;
+    u->dwfl = u->d->dwfl;
+    u->d->cur = u;
     if (report_modules(u, err) < 0 ||
-        !dwfl_attach_state(u->dwfl, NULL, t->pid > 0 ? t->pid : 1, &thread_callbacks, u)) {
+        (!u->d->attached &&
+         !(u->d->attached = dwfl_attach_state(u->dwfl, u->d->arch_elf, t->pid > 0 ? t->pid : 1, &thread_callbacks, u->d)))) {
         if (!err->msg[0])
             dwfl_fail(err, "attaching the unwinder to the threads");
         native_unwinder_close(u);
@@ -130,8 +136,10 @@ void native_unwinder_close(native_unwinder *u)
         HASH_DEL(u->ends, x);
         free(x);
     }
-    if (u->dwfl)
-        dwfl_end(u->dwfl);
+    if (u->d && u->d->cur == u)
+        u->d->cur = NULL;
+    if (u->own_d)
+        native_dwfl_free(u->d);
     hs_strtab_free(u->strs);
     free(u);
 }

@@ -26,7 +26,16 @@ typedef struct native_stack {
     uint8_t truncated; /* the walk ended on an error, a non-advancing stack or the frame cap */
 } native_stack;
 
-int native_unwinder_open(native_unwinder **u, hs_target *t, hs_err *err);
+/* A libdwfl session that unwinders of several targets use in turn, one at a time (a caller
+ * reading many targets of one program, as the fuzz target does): a module reported again with
+ * the same path and addresses keeps what libdwfl has read of it (libc's debug file with its
+ * DWARF decompressed, CFI); a module whose file may have changed must come under another path. */
+typedef struct native_dwfl native_dwfl;
+int native_dwfl_new(native_dwfl **out, hs_err *err);
+void native_dwfl_free(native_dwfl *d);
+
+/* The unwinder of t's threads, in shared (NULL: a session of its own, closed with it). */
+int native_unwinder_open(native_unwinder **u, hs_target *t, native_dwfl *shared, hs_err *err);
 void native_unwinder_close(native_unwinder *u);
 
 /* Walks every thread of the target: stacks[i] is t->threads[i]'s, its PCs in *pcs (malloc'd). */

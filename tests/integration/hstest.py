@@ -114,11 +114,14 @@ def build_fixture(version, program, ldflags="", experiment="", cgo=False):
     return os.path.join(outdir, "exe"), p.stdout.strip()
 
 
-def build_native(tmp, compiler, source, name, cflags=()):
-    """Builds a C/C++ fixture three ways into tmp: {"g": -g, "nog": no debug information,
-    "stripped": -g then stripped, its symbols in NAME_stripped.debug found by .gnu_debuglink}."""
+def build_native(tmp, compiler, source, name, cflags=(), variants=("g", "nog", "stripped")):
+    """Builds a C/C++ fixture three ways (or those of variants) into tmp: {"g": -g, "nog": no
+    debug information, "stripped": -g then stripped, its symbols in NAME_stripped.debug found by
+    .gnu_debuglink}."""
     exes = {}
     for variant, flags in [("g", ["-g"]), ("nog", []), ("stripped", ["-g"])]:
+        if variant not in variants:
+            continue
         exe = os.path.join(tmp, name + "_" + variant)
         subprocess.run([compiler, "-O2", "-pthread"] + list(cflags) + flags + ["-o", exe, source], check=True)
         if variant == "stripped":

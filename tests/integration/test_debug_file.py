@@ -5,7 +5,10 @@ reads the stripped binary with its debug file found next to it through .gnu_debu
 .debug/ directory, under a debug-file directory by build id, or given with --debug-file — and
 answers as the runtime says (MemStats, the program's own object counts), live and on a gcore
 core. Without a debug file it still reads the binary (see test_stripped.py) but types fewer
-bytes; another program's debug file is refused in one line."""
+bytes; another program's debug file is refused in one line. A C program's threads (the native
+model, libdwfl) are named with their files and lines from a debug file under a debug-file
+directory by build id, as gdb names them with the unstripped binary, and without that directory
+carry no lines."""
 
 import os
 import shutil
@@ -15,7 +18,9 @@ import unittest
 
 import hstest
 import test_heap_top as th
+import test_native_threads as nt
 from run_fixture import Fixture
+from test_glibc_heap import with_env
 
 
 def split(exe, where, link=True):
@@ -96,6 +101,37 @@ class DebugFile(unittest.TestCase):
                     del os.environ["HEAPSCOPE_DEBUG_FILE_DIRECTORY"]
                 else:
                     os.environ["HEAPSCOPE_DEBUG_FILE_DIRECTORY"] = old
+
+    def test_native_build_id_directory(self):
+        """tests/fixtures/c/native_blocked.c built -g, stripped, its debug file at
+        DIR/.build-id/xx/yyyy.debug: with HEAPSCOPE_DEBUG_FILE_DIRECTORY naming DIR (and
+        /usr/lib/debug, for libc6-dbg's condition-variable layout) the fixture's record holds, and
+        every thread's own frames have gdb's functions and lines (gdb given the unstripped
+        binary); without the variable no frame of the program has a file or a line."""
+        with tempfile.TemporaryDirectory() as tmp:
+            full = os.path.join(tmp, "native_blocked")
+            subprocess.run(["gcc", "-O2", "-g", "-pthread", "-o", full, nt.SOURCE], check=True)
+            svc, dbg = split(full, os.path.join(tmp, "bin"), link=False)
+            bid = build_id(svc)
+            root = os.path.join(tmp, "debug")
+            os.makedirs(os.path.join(root, ".build-id", bid[:2]))
+            os.rename(dbg, os.path.join(root, ".build-id", bid[:2], bid[2:] + ".debug"))
+            prog = nt.Program(svc)
+            try:
+                prog.wait_in_calls()
+                core = hstest.gcore(prog.p.pid, tmp)
+            finally:
+                prog.close()
+            env = {"HEAPSCOPE_DEBUG_FILE_DIRECTORY": "/nonexistent:%s:/usr/lib/debug" % root}
+            report = with_env(env, lambda: hstest.run_json(["threads-blocked", "--core", core]))
+            nt.NativeThreads.check_report(self, prog, report, live=False)
+            nt.NativeThreads.check_gdb(self, prog, full, core, report)
+            own = [f for g in report["groups"] for f in g["frames"] if f["function"].startswith("fx_")]
+            self.assertTrue(own and all(f["file"] == nt.SOURCE and f["line"] for f in own), own)
+            without = hstest.run_json(["threads-blocked", "--core", core])
+            frames = [f for g in without["groups"] for f in g["frames"] if f.get("file") in (svc, nt.SOURCE)]
+            self.assertTrue(frames, without["groups"])
+            self.assertEqual([f for f in frames if f.get("line") or f["file"] == nt.SOURCE], [])
 
     def test_another_programs_debug_file_is_refused(self):
         v = self.versions()[-1]

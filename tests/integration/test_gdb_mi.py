@@ -3,7 +3,10 @@
 gdb's MI exactly as MIEngine sends them -- the template's setupCommands, MIEngine's own set-up,
 then -target-attach PID (attach template) or -target-select core (core template) -- followed by
 what a user types in the Debug Console (`-exec threads-blocked --json` becomes
--interpreter-exec console "threads-blocked --json"). The console stream must carry the answer."""
+-interpreter-exec console "threads-blocked --json"). The console stream must carry the answer.
+The same templates for C and C++ programs (CppdbgNative): tests/fixtures/c/native_blocked.c's
+threads against its own record of which thread waits on what, and tests/fixtures/c/
+glibc_heap.cpp's heap against its printed class counts and glibc's mallinfo2."""
 
 import json
 import os
@@ -13,6 +16,7 @@ import unittest
 import gdbmi
 import hstest
 from groups import assert_same_groups, blocked_fixture_groups, groups_from_heapscope_json
+from native_programs import NativePrograms
 from run_fixture import Fixture
 
 LAUNCH = os.path.join(hstest.SOURCE_DIR, "vscode", "launch.json")
@@ -116,6 +120,46 @@ class Cppdbg(unittest.TestCase):
             self.assertEqual(got["total"], cli["total"])
             self.same_heap(heap, heap_text, ["--core", core, "--exe", exe])
 
+
+class CppdbgNative(NativePrograms, unittest.TestCase):
+    """The templates as they are, attaching to a C program and a C++ program and opening their
+    gcore cores; the oracles are the programs' own records (native_programs.py)."""
+    setUp, tearDown, setup = Cppdbg.setUp, Cppdbg.tearDown, Cppdbg.setup
+
+    def answer(self, mi, command):
+        r = mi.console(command)
+        self.assertEqual(r.cls, "done", r.msg)
+        self.assertNotIn("Traceback", "\n".join(mi.records))
+        return gdbmi.first_json(r.console)
+
+    def test_attach_template(self):
+        conf = template("attach", "processId")
+        for exe, start, command, check in self.programs():
+            with self.subTest(program=os.path.basename(exe)):
+                prog = start(exe)
+                try:
+                    with gdbmi.MI() as mi:
+                        self.setup(mi, conf, exe)
+                        r = mi.send("-target-attach %d" % prog.p.pid)
+                        self.assertEqual(r.cls, "done", r.msg)
+                        check(prog, self.answer(mi, command), True)
+                        self.assertEqual(mi.send("-target-detach").cls, "done")
+                    with open("/proc/%d/status" % prog.p.pid) as f:
+                        self.assertIn("TracerPid:\t0\n", f.read())
+                finally:
+                    prog.close()
+
+    def test_core_template(self):
+        conf = template("launch", "coreDumpPath")
+        for exe, start, command, check in self.programs():
+            with self.subTest(program=os.path.basename(exe)):
+                prog, core = self.core_of(exe, start)
+                with gdbmi.MI() as mi:
+                    self.setup(mi, conf, exe)
+                    r = mi.send("-target-select core " + core)
+                    self.assertIn(r.cls, ("done", "connected"), r.msg)
+                    check(prog, self.answer(mi, command), False)
+                os.unlink(core)
 
 if __name__ == "__main__":
     hstest.main()

@@ -4,7 +4,11 @@ debuggers: Debian's lldb-vscode (the DAP server lldb-dap was called before LLVM 
 over DAP with the template's attach configurations, exactly as VS Code would send them, and
 the Debug Console's `threads-blocked --json answer is compared with the runtime's own dump and
 the CLI. CodeLLDB is not installed here: its templates' lldb command lines are run through lldb
-itself, which is what CodeLLDB does with initCommands and targetCreateCommands."""
+itself, which is what CodeLLDB does with initCommands and targetCreateCommands. LldbDapNative
+runs the same lldb-dap templates on C and C++ programs: tests/fixtures/c/native_blocked.c's
+threads against its own record of which thread waits on what (lldb 14 gives no fs_base for a
+live process, so a condition variable's mutex is "not known" there), and
+tests/fixtures/c/glibc_heap.cpp's heap against its printed class counts and glibc's mallinfo2."""
 
 import json
 import os
@@ -15,6 +19,7 @@ import unittest
 import dap
 import hstest
 from groups import assert_same_groups, blocked_fixture_groups, groups_from_heapscope_json
+from native_programs import NativePrograms
 from run_fixture import Fixture
 from test_lldb_plugin import (PLUGIN, json_results, lldb_batch, plugin_env, skip_unless_lldb,
                               wait_untraced, without_target)
@@ -174,6 +179,46 @@ class LldbDap(unittest.TestCase):
         cli = hstest.run_json(["threads-blocked", "--core", core, "--exe", exe])
         self.assertEqual(without_target(got), without_target(cli))
 
+
+class LldbDapNative(NativePrograms, unittest.TestCase):
+    """The lldb-dap templates as they are, attaching to a C program and a C++ program and
+    opening their gcore cores; the oracles are the programs' own records (native_programs.py)."""
+    client, attach_args, json_answer = LldbDap.client, LldbDap.attach_args, LldbDap.json_answer
+    live_fs_base = False
+
+    def setUp(self):
+        skip_unless_lldb(self)
+        self.server = dap.find_server()
+        if not self.server:
+            self.skipTest("no lldb-dap / lldb-vscode (apt install lldb-14)")
+
+    def test_attach_template(self):
+        for exe, start, command, check in self.programs():
+            with self.subTest(program=os.path.basename(exe)):
+                prog = start(exe)
+                try:
+                    conf = template("launch.lldb-dap.json", "attach", {"${command:pickProcess}": prog.p.pid})
+                    with self.client() as c:
+                        c.request("attach", self.attach_args(conf), timeout=120)
+                        c.request("configurationDone")
+                        c.wait_event("stopped", timeout=60)
+                        check(prog, self.json_answer(answer(c, command)), True)
+                    wait_untraced(self, prog.p.pid)
+                    self.assertIsNone(prog.p.poll(), "the program died")
+                finally:
+                    prog.close()
+
+    def test_core_template(self):
+        for exe, start, command, check in self.programs():
+            with self.subTest(program=os.path.basename(exe)):
+                prog, core = self.core_of(exe, start)
+                conf = template("launch.lldb-dap.json", "core", {"${input:heapscopeExecutable}": exe,
+                                                                   "${input:heapscopeCore}": core})
+                with self.client() as c:
+                    c.request("attach", self.attach_args(conf), timeout=120)
+                    c.request("configurationDone")
+                    check(prog, self.json_answer(answer(c, command)), False)
+                os.unlink(core)
 
 class CodeLldbTemplates(unittest.TestCase):
     """CodeLLDB runs initCommands, then targetCreateCommands (or `process attach` for a pid),
