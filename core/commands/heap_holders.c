@@ -359,7 +359,8 @@ int heap_holders_open_scoped(heap_holders *hh, heap_analysis *a, int what, const
     }
     if (r == 0 && (what & HOLD_DOMINATORS))
         r = hs_dom_build(&hh->dom, a->hg.g, narrow ? narrow : live,
-                         unit_of ? unit_of : hh->units.unit_of, hh->units.n, poll_target, t, err);
+                         unit_of ? unit_of : hh->units.unit_of, hh->units.n, poll_target, t,
+                         t->progress, err);
     free(unit_of);
     free(narrow);
     if (r < 0)

@@ -30,6 +30,8 @@ typedef struct collect {
     int by_size;
     tally *t;
     int oom;
+    hs_progress *prog;
+    uint64_t walked; /* bytes so far, for the progress line */
 } collect;
 
 static int on_block(void *ctx, uint64_t chunk, uint64_t size, uint64_t word0, int mmapped)
@@ -48,6 +50,8 @@ static int on_block(void *ctx, uint64_t chunk, uint64_t size, uint64_t word0, in
     }
     e->objects++;
     e->bytes += size;
+    c->walked += size;
+    hs_progress_tick(c->prog, c->walked);
     return 0;
 }
 
@@ -241,6 +245,8 @@ int heap_top_glibc(hs_session *s, const heap_top_options *opts, strbuf *out, str
     strbuf note;
     sb_init(&note);
     int status;
+    c.prog = s->target->progress;
+    hs_progress_phase(c.prog, "walking the glibc heap", 0, HS_PROG_BYTES);
     if (o->reach == HS_REACH_ALL)
         status = glibc_heap_walk(&h, on_block, &c, err) < 0 || c.oom || make_rows(&c, &h, &res, err) < 0;
     else
