@@ -3,8 +3,9 @@
 runs with its stderr on a pseudo-terminal (Python's pty module), with HEAPSCOPE_PROGRESS_DELAY_MS=1
 so that lines come at once instead of after a second, and every millisecond instead of every 250
 (each phase of these small targets shows). Targets: a stored Go core (heap-top, the
-walk over spans), and a gcore core of tests/fixtures/c/many_blocks.cpp with 2,000,000 blocks
-(heap-top --live: the glibc heap walk and the mark; --by root: dominators too). Checked: progress
+walk over spans), tests/fixtures/c/many_blocks.cpp with 2,000,000 blocks live (heap-top --pid:
+copying its memory) and from a gcore core (heap-top --live: the glibc heap walk and the mark;
+--by root: dominators too). Checked: progress
 lines (carriage return, a phase, erase to the end of the line) appear on the terminal and the
 line is cleared at the end; stdout is byte for byte what a run without a terminal prints; with
 stderr a pipe nothing is added to it; SIGINT (what Ctrl-C sends) once a progress line shows
@@ -84,20 +85,18 @@ class Progress(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="hs-progress-")
         exe = os.path.join(cls.tmp, "many_blocks")
         subprocess.run(["g++", "-O2", "-pthread", "-o", exe, SOURCE], check=True)
-        p = subprocess.Popen([exe, BLOCKS], stdout=subprocess.PIPE, text=True)
-        try:
-            for line in p.stdout:
-                if line.startswith("ready"):
-                    break
-            subprocess.run(["gcore", "-o", os.path.join(cls.tmp, "core"), str(p.pid)], check=True,
-                           capture_output=True, timeout=600)
-            cls.core = os.path.join(cls.tmp, "core.%d" % p.pid)
-        finally:
-            p.kill()
-            p.wait()
+        cls.p = p = subprocess.Popen([exe, BLOCKS], stdout=subprocess.PIPE, text=True)
+        for line in p.stdout:
+            if line.startswith("ready"):
+                break
+        subprocess.run(["gcore", "-o", os.path.join(cls.tmp, "core"), str(p.pid)], check=True,
+                       capture_output=True, timeout=600)
+        cls.core = os.path.join(cls.tmp, "core.%d" % p.pid)
 
     @classmethod
     def tearDownClass(cls):
+        cls.p.kill()
+        cls.p.wait()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def go_core(self):
@@ -141,6 +140,20 @@ class Progress(unittest.TestCase):
         shown = self.same_as_piped(["heap-top", "--by", "root", "--json", "--core", self.core],
                                    ["marking objects", "dominators"])
         print("glibc --by root: %r" % sorted(set(s.rstrip("0123456789.kMGiB %/") for s in shown)))
+
+    def test_live_copy(self):
+        """A live process: its memory copied, then walked; the line is cleared before the rest."""
+        t = Terminal(["heap-top", "-n", "3", "--pid", str(self.p.pid)])
+        code, out, err = t.finish()
+        self.assertEqual(code, 0, err)
+        self.assertIn(b"glibc", out)
+        shown = [m.group(1).decode() for m in LINE.finditer(err)]
+        self.assertTrue(any(s.startswith("copying the process's memory ") for s in shown), shown)
+        self.assertTrue(any(s.startswith("walking the glibc heap ") for s in shown), shown)
+        self.assertEqual(shown[-1], "")
+        rest = LINE.sub(b"", err).replace(b"\r\n", b"\n").decode()
+        self.assertRegex(rest, r"^process %d stopped [0-9.]+ s; [0-9]+ MiB of its memory copied" % self.p.pid)
+        print("live: %r" % sorted(set(s.rstrip("0123456789.kMGiB %/") for s in shown)))
 
     def test_quiet_on_a_pipe_and_by_default(self):
         """With stderr a pipe, and with the default delay on a short run, stderr is as before."""
