@@ -10,7 +10,7 @@ lines (carriage return, a phase, erase to the end of the line) appear on the ter
 line is cleared at the end; stdout is byte for byte what a run without a terminal prints; with
 stderr a pipe nothing is added to it; SIGINT (what Ctrl-C sends) once a progress line shows
 stops the command with one line saying it was interrupted and status 130 (128 + SIGINT, as the
-CLI ends on any signal)."""
+CLI ends on any signal). gdb (the Python plugin) shows the same lines on its terminal."""
 
 import os
 import pty
@@ -24,6 +24,7 @@ import threading
 import time
 import unittest
 
+import gdbmi
 import hstest
 
 SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "many_blocks.cpp")
@@ -43,11 +44,11 @@ def piped(args, extra=NOW):
 
 
 class Terminal:
-    """The CLI with stderr on a pseudo-terminal and stdout a pipe."""
+    """The CLI (or argv0 with args) with stderr on a pseudo-terminal and stdout a pipe."""
 
-    def __init__(self, args, extra=NOW):
+    def __init__(self, args, extra=NOW, argv0=None):
         self.master, slave = pty.openpty()
-        self.p = subprocess.Popen([hstest.HEAPSCOPE] + args, stdout=subprocess.PIPE, stderr=slave,
+        self.p = subprocess.Popen([argv0 or hstest.HEAPSCOPE] + args, stdout=subprocess.PIPE, stderr=slave,
                                   stdin=subprocess.DEVNULL, env=env(extra))
         os.close(slave)
         self.err = b""
@@ -154,6 +155,27 @@ class Progress(unittest.TestCase):
         rest = LINE.sub(b"", err).replace(b"\r\n", b"\n").decode()
         self.assertRegex(rest, r"^process %d stopped [0-9.]+ s; [0-9]+ MiB of its memory copied" % self.p.pid)
         print("live: %r" % sorted(set(s.rstrip("0123456789.kMGiB %/") for s in shown)))
+
+    def test_gdb(self):
+        """In gdb the line goes to gdb's terminal, as in the CLI; gdb's output is unchanged."""
+        why = gdbmi.missing()
+        if why:
+            self.skipTest(why)
+        _, d = hstest.stored_or_fail(self, "heap")[-1]
+        args = ["-nx", "-batch", "-iex", "set auto-load python-scripts off", os.path.join(d, "exe"),
+                os.path.join(d, "core"), "-ex", "source " + gdbmi.PLUGIN, "-ex", "heap-top -n 5"]
+        t = Terminal(args, dict(gdbmi.gdb_env(), **NOW), argv0=gdbmi.GDB)
+        code, out, err = t.finish()
+        self.assertEqual(code, 0, err)
+        shown = [m.group(1).decode() for m in LINE.finditer(err)]
+        self.assertTrue(any(s.startswith("reading spans ") for s in shown), err)
+        self.assertEqual(shown[-1], "")
+        p = subprocess.run([gdbmi.GDB] + args, capture_output=True, env=dict(gdbmi.gdb_env(), **NOW),
+                           timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(out, p.stdout)
+        self.assertNotIn(b"\x1b", p.stderr)
+        print("gdb: %r" % shown)
 
     def test_quiet_on_a_pipe_and_by_default(self):
         """With stderr a pipe, and with the default delay on a short run, stderr is as before."""
