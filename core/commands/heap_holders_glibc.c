@@ -56,7 +56,8 @@ int glibc_holders_open(heap_holders *hh, glibc_graph *gg, hs_target *t, const ch
             r = hs_chains_build(&hh->chains, gg->g, hh->paths, &hh->units, &nm, err);
     }
     if (r == 0 && (what & HOLD_DOMINATORS))
-        r = hs_dom_build(&hh->dom, gg->g, live, hh->units.unit_of, hh->units.n, poll_target, t, t->progress, err);
+        r = hs_dom_build(&hh->dom, gg->g, live, hh->units.unit_of, hh->units.n, poll_target, t,
+                         t->progress, err);
     if (r < 0)
         heap_holders_close(hh);
     return r;

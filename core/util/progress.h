@@ -1,10 +1,11 @@
 /* progress.h - a line saying how far long work has got ("reading spans 1234/5678", "marking
- * 12.3M objects", "dominators 40%", "walking the glibc heap 512 MiB"), for a front to show on a
+ * objects 12.3M", "dominators 40%", "walking the glibc heap 512 MiB"), for a front to show on a
  * terminal. A session owns one; its targets point to it, and the long loops of the models and
  * the graph report to it. Nothing is shown before the work has run for a delay, then at most four
  * times a second: 1 s, or HEAPSCOPE_PROGRESS_DELAY_MS=N milliseconds, and then at most every N
- * ms when that is less than 250 (tests see every phase of a small target that way). hs_progress_tick is cheap enough for an inner loop: it counts calls and reads
- * the clock every 256th. */
+ * ms when that is less than 250 (tests see every phase of a small target that way).
+ * hs_progress_tick is cheap enough for an inner loop: it counts calls and reads the clock every
+ * 256th. */
 #ifndef HS_PROGRESS_H
 #define HS_PROGRESS_H
 

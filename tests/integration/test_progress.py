@@ -3,7 +3,7 @@
 runs with its stderr on a pseudo-terminal (Python's pty module), with HEAPSCOPE_PROGRESS_DELAY_MS=1
 so that lines come at once instead of after a second, and every millisecond instead of every 250
 (each phase of these small targets shows). Targets: a stored Go core (heap-top, the
-walk over spans), tests/fixtures/c/many_blocks.cpp with 2,000,000 blocks live (heap-top --pid:
+walk over spans, the mark, typing objects; threads-blocked, the goroutines), tests/fixtures/c/many_blocks.cpp with 2,000,000 blocks live (heap-top --pid:
 copying its memory) and from a gcore core (heap-top --live: the glibc heap walk and the mark;
 --by root: dominators too). Checked: progress
 lines (carriage return, a phase, erase to the end of the line) appear on the terminal and the
@@ -129,8 +129,14 @@ class Progress(unittest.TestCase):
         return shown
 
     def test_go_heap_walk(self):
-        shown = self.same_as_piped(["heap-top", "--json"] + self.go_core(), ["reading spans"])
-        print("go: %r" % shown)
+        shown = self.same_as_piped(["heap-top", "--json"] + self.go_core(),
+                                   ["reading spans", "marking objects", "typing objects"])
+        print("go: %r" % sorted(set(s.rstrip("0123456789.kMGiB %/") for s in shown)))
+
+    def test_go_goroutines(self):
+        _, d = hstest.stored_or_fail(self, "blocked")[-1]
+        self.same_as_piped(["threads-blocked", "--json", "--core", os.path.join(d, "core"), "--exe",
+                            os.path.join(d, "exe")], ["reading goroutines"])
 
     def test_glibc_walk_and_mark(self):
         shown = self.same_as_piped(["heap-top", "--live", "--json", "-n", "5", "--core", self.core],
