@@ -6,7 +6,7 @@ millisecond instead of every 250 (each phase of these small targets shows). Targ
 core (heap-top, the walk over spans, the mark, typing objects; threads-blocked, the goroutines),
 tests/fixtures/c/many_blocks.cpp with 2,000,000 blocks live (heap-top --pid: copying its memory)
 and from a gcore core (heap-top --live: the glibc heap walk and the mark; --by root: dominators
-too). Checked: progress lines (carriage return, a phase, erase to the end of the line) appear on
+too; heap-paths: reference paths). Checked: progress lines (carriage return, a phase, erase to the end of the line) appear on
 the terminal and the line is cleared at the end; stdout is byte for byte what a run without a
 terminal prints; with stderr a pipe nothing is added to it; SIGINT (what Ctrl-C sends) once a
 progress line shows stops the command with one line saying it was interrupted and status 130 (128
@@ -183,6 +183,11 @@ class Progress(unittest.TestCase):
         self.assertEqual(out, p.stdout)
         self.assertNotIn(b"\x1b", p.stderr)
         print("gdb: %r" % shown)
+
+    def test_reference_paths(self):
+        shown = self.same_as_piped(["heap-paths", "Record", "--json", "--core", self.core],
+                                   ["reference paths: objects"])
+        print("glibc heap-paths: %r" % sorted(set(s.rstrip("0123456789.kMGiB %/") for s in shown)))
 
     def test_quiet_on_a_pipe_and_by_default(self):
         """With stderr a pipe, and with the default delay on a short run, stderr is as before."""
