@@ -6,12 +6,12 @@ millisecond instead of every 250 (each phase of these small targets shows). Targ
 core (heap-top, the walk over spans, the mark, typing objects; threads-blocked, the goroutines),
 tests/fixtures/c/many_blocks.cpp with 2,000,000 blocks live (heap-top --pid: copying its memory)
 and from a gcore core (heap-top --live: the glibc heap walk and the mark; --by root: dominators
-too; heap-paths: reference paths). Checked: progress lines (carriage return, a phase, erase to the end of the line) appear on
-the terminal and the line is cleared at the end; stdout is byte for byte what a run without a
-terminal prints; with stderr a pipe nothing is added to it; SIGINT (what Ctrl-C sends) once a
-progress line shows stops the command with one line saying it was interrupted and status 130 (128
-+ SIGINT, as the CLI ends on any signal). gdb (the Python plugin) shows the same lines on its
-terminal."""
+too; heap-paths: reference paths). Checked: progress lines (carriage return, a phase, erase to the
+end of the line) appear on the terminal and the line is cleared at the end; stdout is byte for
+byte what a run without a terminal prints; with stderr a pipe nothing is added to it; SIGINT (what
+Ctrl-C sends) once a progress line shows stops the command with one line saying it was interrupted
+and status 130 (128 + SIGINT, as the CLI ends on any signal). gdb (the Python plugin) shows the
+same lines on its terminal."""
 
 import os
 import pty
@@ -49,7 +49,8 @@ class Terminal:
 
     def __init__(self, args, extra=NOW, argv0=None):
         self.master, slave = pty.openpty()
-        self.p = subprocess.Popen([argv0 or hstest.HEAPSCOPE] + args, stdout=subprocess.PIPE, stderr=slave,
+        self.p = subprocess.Popen([argv0 or hstest.HEAPSCOPE] + args, stdout=subprocess.PIPE,
+                                  stderr=slave,
                                   stdin=subprocess.DEVNULL, env=env(extra))
         os.close(slave)
         self.err = b""
@@ -106,7 +107,8 @@ class Progress(unittest.TestCase):
         return ["--core", os.path.join(d, "core"), "--exe", os.path.join(d, "exe")]
 
     def same_as_piped(self, args, phases):
-        """Runs args on a terminal and with pipes; checks the lines and that nothing else differs."""
+        """Runs args on a terminal and with pipes; checks the lines, and that nothing else
+        differs."""
         code, out, err = piped(args)
         self.assertEqual(code, 0, err)
         self.assertNotIn(b"\r", err)
@@ -160,7 +162,8 @@ class Progress(unittest.TestCase):
         self.assertTrue(any(s.startswith("walking the glibc heap ") for s in shown), shown)
         self.assertEqual(shown[-1], "")
         rest = LINE.sub(b"", err).replace(b"\r\n", b"\n").decode()
-        self.assertRegex(rest, r"^process %d stopped [0-9.]+ s; [0-9]+ MiB of its memory copied" % self.p.pid)
+        self.assertRegex(rest, r"^process %d stopped [0-9.]+ s; [0-9]+ MiB of its memory copied"
+                         % self.p.pid)
         print("live: %r" % sorted(set(s.rstrip("0123456789.kMGiB %/") for s in shown)))
 
     def test_gdb(self):
@@ -177,7 +180,8 @@ class Progress(unittest.TestCase):
         shown = [m.group(1).decode() for m in LINE.finditer(err)]
         self.assertTrue(any(s.startswith("reading spans ") for s in shown), err)
         self.assertEqual(shown[-1], "")
-        p = subprocess.run([gdbmi.GDB] + args, capture_output=True, env=dict(gdbmi.gdb_env(), **NOW),
+        p = subprocess.run([gdbmi.GDB] + args, capture_output=True,
+                           env=dict(gdbmi.gdb_env(), **NOW),
                            timeout=600)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(out, p.stdout)
@@ -201,7 +205,8 @@ class Progress(unittest.TestCase):
         self.assertEqual(terr.replace(b"\r\n", b"\n"), err)
 
     def test_ctrl_c(self):
-        """SIGINT once progress shows: one line, status 130; a try that finished first is retried."""
+        """SIGINT once progress shows: one line, status 130 (a try that finished first is
+        retried)."""
         args = ["heap-top", "--by", "root", "--json", "--core", self.core]
         for attempt in range(5):
             t = Terminal(args)

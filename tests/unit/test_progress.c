@@ -84,9 +84,11 @@ static void test_words(void **state)
     hs_progress_update(&p, 100);
     hs_progress_phase(&p, "walking", 0, HS_PROG_BYTES);
     hs_progress_update(&p, 1536);
-    const char *want[] = {"marking objects 0", "marking objects 12", "marking objects 12.3k",
-                          "marking objects 12.3M", "copying 0 B/1.10 GiB", "copying 512 MiB/1.10 GiB",
-                          "dominators 0%", "dominators 40%", "walking 0 B", "walking 1.50 KiB"};
+    const char *want[] = {"marking objects 0",     "marking objects 12",
+                          "marking objects 12.3k", "marking objects 12.3M",
+                          "copying 0 B/1.10 GiB",  "copying 512 MiB/1.10 GiB",
+                          "dominators 0%",         "dominators 40%",
+                          "walking 0 B",           "walking 1.50 KiB"};
     assert_int_equal(s.n, 10);
     for (int i = 0; i < 10; i++)
         assert_string_equal(s.lines[i], want[i]);
