@@ -10,8 +10,8 @@ too; heap-paths: reference paths). Checked: progress lines (carriage return, a p
 end of the line) appear on the terminal and the line is cleared at the end; stdout is byte for
 byte what a run without a terminal prints; with stderr a pipe nothing is added to it; SIGINT (what
 Ctrl-C sends) once a progress line shows stops the command with one line saying it was interrupted
-and status 130 (128 + SIGINT, as the CLI ends on any signal). gdb (the Python plugin) shows the
-same lines on its terminal."""
+and status 130 (128 + SIGINT, as the CLI ends on any signal). gdb (the Python plugin) and lldb
+show the same lines on their terminal."""
 
 import os
 import pty
@@ -27,6 +27,7 @@ import unittest
 
 import gdbmi
 import hstest
+import test_lldb_plugin as lldbt
 
 SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "many_blocks.cpp")
 BLOCKS = "2000000"
@@ -187,6 +188,27 @@ class Progress(unittest.TestCase):
         self.assertEqual(out, p.stdout)
         self.assertNotIn(b"\x1b", p.stderr)
         print("gdb: %r" % shown)
+
+    def test_lldb(self):
+        """In lldb too: the line on lldb's terminal, lldb's output unchanged."""
+        lldbt.skip_unless_lldb(self)
+        _, d = hstest.stored_or_fail(self, "heap")[-1]
+        exe, core = os.path.join(d, "exe"), os.path.join(d, "core")
+        args = ["--no-lldbinit", "-b", "-o", 'plugin load "%s"' % lldbt.PLUGIN, "-o",
+                'target create "%s" --core "%s"' % (exe, core), "-o", "heap-top -n 5"]
+        env = lldbt.plugin_env(NOW)
+        t = Terminal(args, env, argv0=lldbt.LLDB)
+        code, out, err = t.finish()
+        self.assertEqual(code, 0, err)
+        shown = [m.group(1).decode() for m in LINE.finditer(err)]
+        self.assertTrue(any(s.startswith("reading spans ") for s in shown), err)
+        self.assertEqual(shown[-1], "")
+        p = subprocess.run([lldbt.LLDB] + args, capture_output=True, env=env, timeout=600,
+                           stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(out, p.stdout)
+        self.assertNotIn(b"\x1b", p.stderr)
+        print("lldb: %r" % shown)
 
     def test_reference_paths(self):
         shown = self.same_as_piped(["heap-paths", "Record", "--json", "--core", self.core],
