@@ -1,12 +1,14 @@
 /* main.c - the heapscope command line: picks the target from --pid/--core/--exe, hands the rest
  * of argv to core, prints what comes back. Ctrl-C and SIGTERM stop a read cleanly: core notices,
- * the live process is detached, and heapscope exits 130/143. */
+ * the live process is detached, and heapscope exits 130/143. When stderr is a terminal, long work
+ * shows how far it has got there, on one line rewritten in place and cleared at the end. */
 #include <heapscope/heapscope.h>
 #include "leakcheck.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t got_signal;
 
@@ -17,6 +19,15 @@ static void progress(void *ctx, const char *text)
     (void)ctx;
     fputs(text, stdout);
     fflush(stdout);
+}
+
+/* The progress line on a terminal: written over in place ("\r", erase to the end of the line). */
+static void progress_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    fflush(stdout);
+    fprintf(stderr, "\r%s\033[K", line);
+    fflush(stderr);
 }
 
 static int interrupted(void *ctx)
@@ -137,7 +148,8 @@ static int help(int argc, char **argv)
     return 0;
 }
 
-static int run(hs_session *s, int argc, char **argv)
+/* Runs the command argv names; *said_interrupted: its message already says "interrupted". */
+static int run(hs_session *s, int argc, char **argv, int *said_interrupted)
 {
     cli_target t = {0};
     const char **rest = calloc((size_t)argc + 1, sizeof *rest);
@@ -156,6 +168,7 @@ static int run(hs_session *s, int argc, char **argv)
         hs_result r = hs_session_run(s, nrest, rest);
         fputs(r.out, stdout);
         fputs(r.err, stderr);
+        *said_interrupted = strstr(r.err, "interrupted") != NULL;
         status = r.status;
         hs_result_free(&r);
     }
@@ -187,11 +200,15 @@ int main(int argc, char **argv)
         return 1;
     hs_session_set_interrupt(s, interrupted, NULL);
     hs_session_set_progress(s, progress, NULL);
-    int status = run(s, argc, argv);
+    if (isatty(STDERR_FILENO))
+        hs_session_set_progress_line(s, progress_line, NULL);
+    int said_interrupted = 0;
+    int status = run(s, argc, argv, &said_interrupted);
     hs_session_free(s); /* detaches from a live process */
     fflush(stdout);
-    if (got_signal) {
-        fprintf(stderr, "heapscope: interrupted\n");
+    if (got_signal) { /* one line: the command's own ("heap-top: interrupted"), or this */
+        if (!said_interrupted)
+            fprintf(stderr, "heapscope: interrupted\n");
         return 128 + got_signal;
     }
     return status;

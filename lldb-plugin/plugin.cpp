@@ -2,11 +2,13 @@
 // registers every command of core's command table (heap-top, threads-blocked, ...) with its
 // help. Each run hands core the current target and the command's argv, and puts core's answer
 // into the command's result. Nothing here throws into lldb or touches target memory itself.
+// When lldb's stderr is a terminal, long work shows how far it has got there, as in the CLI.
 #include <lldb/API/SBCommandInterpreter.h>
 #include <lldb/API/SBCommandReturnObject.h>
 #include <lldb/API/SBDebugger.h>
 
 #include <cstring>
+#include <unistd.h>
 #include <exception>
 #include <memory>
 #include <string>
@@ -45,6 +47,14 @@ bool OpenTarget(hs_session *s, LldbHost &host, std::string &err)
     return false;
 }
 
+// The progress line of long work on lldb's terminal: rewritten in place, erased with "".
+void ProgressLine(void *, const char *line)
+{
+    std::string s = std::string("\r") + line + "\033[K";
+    ssize_t n = write(STDERR_FILENO, s.data(), s.size());
+    (void)n;
+}
+
 class Command : public lldb::SBCommandPluginInterface {
 public:
     explicit Command(const char *name) : name_(name) {}
@@ -73,6 +83,8 @@ private:
             SetFailure(name_ + ": out of memory", ret);
             return false;
         }
+        if (isatty(STDERR_FILENO))
+            hs_session_set_progress_line(s.get(), ProgressLine, nullptr);
         std::string target_err;
         bool have_target = host.Prepare(debugger, target_err) && OpenTarget(s.get(), host, target_err);
         hs_result r = hs_session_run(s.get(), static_cast<int>(argv.size()), argv.data());

@@ -349,7 +349,8 @@ int heap_holders_open_scoped(heap_holders *hh, heap_analysis *a, int what, const
     if (r == 0 && (what & HOLD_PATHS)) {
         hs_chain_namer nm = {heap_holders_label, step, hh};
         r = hs_paths_build(&hh->paths, a->hg.g, narrow ? narrow : live,
-                           unit_of ? unit_of : hh->units.unit_of, hh->units.n, poll_target, t, err);
+                           unit_of ? unit_of : hh->units.unit_of, hh->units.n, poll_target, t,
+                           t->progress, err);
         if (r == 0 && lazy && sc->need_types(sc->ctx, hh))
             r = heap_analysis_types(a, err);
         if (r == 0 && !(hh->is_struct = calloc((size_t)a->hg.nname_type + 1, 1))) /* once typed */
@@ -359,7 +360,8 @@ int heap_holders_open_scoped(heap_holders *hh, heap_analysis *a, int what, const
     }
     if (r == 0 && (what & HOLD_DOMINATORS))
         r = hs_dom_build(&hh->dom, a->hg.g, narrow ? narrow : live,
-                         unit_of ? unit_of : hh->units.unit_of, hh->units.n, poll_target, t, err);
+                         unit_of ? unit_of : hh->units.unit_of, hh->units.n, poll_target, t,
+                         t->progress, err);
     free(unit_of);
     free(narrow);
     if (r < 0)

@@ -51,12 +51,14 @@ int glibc_holders_open(heap_holders *hh, glibc_graph *gg, hs_target *t, const ch
     int r = hs_units_build(gg->g, &hh->units, err);
     if (r == 0 && (what & HOLD_PATHS)) {
         hs_chain_namer nm = {heap_holders_label, step, hh};
-        r = hs_paths_build(&hh->paths, gg->g, live, hh->units.unit_of, hh->units.n, poll_target, t, err);
+        r = hs_paths_build(&hh->paths, gg->g, live, hh->units.unit_of, hh->units.n, poll_target, t,
+                           t->progress, err);
         if (r == 0)
             r = hs_chains_build(&hh->chains, gg->g, hh->paths, &hh->units, &nm, err);
     }
     if (r == 0 && (what & HOLD_DOMINATORS))
-        r = hs_dom_build(&hh->dom, gg->g, live, hh->units.unit_of, hh->units.n, poll_target, t, err);
+        r = hs_dom_build(&hh->dom, gg->g, live, hh->units.unit_of, hh->units.n, poll_target, t,
+                         t->progress, err);
     if (r < 0)
         heap_holders_close(hh);
     return r;

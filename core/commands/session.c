@@ -13,7 +13,13 @@
 #include "../target/pid_target.h"
 #include "../go/go_inflight.h"
 
-hs_session *hs_session_new(void) { return calloc(1, sizeof(hs_session)); }
+hs_session *hs_session_new(void)
+{
+    hs_session *s = calloc(1, sizeof(hs_session));
+    if (s)
+        hs_progress_init(&s->meter, NULL, NULL);
+    return s;
+}
 
 void hs_session_close_target(hs_session *s)
 {
@@ -46,9 +52,12 @@ int hs_session_set_debug_file(hs_session *s, const char *path)
     return path && !s->debug_file ? -1 : 0;
 }
 
-/* Every new target inherits the session's interrupt check (a host target may bring its own). */
+/* Every new target inherits the session's progress line and interrupt check (a host target may
+ * bring its own check). */
 static void adopt_interrupt(hs_session *s)
 {
+    if (s->target)
+        s->target->progress = &s->meter;
     if (s->target && s->interrupted) {
         s->target->interrupted = s->interrupted;
         s->target->interrupt_ctx = s->interrupt_ctx;
@@ -149,10 +158,17 @@ void hs_session_set_progress(hs_session *s, void (*progress)(void *ctx, const ch
     s->progress_ctx = ctx;
 }
 
+void hs_session_set_progress_line(hs_session *s, void (*show)(void *ctx, const char *line),
+                                  void *ctx)
+{
+    hs_progress_init(&s->meter, show, ctx);
+}
+
 void hs_session_flush(hs_session *s, strbuf *out)
 {
     if (!s->progress || out->len == 0)
         return;
+    hs_progress_clear(&s->meter);
     s->progress(s->progress_ctx, sb_str(out));
     out->len = 0;
     out->s[0] = 0;
@@ -287,7 +303,9 @@ hs_result hs_session_run(hs_session *s, int argc, const char *const *argv)
     }
     int tn = hs_opt_index(c->opts, "try-newer");
     s->try_newer = tn >= 0 && a.v[tn].present;
+    hs_progress_start(&s->meter);
     int status = c->run(s, &a, &out, &msgs, &e);
+    hs_progress_clear(&s->meter);
     if (s->target_warning && status == HS_OK) /* warnings qualify results; a failure is one line */
         sb_printf(&msgs, "warning: %s\n", s->target_warning);
     if (status != HS_OK && e.msg[0])

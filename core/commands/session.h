@@ -6,6 +6,7 @@
 #include <heapscope/heapscope.h>
 
 #include "../go/go_runtime.h"
+#include "../util/progress.h"
 #include "../util/strbuf.h"
 #include "options.h"
 
@@ -19,6 +20,7 @@ struct hs_session {
     void *interrupt_ctx;
     void (*progress)(void *ctx, const char *text);
     void *progress_ctx;
+    hs_progress meter; /* progress lines of long work (hs_session_set_progress_line) */
     int try_newer; /* the running command was given --try-newer */
     uint64_t copied; /* bytes of a live process's memory copied when it was released */
     char *debug_file; /* --debug-file: the executable's separate debug file; NULL: look for it */

@@ -74,7 +74,9 @@ static int add_edges(glibc_graph *gg, hs_target *t, uint8_t *buf, hs_err *err)
     const uint8_t *w = NULL;
     uint64_t wlo = 0, whi = 0;
     size_t hint = 0, mm = 0;
+    hs_progress_phase(t->progress, "scanning blocks", n, HS_PROG_COUNT);
     for (hs_oid o = 0; o < n; o++) {
+        hs_progress_tick(t->progress, o);
         uint64_t a = hs_graph_addr(g, o), from, to;
         while (mm < gg->nmmapped && gg->mmapped[mm] < a)
             mm++;
@@ -110,6 +112,7 @@ int glibc_graph_build(glibc_heap *h, vtable_names *vt, int flags, glibc_graph *g
         rc = hs_errf(err, "out of memory marking the heap");
     if (rc == 0) {
         hs_mark_roots(gg->m, NULL, NULL);
+        hs_mark_set_progress(gg->m, h->t->progress);
         rc = hs_mark_run(gg->m, 0, poll_target, h->t, err);
     }
     if (rc < 0) {

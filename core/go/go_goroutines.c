@@ -339,8 +339,10 @@ static int walk_all(walk *w, hs_err *err)
     if (read_allgs(w, &ptr, &len, err) < 0)
         return -1;
     read_ms(w);
+    hs_progress_phase(w->rt->t->progress, "reading goroutines", len, HS_PROG_COUNT);
     for (uint64_t i = 0; i < len; i += ALLGS_CHUNK) {
         size_t n = len - i < ALLGS_CHUNK ? (size_t)(len - i) : ALLGS_CHUNK;
+        hs_progress_update(w->rt->t->progress, i);
         if (hs_interrupted(w->rt->t))
             return hs_errf(err, "interrupted");
         if (hs_read(w->rt->t, ptr + i * 8, gs, n * 8, err) < 0)

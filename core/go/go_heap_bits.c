@@ -115,7 +115,9 @@ int heap_read_bits(go_heap *h, heap_cands *c, hs_err *err)
     if (!h->bits)
         return hs_errf(err, "out of memory for %llu bytes of allocation bitmaps",
                        (unsigned long long)bytes);
+    hs_progress_phase(h->rt->t->progress, "reading allocation bits of spans", c->n, HS_PROG_COUNT);
     for (size_t i = 0; i < c->n; i++) {
+        hs_progress_tick(h->rt->t->progress, i);
         if (i % GO_HEAP_POLL_EVERY == 0 && hs_interrupted(h->rt->t))
             return hs_errf(err, "interrupted");
         if (!c->v[i].skip && span_bits(h, &c->v[i], h->bits + c->v[i].s.bit0 / 8) < 0)

@@ -123,6 +123,7 @@ static int walk_allspans(walk *w, uint64_t ptr, uint64_t len, hs_err *err)
     if (!chunk)
         return hs_errf(err, "out of memory");
     int r = 0;
+    hs_progress_phase(t->progress, "reading spans", len, HS_PROG_COUNT);
     for (uint64_t i = 0; i < len && r == 0; i += CHUNK) {
         size_t n = len - i < CHUNK ? (size_t)(len - i) : CHUNK;
         if (hs_read(t, ptr + i * 8, chunk, n * 8, err) < 0) {
@@ -135,6 +136,7 @@ static int walk_allspans(walk *w, uint64_t ptr, uint64_t len, hs_err *err)
                 r = hs_errf(err, "interrupted");
             else if (chunk[k])
                 r = one_span(w, chunk[k], err);
+            hs_progress_tick(t->progress, i + k);
         }
     }
     free(chunk);

@@ -239,7 +239,10 @@ static int span_edges(hg_build *b, size_t si, hs_err *err)
 
 static int build_edges(hg_build *b, hs_err *err)
 {
+    hs_progress *prog = b->rt->t->progress;
+    hs_progress_phase(prog, "following pointers of spans", go_heap_nspans(b->h), HS_PROG_COUNT);
     for (size_t i = 0; i < go_heap_nspans(b->h); i++) {
+        hs_progress_tick(prog, i);
         if (i % POLL_SPANS == 0 && hs_interrupted(b->rt->t))
             return hs_errf(err, "interrupted");
         if (span_edges(b, i, err) < 0)
@@ -269,6 +272,7 @@ static int mark(hg_build *b, hs_err *err)
     if (!hg->live)
         return hs_errf(err, "out of memory for the mark bitmap");
     hs_mark_roots(hg->live, NULL, NULL);
+    hs_mark_set_progress(hg->live, b->rt->t->progress);
     if (hs_mark_run(hg->live, 0, poll, b->rt->t, err) < 0)
         return -1;
     hs_mark_totals(hg->live, &hg->live_objects, &hg->live_bytes);

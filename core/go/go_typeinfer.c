@@ -97,6 +97,7 @@ int ti_drain(ti *t, uint8_t *buf, hs_err *err)
     for (size_t n = 0; t->nstack > 0; n++) {
         if ((n & 4095) == 0 && hs_interrupted(t->rt->t))
             return hs_errf(err, "interrupted");
+        hs_progress_tick(t->rt->t->progress, ++t->scanned);
         scan_item(t, t->stack[--t->nstack], buf);
     }
     return t->oom ? hs_errf(err, "out of memory while typing heap objects") : 0;
@@ -187,6 +188,7 @@ int go_typeinfer_run(go_rt *rt, go_heap *h, go_types *ts, go_heapgraph *hg,
     t.synth = go_synth_new(rt, ts);
     t.plans = go_scanplans_new(resolve, t.synth);
     layouts(&t);
+    hs_progress_phase(rt->t->progress, "typing objects", 0, HS_PROG_COUNT);
     int r = run(&t, err);
     *st = t.st;
     if (r == 0)

@@ -51,6 +51,7 @@ typedef struct ti {
     const uint8_t *present;    /* and its presence bits */
     size_t hint;               /* hs_graph_block_at_hint */
     uint32_t id_string;        /* the name "string", once interned */
+    uint64_t scanned;          /* values scanned so far, for the progress line */
     int oom;
 } ti;
 

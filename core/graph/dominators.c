@@ -28,6 +28,7 @@ typedef struct build {
     uint32_t nbuf;
     int (*poll)(void *);
     void *ctx;
+    hs_progress *prog;
 } build;
 
 static int takes_part(const build *b, hs_oid o)
@@ -104,12 +105,15 @@ static int number(build *b, hs_err *err)
         b->parent[1] = 0;
         node[0] = 0, cur[0] = 0, sp = 1;
     }
+    hs_progress_phase(b->prog, "dominators: numbering objects", 0, HS_PROG_COUNT);
     for (uint64_t step = 0; r == 0 && sp > 0; step++) {
         if (b->poll && step % POLL_EVERY == 0 && b->poll(b->ctx)) {
             r = -2;
             hs_errf(err, "interrupted");
             break;
         }
+        if (step % POLL_EVERY == 0)
+            hs_progress_update(b->prog, d->n);
         uint32_t v = node[sp - 1], w;
         do
             w = next_succ(b, v, &cur[sp - 1]);
@@ -211,9 +215,12 @@ static int semi_nca(build *b, hs_err *err)
     /* a node's semidominator takes its place in pstart once its predecessors are read: the
      * nodes numbered above i hold theirs; the others (unlinked) are their own */
     b->semi = b->pstart;
+    hs_progress_phase(b->prog, "dominators", n, HS_PROG_PERCENT);
     for (uint32_t i = n; i >= 2; i--) {
         if (b->poll && i % POLL_EVERY == 0 && b->poll(b->ctx))
             return hs_errf(err, "interrupted"), -2;
+        if (i % POLL_EVERY == 0)
+            hs_progress_update(b->prog, n - i);
         uint32_t start = b->pstart[i], s = i;
         for (uint32_t p = start; p < end; p++) {
             uint32_t u = eval(b, b->pred[p]), su = u > i ? b->semi[u] : u;
@@ -266,10 +273,10 @@ static void build_free(build *b)
 }
 
 int hs_dom_build(hs_dom **out, const hs_graph *g, const uint8_t *live, const uint32_t *unit_of,
-                 uint32_t nunits, int (*poll)(void *ctx), void *ctx, hs_err *err)
+                 uint32_t nunits, int (*poll)(void *ctx), void *ctx, hs_progress *prog, hs_err *err)
 {
     hs_dom *d = calloc(1, sizeof *d);
-    build b = {.d = d, .live = live, .poll = poll, .ctx = ctx};
+    build b = {.d = d, .live = live, .poll = poll, .ctx = ctx, .prog = prog};
     uint64_t nodes = 1 + (uint64_t)nunits + hs_graph_nslots(g);
     int r = d && nodes < UINT32_MAX ? 0 : -1;
     if (r == 0) {

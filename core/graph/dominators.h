@@ -16,15 +16,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/progress.h"
 #include "graph.h"
 
 typedef struct hs_dom hs_dom;
 
 /* unit_of[r]: the unit of root r (< nunits), or UINT32_MAX to leave it out. live: one bit per
  * slot (NULL: every present object). poll (may be NULL) is asked now and then; nonzero stops
- * with "interrupted". */
+ * with "interrupted". prog (may be NULL) is told how far the build has got. */
 int hs_dom_build(hs_dom **out, const hs_graph *g, const uint8_t *live, const uint32_t *unit_of,
-                 uint32_t nunits, int (*poll)(void *ctx), void *ctx, hs_err *err);
+                 uint32_t nunits, int (*poll)(void *ctx), void *ctx, hs_progress *prog, hs_err *err);
 void hs_dom_free(hs_dom *d);
 
 /* Was object o reached from the units? */

@@ -13,6 +13,7 @@ struct hs_mark {
     size_t n, cap;
     int oom;
     uint64_t objects;
+    hs_progress *prog;
 };
 
 hs_mark *hs_mark_new(const hs_graph *g)
@@ -28,6 +29,8 @@ hs_mark *hs_mark_new(const hs_graph *g)
     }
     return m;
 }
+
+void hs_mark_set_progress(hs_mark *m, hs_progress *p) { m->prog = p; }
 
 void hs_mark_free(hs_mark *m)
 {
@@ -78,9 +81,12 @@ void hs_mark_roots(hs_mark *m, int (*keep)(void *ctx, uint32_t root), void *ctx)
 int hs_mark_run(hs_mark *m, uint8_t skip_flags, int (*poll)(void *ctx), void *ctx, hs_err *err)
 {
     const uint8_t *flags = skip_flags ? hs_graph_flags((hs_graph *)m->g) : NULL;
+    hs_progress_phase(m->prog, "marking objects", 0, HS_PROG_COUNT);
     for (uint64_t step = 0; m->n > 0 && !m->oom; step++) {
-        if (poll && step % POLL_EVERY == 0 && poll(ctx))
+        if (step % POLL_EVERY == 0 && poll && poll(ctx))
             return hs_errf(err, "interrupted");
+        if (step % POLL_EVERY == 0)
+            hs_progress_update(m->prog, m->objects);
         hs_oid o = m->stack[--m->n];
         if (flags && (flags[o] & skip_flags))
             continue;

@@ -8,12 +8,16 @@
 
 #include <stdint.h>
 
+#include "../util/progress.h"
 #include "graph.h"
 
 typedef struct hs_mark hs_mark;
 
 hs_mark *hs_mark_new(const hs_graph *g); /* NULL when out of memory */
 void hs_mark_free(hs_mark *m);
+
+/* Where hs_mark_run says how many objects it has marked (p may be NULL: nowhere). */
+void hs_mark_set_progress(hs_mark *m, hs_progress *p);
 
 /* Marks what root r points to / object o (1 when o was not marked before). */
 void hs_mark_root(hs_mark *m, uint32_t r);

@@ -50,7 +50,8 @@ static int first_level(hs_paths *p, const hs_graph *g, const uint8_t *live, cons
 }
 
 int hs_paths_build(hs_paths **out, const hs_graph *g, const uint8_t *live, const uint32_t *unit_of,
-                   uint32_t nunits, int (*poll)(void *ctx), void *ctx, hs_err *err)
+                   uint32_t nunits, int (*poll)(void *ctx), void *ctx, hs_progress *prog,
+                   hs_err *err)
 {
     uint32_t nslots = hs_graph_nslots(g);
     hs_paths *p = calloc(1, sizeof *p);
@@ -73,11 +74,14 @@ int hs_paths_build(hs_paths **out, const hs_graph *g, const uint8_t *live, const
         hs_paths_free(p);
         return -1;
     }
+    hs_progress_phase(prog, "reference paths: objects", 0, HS_PROG_COUNT);
     for (size_t head = 0; head < p->n; head++) { /* every object enters the queue once */
         if (poll && head % POLL_EVERY == 0 && poll(ctx)) {
             hs_paths_free(p);
             return hs_errf(err, "interrupted");
         }
+        if (head % POLL_EVERY == 0)
+            hs_progress_update(prog, head);
         hs_oid o = p->order[head];
         uint32_t n;
         const hs_oid *e = hs_graph_edges(g, o, &n);

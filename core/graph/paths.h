@@ -12,15 +12,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/progress.h"
 #include "graph.h"
 
 typedef struct hs_paths hs_paths;
 
 /* unit_of[r]: the unit of root r (< nunits), or UINT32_MAX to leave the root out. live: one bit
  * per slot (NULL: every present object). poll (may be NULL) is asked now and then; nonzero stops
- * with "interrupted". */
+ * with "interrupted". prog (may be NULL) is told how many objects the walk has passed. */
 int hs_paths_build(hs_paths **out, const hs_graph *g, const uint8_t *live, const uint32_t *unit_of,
-                   uint32_t nunits, int (*poll)(void *ctx), void *ctx, hs_err *err);
+                   uint32_t nunits, int (*poll)(void *ctx), void *ctx, hs_progress *prog,
+                   hs_err *err);
 void hs_paths_free(hs_paths *p);
 
 /* o's parent object, or HS_NO_OBJ with *unit set to the unit whose root points to o, or

@@ -3,13 +3,15 @@
  * into an anonymous mapping of its own size (MAP_NORESERVE: pages never written stay free) by
  * batches of up to IOV_BATCH runs of pages per process_vm_readv, and page by page through
  * /proc/PID/mem where a batch stops short. The runs are shared out among one thread per CPU
- * (at most MAX_WORKERS): most of the time goes to faulting in the copy's own pages. */
+ * (at most MAX_WORKERS): most of the time goes to faulting in the copy's own pages. The thread
+ * that called reports the bytes all of them have copied to the progress line as it goes. */
 #include "pid_copy.h"
 #include "pid_proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 
 enum { PAGE = 4096, PM_CHUNK = 65536, IOV_BATCH = 1024, MAX_WORKERS = 4 };
 #define RUN_MAX (4u << 20) /* longer runs are cut, so that the workers' shares come out even */
+#define BATCH_BYTES (64u << 20) /* a batch is read when it holds this much (progress moves) */
 #define MAX_SPAN (64ull << 30) /* anonymous address space scanned page by page for a copy, at most:
                                   a sanitizer's 16 TiB shadow would take minutes to scan */
 
@@ -42,11 +45,14 @@ struct hs_memcopy {
     run *runs;
     size_t nruns, capruns;
     pthread_mutex_t slow; /* the page-by-page path marks pages in shared bitmaps */
+    _Atomic uint64_t done; /* bytes copied so far, by every worker */
+    hs_progress *prog;
 };
 
 typedef struct batch {
     struct iovec local[IOV_BATCH], remote[IOV_BATCH];
     size_t nb;
+    uint64_t bytes;
 } batch;
 
 static int skipped(const char *name)
@@ -201,7 +207,18 @@ typedef struct worker {
     size_t from, to; /* runs */
     pthread_t th;
     batch *b;
+    int reports; /* the calling thread: tells the progress line */
 } worker;
+
+/* Reads the worker's batch and counts it. */
+static void send(worker *w)
+{
+    flush(w->c, w->b);
+    uint64_t done = atomic_fetch_add(&w->c->done, w->b->bytes) + w->b->bytes;
+    w->b->bytes = 0;
+    if (w->reports)
+        hs_progress_update(w->c->prog, done);
+}
 
 static void *copy_share(void *arg)
 {
@@ -211,10 +228,11 @@ static void *copy_share(void *arg)
         const run *u = &w->c->runs[i];
         b->local[b->nb] = (struct iovec){u->r->data + (u->addr - u->r->start), (size_t)u->len};
         b->remote[b->nb] = (struct iovec){(void *)(uintptr_t)u->addr, (size_t)u->len};
-        if (++b->nb == IOV_BATCH)
-            flush(w->c, b);
+        b->bytes += u->len;
+        if (++b->nb == IOV_BATCH || b->bytes >= BATCH_BYTES)
+            send(w);
     }
-    flush(w->c, b);
+    send(w);
     return NULL;
 }
 
@@ -230,11 +248,12 @@ static int copy_all(hs_memcopy *c, hs_err *err)
     uint64_t share = c->copied / nw + 1, sum = 0;
     size_t i = 0;
     for (size_t k = 0; k < nw; k++) {
-        w[k] = (worker){.c = c, .from = i, .b = &b[k]};
+        w[k] = (worker){.c = c, .from = i, .b = &b[k], .reports = k == 0};
         while (i < c->nruns && (sum < share * (k + 1) || k == nw - 1))
             sum += c->runs[i++].len;
         w[k].to = i;
     }
+    hs_progress_phase(c->prog, "copying the process's memory", c->copied, HS_PROG_BYTES);
     size_t started = 1;
     for (; started < nw; started++)
         if (pthread_create(&w[started].th, NULL, copy_share, &w[started]) != 0)
@@ -297,7 +316,8 @@ static int plan(hs_memcopy *c, hs_err *err)
     return walk(c, collect_run, err);
 }
 
-int hs_memcopy_take(hs_memcopy **out, int pid, uint64_t budget, uint64_t *need, hs_err *err)
+int hs_memcopy_take(hs_memcopy **out, int pid, uint64_t budget, uint64_t *need, hs_progress *prog,
+                    hs_err *err)
 {
     *out = NULL;
     *need = 0;
@@ -305,6 +325,7 @@ int hs_memcopy_take(hs_memcopy **out, int pid, uint64_t budget, uint64_t *need, 
     if (!c)
         return hs_errf(err, "out of memory");
     c->pid = pid;
+    c->prog = prog;
     pthread_mutex_init(&c->slow, NULL);
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/mem", pid);

@@ -11,14 +11,16 @@
 #include <stdint.h>
 
 #include "../util/err.h"
+#include "../util/progress.h"
 
 typedef struct hs_memcopy hs_memcopy;
 
 /* Copies pid's memory (read through /proc/PID/mem where process_vm_readv cannot); pages that
  * read neither way are remembered as unreadable. *need gets the bytes a copy takes. Returns 1
  * without copying when that is more than budget, or when its anonymous mappings span too much
- * address space to scan (err then says so). */
-int hs_memcopy_take(hs_memcopy **out, int pid, uint64_t budget, uint64_t *need, hs_err *err);
+ * address space to scan (err then says so). prog (may be NULL) is told the bytes copied. */
+int hs_memcopy_take(hs_memcopy **out, int pid, uint64_t budget, uint64_t *need, hs_progress *prog,
+                    hs_err *err);
 
 /* Bytes copied (what the copy holds in memory at most). */
 uint64_t hs_memcopy_size(const hs_memcopy *c);

@@ -230,7 +230,7 @@ int hs_pid_target_release(hs_target *t, uint64_t budget, hs_pid_release *info, h
         return 0;
     hs_err why = {{0}};
     int rc = hs_memcopy_take(&p->copy, p->forked ? p->fork.child : p->at.pid, budget, &info->need,
-                             &why);
+                             t->progress, &why);
     if (rc < 0)
         return hs_errf(err, "%s", why.msg);
     if (rc == 1 && why.msg[0]) {

@@ -10,6 +10,7 @@
 
 #include "../util/arch.h"
 #include "../util/err.h"
+#include "../util/progress.h"
 
 /* amd64 general registers in the order of Linux `struct user_regs_struct` (NT_PRSTATUS,
  * PTRACE_GETREGS). */
@@ -90,6 +91,8 @@ struct hs_target {
     /* Polled during long walks; returns nonzero to abandon the command (Ctrl-C in a debugger). */
     int (*interrupted)(void *ctx);
     void *interrupt_ctx;
+    /* Where long walks say how far they have got: the session's (util/progress.h); may be NULL. */
+    hs_progress *progress;
 };
 
 /* The one reader every layer uses for target memory. */

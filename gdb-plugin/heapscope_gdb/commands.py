@@ -3,6 +3,7 @@ core's help text and option completion. A command hands the current inferior and
 core and prints what comes back through gdb.write (so gdb's pager applies); a failure becomes a
 gdb error, never a Python traceback."""
 
+import os
 import re
 import time
 
@@ -63,13 +64,25 @@ def _write(text, stream=None):
         pass  # the user quit the pager ("q")
 
 
+def _progress_line(ctx, line):
+    """The progress line of long work, on gdb's terminal: rewritten in place, as the CLI does."""
+    try:
+        os.write(2, b"\r" + line + b"\x1b[K")
+    except OSError:
+        pass
+
+
+PROGRESS = corelib.PROGRESS_LINE(_progress_line)
+
+
 def run(lib, argv):
     """Runs argv on the current inferior; prints the output; raises gdb.GdbError on failure."""
     name, started = argv[0], time.monotonic()
     with Watcher() as watcher:
         try:
             target = Target(watcher)
-            status, out, err = lib.run(target.host, argv, watcher.callback)
+            status, out, err = lib.run(target.host, argv, watcher.callback,
+                                       PROGRESS if os.isatty(2) else None)
         except KeyboardInterrupt:
             raise gdb.GdbError("%s: interrupted" % name) from None
     reader = target.reader

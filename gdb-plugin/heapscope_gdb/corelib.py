@@ -9,6 +9,7 @@ HS_OK, HS_FAIL, HS_USAGE = 0, 1, 2
 
 READ_MEMORY = C.CFUNCTYPE(C.c_int, C.c_void_p, C.c_uint64, C.c_void_p, C.c_size_t)
 INTERRUPTED = C.CFUNCTYPE(C.c_int, C.c_void_p)
+PROGRESS_LINE = C.CFUNCTYPE(None, C.c_void_p, C.c_char_p)
 
 
 class HostThread(C.Structure):
@@ -50,6 +51,7 @@ def _declare(lib):
         "hs_session_free": (None, [C.c_void_p]),
         "hs_session_open_host": (C.c_int, [C.c_void_p, C.POINTER(HostTarget), C.c_char_p, C.c_size_t]),
         "hs_session_set_interrupt": (None, [C.c_void_p, INTERRUPTED, C.c_void_p]),
+        "hs_session_set_progress_line": (None, [C.c_void_p, PROGRESS_LINE, C.c_void_p]),
         "hs_session_run": (Result, [C.c_void_p, C.c_int, C.POINTER(C.c_char_p)]),
         "hs_result_free": (None, [C.POINTER(Result)]),
         "hs_command_count": (C.c_size_t, []),
@@ -108,14 +110,17 @@ class Library:
             out.append(o.decode())
             i += 1
 
-    def run(self, host, argv, interrupted):
-        """Runs argv[0] on host (a HostTarget, or None for no target). Returns
-        (status, out, err); a target that cannot be opened gives (HS_FAIL, "", message)."""
+    def run(self, host, argv, interrupted, progress=None):
+        """Runs argv[0] on host (a HostTarget, or None for no target), telling progress (a
+        PROGRESS_LINE, or None) how far long work has got. Returns (status, out, err); a target
+        that cannot be opened gives (HS_FAIL, "", message)."""
         s = self.lib.hs_session_new()
         if not s:
             return HS_FAIL, "", "heapscope: out of memory"
         try:
             self.lib.hs_session_set_interrupt(s, interrupted, None)
+            if progress is not None:
+                self.lib.hs_session_set_progress_line(s, progress, None)
             if host is not None:
                 buf = C.create_string_buffer(2048)
                 if self.lib.hs_session_open_host(s, C.byref(host), buf, len(buf)) < 0:

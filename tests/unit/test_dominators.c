@@ -253,10 +253,10 @@ static void test_random_graphs(void **state)
         hs_err err;
         hs_dom *d;
         hs_paths *p;
-        assert_int_equal(hs_dom_build(&d, w.g, w.live, w.unit_of, nu, NULL, NULL, &err), 0);
+        assert_int_equal(hs_dom_build(&d, w.g, w.live, w.unit_of, nu, NULL, NULL, NULL, &err), 0);
         check_dominators(&w, d);
         hs_dom_free(d);
-        assert_int_equal(hs_paths_build(&p, w.g, w.live, w.unit_of, nu, NULL, NULL, &err), 0);
+        assert_int_equal(hs_paths_build(&p, w.g, w.live, w.unit_of, nu, NULL, NULL, NULL, &err), 0);
         check_paths(&w, p);
         hs_paths_free(p);
         free_world(&w);
@@ -301,7 +301,7 @@ static void test_shared_cycle_and_ties(void **state)
     add_root(g, r1, 1);
     uint32_t unit_of[] = {0, 1, 2};
     hs_dom *d;
-    assert_int_equal(hs_dom_build(&d, g, NULL, unit_of, 3, NULL, NULL, &err), 0);
+    assert_int_equal(hs_dom_build(&d, g, NULL, unit_of, 3, NULL, NULL, NULL, &err), 0);
     uint64_t objs, bytes;
     hs_dom_retained_unit(d, 0, &objs, &bytes);
     assert_int_equal(objs, 3);
@@ -314,7 +314,7 @@ static void test_shared_cycle_and_ties(void **state)
     assert_int_equal(hs_dom_idom_object(d, 4), 3);
     hs_dom_free(d);
     hs_paths *p;
-    assert_int_equal(hs_paths_build(&p, g, NULL, unit_of, 3, NULL, NULL, &err), 0);
+    assert_int_equal(hs_paths_build(&p, g, NULL, unit_of, 3, NULL, NULL, NULL, &err), 0);
     assert_int_equal(hs_paths_parent(p, 3, &unit), HS_NO_OBJ);
     assert_int_equal(unit, 1); /* a tie goes to the earlier unit */
     assert_int_equal(hs_paths_parent(p, 2, &unit), 1);
@@ -341,7 +341,7 @@ static void test_long_chain_and_interrupt(void **state)
     add_root(g, r0, 1);
     uint32_t unit_of[] = {0};
     hs_dom *d;
-    assert_int_equal(hs_dom_build(&d, g, NULL, unit_of, 1, NULL, NULL, &err), 0);
+    assert_int_equal(hs_dom_build(&d, g, NULL, unit_of, 1, NULL, NULL, NULL, &err), 0);
     uint64_t objs, bytes;
     hs_dom_retained_unit(d, 0, &objs, &bytes);
     assert_int_equal(objs, n);
@@ -352,12 +352,12 @@ static void test_long_chain_and_interrupt(void **state)
     hs_dom_free(d);
     hs_paths *p;
     uint32_t unit;
-    assert_int_equal(hs_paths_build(&p, g, NULL, unit_of, 1, NULL, NULL, &err), 0);
+    assert_int_equal(hs_paths_build(&p, g, NULL, unit_of, 1, NULL, NULL, NULL, &err), 0);
     assert_int_equal(hs_paths_parent(p, n - 1, &unit), n - 2);
     hs_paths_free(p);
-    assert_int_equal(hs_dom_build(&d, g, NULL, unit_of, 1, stop_now, NULL, &err), -1);
+    assert_int_equal(hs_dom_build(&d, g, NULL, unit_of, 1, stop_now, NULL, NULL, &err), -1);
     assert_string_equal(err.msg, "interrupted");
-    assert_int_equal(hs_paths_build(&p, g, NULL, unit_of, 1, stop_now, NULL, &err), -1);
+    assert_int_equal(hs_paths_build(&p, g, NULL, unit_of, 1, stop_now, NULL, NULL, &err), -1);
     assert_string_equal(err.msg, "interrupted");
     hs_graph_free(g);
 }

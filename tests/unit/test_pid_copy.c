@@ -104,7 +104,7 @@ static void copy_of_child(void **state)
     hs_err err = {{0}};
     uint64_t need = 0;
     if (UNDER_ASAN) {
-        assert_int_equal(hs_memcopy_take(&c, pid, UINT64_MAX, &need, &err), 1);
+        assert_int_equal(hs_memcopy_take(&c, pid, UINT64_MAX, &need, NULL, &err), 1);
         assert_null(c);
         assert_non_null(strstr(err.msg, "GiB of address space"));
         kill(pid, SIGKILL);
@@ -114,10 +114,10 @@ static void copy_of_child(void **state)
         return;
     }
     uint64_t small_need = 0; /* a budget below what it needs: no copy, the need said */
-    assert_int_equal(hs_memcopy_take(&c, pid, 4096, &small_need, &err), 1);
+    assert_int_equal(hs_memcopy_take(&c, pid, 4096, &small_need, NULL, &err), 1);
     assert_null(c);
     assert_string_equal(err.msg, "");
-    assert_int_equal(hs_memcopy_take(&c, pid, UINT64_MAX, &need, &err), 0);
+    assert_int_equal(hs_memcopy_take(&c, pid, UINT64_MAX, &need, NULL, &err), 0);
     assert_int_equal(small_need, need);
     uint64_t rss = rss_of(pid, base);
     assert_int_equal(rss, (uint64_t)(NPAGES + 2) / 3 * PAGE);
@@ -161,7 +161,7 @@ static void copy_of_gone_process(void **state)
     hs_memcopy *c = NULL;
     hs_err err = {{0}};
     uint64_t need;
-    assert_int_equal(hs_memcopy_take(&c, pid, UINT64_MAX, &need, &err), -1);
+    assert_int_equal(hs_memcopy_take(&c, pid, UINT64_MAX, &need, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "cannot read /proc/"));
 }
 

@@ -80,6 +80,15 @@ void hs_session_set_interrupt(hs_session *s, int (*interrupted)(void *ctx), void
  * as they go, instead of all at the end; without it, everything comes back in hs_result.out. */
 void hs_session_set_progress(hs_session *s, void (*progress)(void *ctx, const char *text), void *ctx);
 
+/* Long work (a heap walk, the mark, dominators, copying a live process) says how far it has got
+ * through show(ctx, line): one short line ("reading spans 1234/5678", "marking objects 12.3M"),
+ * first after it has run a second, then at most four times a second
+ * (HEAPSCOPE_PROGRESS_DELAY_MS=N: after N ms, then at most every N ms up to 250, for tests);
+ * "" when the line should be cleared (the work ended, or other output follows). Without it (the
+ * default), nothing is reported. */
+void hs_session_set_progress_line(hs_session *s, void (*show)(void *ctx, const char *line),
+                                  void *ctx);
+
 /* Runs one command; argv[0] is its name ("heap-top", "threads-blocked", ...). */
 hs_result hs_session_run(hs_session *s, int argc, const char *const *argv);
 void hs_result_free(hs_result *r);
