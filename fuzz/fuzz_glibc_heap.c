@@ -6,11 +6,12 @@
  * with heap_info (the arenas' next pointers make a ring), and a region of mmapped chunks (plain,
  * and memalign'd: a stale header, zeros, the aligned chunk). Three threads' thread pointers (in
  * main_arena's top chunk) lead through their dtv to libc's TLS block, whose `tcache` points at
- * the first tcache, a middle one, and nothing. Each input is a first byte (bit 0: glibc 2.31
- * links, else 2.36 safe-linking; bit 1: tcaches through TLS, else by their shape) then patch
- * records {u8 region, u16 offset, u8 len, len bytes} laid over a copy of the world; then the
- * model reads the arenas and free lists and walks every chunk. It must end (reads are budgeted)
- * without a memory error, and never count more in-use bytes than the regions hold. */
+ * the first tcache, a middle one, and nothing; the third one's stack pointer lies in the mmapped
+ * region, where the walk starts again when a patch stopped it. Each input is a first byte (bit
+ * 0: glibc 2.31 links, else 2.36 safe-linking; bit 1: tcaches through TLS, else by their shape)
+ * then patch records {u8 region, u16 offset, u8 len, len bytes} laid over a copy of the world;
+ * then the model reads the arenas and free lists and walks every chunk. It must end (reads are
+ * budgeted) without a memory error, and never count more in-use bytes than the regions hold. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,7 @@ static void build_world(void)
     build_tls(0, bases[0] + 0x1000 + 16);
     build_tls(1, bases[1] + mid_tc[1] + 16);
     build_tls(2, 0);
+    threads[2].regs[HS_RSP] = bases[2] + 0x5010; /* a stack merged with mmapped chunks */
     build_mmapped();
 }
 

@@ -146,29 +146,72 @@ static uint64_t aligned_lead(walk *k, uint64_t m, uint64_t end, uint64_t *csz, u
     return 0;
 }
 
-/* Mmapped chunks at the start of an anonymous writable mapping, one after another; each counts
- * its whole mapping (mallinfo2's hblkhd), an aligned chunk's lead included. */
-static void walk_mmapped(walk *k, const hs_region *r)
+/* The mmapped chunk at p (its whole mapping's size, 0 when p holds none) and its first word. */
+static uint64_t mmapped_at(walk *k, uint64_t p, uint64_t end, uint64_t *word0)
+{
+    const uint8_t *b = win_get(&k->w, p, 32, end);
+    uint64_t w[4], csz, lead;
+    if (!b)
+        return 0;
+    memcpy(w, b, sizeof w);
+    csz = w[1] & ~(uint64_t)GL_SIZE_BITS, *word0 = w[2];
+    if (w[0] != 0 || (w[1] & GL_SIZE_BITS) != GL_IS_MMAPPED)
+        return 0;
+    if (!w[2] && !w[3] && (lead = aligned_lead(k, p, end, &csz, word0)))
+        csz += lead;
+    return csz % PAGE || csz == 0 || csz > end - p ? 0 : csz;
+}
+
+/* Mmapped chunks of an anonymous writable mapping from *at, one after another; each counts its
+ * whole mapping (mallinfo2's hblkhd), an aligned chunk's lead included. Where a page holds no
+ * chunk the next SKIP_PAGES pages are looked at; *at ends where the walk stopped. */
+#define SKIP_PAGES 64
+static void chunks_from(walk *k, const hs_region *r, uint64_t *at)
 {
     glibc_heap *h = k->h;
-    for (uint64_t p = r->start; p + GL_HDR <= r->end && !k->stop;) {
-        const uint8_t *b = win_get(&k->w, p, 32, r->end);
-        uint64_t w[4], csz, word0, lead = 0;
-        if (!b)
-            return;
-        memcpy(w, b, sizeof w);
-        csz = w[1] & ~(uint64_t)GL_SIZE_BITS, word0 = w[2];
-        if (w[0] != 0 || (w[1] & GL_SIZE_BITS) != GL_IS_MMAPPED)
-            return;
-        if (!w[2] && !w[3] && (lead = aligned_lead(k, p, r->end, &csz, &word0)))
-            csz += lead;
-        if (csz % PAGE || csz == 0 || csz > r->end - p)
-            return;
+    uint64_t p = *at;
+    for (uint64_t gap = 0; p + GL_HDR <= r->end && !k->stop && gap < SKIP_PAGES;) {
+        uint64_t word0, csz = mmapped_at(k, p, r->end, &word0);
+        if (!csz) {
+            p += PAGE, gap++;
+            continue;
+        }
+        gap = 0;
         h->mmapped_chunks++;
         h->mmapped_bytes += csz;
         if (k->fn)
             k->stop = k->fn(k->ctx, p, csz, word0, 1);
         p += csz;
+    }
+    *at = p;
+}
+
+/* The lowest page from p on where a thread's stack pointer or thread pointer lies in r, or 0. */
+static uint64_t next_anchor(const hs_target *t, const hs_region *r, uint64_t p)
+{
+    uint64_t best = 0;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        const hs_thread *th = &t->threads[i];
+        uint64_t v[2] = {hs_thread_sp(t->arch, th), hs_thread_tp(t->arch, th)};
+        for (int j = 0; j < 2; j++) {
+            uint64_t pg = v[j] & ~(uint64_t)(PAGE - 1);
+            if (pg >= p && pg >= r->start && v[j] < r->end && (!best || pg < best))
+                best = pg;
+        }
+    }
+    return best;
+}
+
+/* The kernel merges adjacent anonymous mappings: a mapping may hold chunks after a thread's
+ * stack (the stack's top, where its thread pointer and stack pointer lie, is where they start),
+ * so besides its start the walk starts again above each thread's stack and thread pointer. */
+static void walk_mmapped(walk *k, const hs_region *r)
+{
+    uint64_t p = r->start;
+    chunks_from(k, r, &p);
+    for (uint64_t a; !k->stop && (a = next_anchor(k->h->t, r, p));) {
+        p = a;
+        chunks_from(k, r, &p);
     }
 }
 

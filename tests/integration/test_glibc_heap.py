@@ -12,6 +12,7 @@ libc6-dbg's symbols (tcaches found through each thread's TLS, or by their shape)
 loop, another allocator (jemalloc), a static binary, flags that need the mark. Leaks:
 tests/fixtures/c/glibc_leaks.cpp drops its only pointers to some blocks; --unreachable counts
 exactly the blocks valgrind calls definitely and indirectly lost, by class."""
+import glob
 import re
 
 import os
@@ -30,16 +31,23 @@ TCACHE_OFF = "glibc.malloc.tcache_count=0"
 ONE_ARENA = "glibc.malloc.arena_max=1"
 NO_LIBC_SYMBOLS = {"HEAPSCOPE_DEBUG_FILE_DIRECTORY": "/nonexistent"}
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+# the arm64 fixture runs under qemu-user with the cross toolchain's libc, loaded from its own path
+# (LD_LIBRARY_PATH) so the dynamic linker records a path this machine has (scripts/setup.sh)
+A64_CXX = "aarch64-linux-gnu-g++"
+A64_ROOT = "/usr/aarch64-linux-gnu"
+QEMU_A64 = ["qemu-aarch64-static", "-L", A64_ROOT, "-E", "LD_LIBRARY_PATH=%s/lib" % A64_ROOT]
 
 
 class Program:
-    """The fixture running, with what it printed before "ready"."""
+    """The fixture running, with what it printed before "ready" (exe: a path, or an argv that
+    ends with one)."""
 
     def __init__(self, exe, tcache=True, arg=None, cwd=None, env=None):
         e = dict(os.environ, **(env or {}))
         if not tcache:
             e["GLIBC_TUNABLES"] = TCACHE_OFF
-        self.p = subprocess.Popen([exe] + ([arg] if arg else []), stdout=subprocess.PIPE, text=True,
+        argv = (exe if isinstance(exe, list) else [exe]) + ([arg] if arg else [])
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
                                   cwd=cwd, env=e, preexec_fn=lambda: resource.setrlimit(
                                       resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2))
         self.classes, self.mallinfo, self.rec = {}, {}, {}
@@ -159,6 +167,29 @@ class GlibcHeap(unittest.TestCase):
                                       report["notes"][0])
         finally:
             prog.close()
+
+    def test_arm64_qemu_core(self):
+        """linux/arm64: the fixture cross-built and run under qemu-user, which writes the guest's
+        core as the program aborts after printing its record. qemu's core names no files, so libc
+        is found through the dynamic linker's list in memory; it has no thread pointer, so the
+        tcaches are found by their shape. Checked as every amd64 read is, against the program's
+        own mallinfo2 and class counts."""
+        for tool in (A64_CXX, QEMU_A64[0]):
+            if not shutil.which(tool):
+                self.fail("%s is missing: run scripts/setup.sh" % tool)
+        exe = os.path.join(self.tmp, "glibc_heap_arm64")
+        subprocess.run([A64_CXX, "-O2", "-g", "-pthread", "-o", exe, SOURCE], check=True)
+        work = tempfile.mkdtemp(dir=self.tmp)
+        prog = Program(QEMU_A64 + [exe], arg="abort", cwd=work)
+        try:
+            prog.p.wait(timeout=60)
+            cores = glob.glob(os.path.join(work, "qemu_*.core"))
+            self.assertEqual(len(cores), 1, os.listdir(work))
+            report = self.check(prog, ["--core", cores[0], "--exe", exe])
+            self.assertIn("(found by their shape)", report["notes"][0])
+        finally:
+            prog.close()
+            shutil.rmtree(work, ignore_errors=True)
 
     def test_by_size_and_text(self):
         prog = Program(self.exes["g"], tcache=False)
