@@ -2,7 +2,9 @@
  * target (headers, PT_LOAD/PT_NOTE segments, NT_PRSTATUS/NT_PRPSINFO/NT_AUXV/NT_FILE notes),
  * then read where a runtime model would read (thread stacks and PCs, mapping and segment edges,
  * the auxv entry, strings), completed with a fixed executable (fuzz/data/tiny, or the Go 1.26
- * test executable) and read again. Seeds: fuzz/corpus/core_reader. */
+ * test executable; fuzz/data/native_tiny when the core's auxv entry is that PIE's, so a core
+ * without NT_FILE has its libraries read from the dynamic linker's list) and read again.
+ * Seeds: fuzz/corpus/core_reader. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,7 @@
 #include "target/core_priv.h"
 #include "target/core_target.h"
 
-static hs_image *exes[2];
+static hs_image *exes[3];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -25,6 +27,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(path, sizeof path, "%s/go1.26.10/blocked/exe", fz_test_data());
     if (hs_image_open(&exes[1], path, &err) < 0)
         exes[1] = NULL; /* the stored cores are optional here */
+    snprintf(path, sizeof path, "%s/data/native_tiny", fz_source_dir());
+    if (hs_image_open(&exes[2], path, &err) < 0)
+        fprintf(stderr, "fuzz_core_reader: %s (continuing without it)\n", err.msg);
     return 0;
 }
 
@@ -83,6 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sink += (w ? (unsigned)strlen(w) : 0) + (cmd ? (unsigned)strlen(cmd) : 0);
     sink += t->exe_path ? (unsigned)strlen(t->exe_path) : 0;
     hs_image *exe = exes[size & 1] ? exes[size & 1] : exes[0];
+    if (exes[2] && t->auxv_entry && (t->auxv_entry & 0xfff) == (hs_image_entry(exes[2]) & 0xfff))
+        exe = exes[2];
     if (exe && hs_core_target_set_exe(t, exe, &err) == 0)
         sink += exercise(t);
     (void)sink;

@@ -87,10 +87,10 @@ static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o
 static void notes(const glibc_heap *h, const vtable_names *vt, strbuf *out)
 {
     sb_printf(out, "(main_arena from %s; %zu arenas, %zu heaps; in use as mallinfo2 counts it, "
-              "less %llu chunks freed into %llu tcaches; %llu mmapped chunks; C++ objects named by "
-              "their vtable (%zu known), other blocks by chunk size)\n",
+              "less %llu chunks freed into %llu tcaches (found %s); %llu mmapped chunks; C++ "
+              "objects named by their vtable (%zu known), other blocks by chunk size)\n",
               h->arena_how, h->narenas, h->nspans, (unsigned long long)h->tcache_chunks,
-              (unsigned long long)h->ntcaches, (unsigned long long)h->mmapped_chunks,
+              (unsigned long long)h->ntcaches, h->tcache_how, (unsigned long long)h->mmapped_chunks,
               vt ? vtable_names_count(vt) : 0);
 }
 

@@ -18,6 +18,7 @@ int glibc_heap_open(glibc_heap *h, hs_target *t, hs_err *err)
 {
     memset(h, 0, sizeof *h);
     h->t = t;
+    h->tcache_tls = -1;
     sb_init(&h->warnings);
     snprintf(h->version, sizeof h->version, "2.?");
     if (glibc_find_main_arena(h, err) < 0) {
@@ -27,14 +28,16 @@ int glibc_heap_open(glibc_heap *h, hs_target *t, hs_err *err)
     return open_rest(h, err);
 }
 
-int glibc_heap_open_at(glibc_heap *h, hs_target *t, uint64_t main_arena, int minor, hs_err *err)
+int glibc_heap_open_at(glibc_heap *h, hs_target *t, const glibc_given *g, hs_err *err)
 {
     memset(h, 0, sizeof *h);
     h->t = t;
+    h->tcache_tls = g->tcache_tls;
+    h->given_regions = g->regions, h->ngiven_regions = g->nregions;
     sb_init(&h->warnings);
-    snprintf(h->version, sizeof h->version, "2.%d", minor);
-    h->minor = minor;
-    h->main_arena = main_arena;
+    snprintf(h->version, sizeof h->version, "2.%d", g->minor);
+    h->minor = g->minor;
+    h->main_arena = g->main_arena;
     h->arena_how = "the caller";
     return open_rest(h, err);
 }

@@ -28,6 +28,10 @@ typedef struct glibc_heap {
     char version[16];       /* "2.36" */
     int minor;              /* 36 */
     const char *arena_how;  /* how main_arena was found */
+    int64_t tcache_tls;     /* the TLS offset of libc's `tcache` (libc6-dbg), -1 when unknown */
+    const char *tcache_how; /* how the tcaches were found */
+    const hs_region *given_regions; /* glibc_given's regions, or NULL */
+    size_t ngiven_regions;
     uint64_t main_arena;
     uint64_t *arenas;       /* main_arena first, in list order */
     size_t narenas;
@@ -50,11 +54,22 @@ typedef int (*glibc_block_fn)(void *ctx, uint64_t chunk, uint64_t size, uint64_t
 /* Finds libc, the arenas, their heaps and free lists; fails with one line when the target has
  * no glibc malloc heap (another allocator, a static binary, no libc). */
 int glibc_heap_open(glibc_heap *h, hs_target *t, hs_err *err);
-/* The same from a main_arena already known, of glibc 2.MINOR (the fuzz target's entry). */
-int glibc_heap_open_at(glibc_heap *h, hs_target *t, uint64_t main_arena, int minor, hs_err *err);
+/* What glibc_heap_open_at is told instead of finding it (the fuzz target's world). */
+typedef struct glibc_given {
+    uint64_t main_arena;
+    int minor;                /* glibc 2.MINOR */
+    int64_t tcache_tls;       /* the TLS offset of `tcache`, -1 when unknown */
+    const hs_region *regions; /* where mmapped chunks are looked for (NULL: the target's) */
+    size_t nregions;
+} glibc_given;
+/* The same from what is given. */
+int glibc_heap_open_at(glibc_heap *h, hs_target *t, const glibc_given *g, hs_err *err);
 /* Calls fn for every in-use chunk (tcache and fastbin chunks excluded) and every mmapped chunk,
  * filling the counts and h->mi. fn returning nonzero stops the walk. */
 int glibc_heap_walk(glibc_heap *h, glibc_block_fn fn, void *ctx, hs_err *err);
+/* Calls fn for every chunk of every heap that looks in use (mmapped chunks excluded), counting
+ * nothing and warning of nothing: a look before the walk proper. */
+int glibc_heap_chunks(glibc_heap *h, glibc_block_fn fn, void *ctx, hs_err *err);
 void glibc_heap_close(glibc_heap *h);
 
 /* A warning line, counted; the first GLIBC_MAX_WARNINGS are kept. */
@@ -69,5 +84,12 @@ int glibc_find_main_arena(glibc_heap *h, hs_err *err);
 int glibc_read_arenas(glibc_heap *h, hs_err *err);
 /* glibc_free.c: tcache and fastbin chunks into h->freed. */
 int glibc_read_free_lists(glibc_heap *h, hs_err *err);
+/* glibc_free.c: a singly linked list of freed chunks of want_size bytes from first (a user
+ * pointer, next at offset 0, for a tcache; a chunk, fd at +16, for a fastbin), at most limit,
+ * into h->freed, *count and *bytes; a bad link or a loop ends it with a warning naming what. */
+void glibc_follow(glibc_heap *h, uint64_t first, int is_tcache, uint64_t want_size, uint64_t limit,
+                  uint64_t *count, uint64_t *bytes, const char *what);
+/* glibc_tcache.c: every thread's tcache and its chunks into h->freed. */
+int glibc_read_tcaches(glibc_heap *h, hs_err *err);
 
 #endif

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "../util/arch.h"
+
 /* struct malloc_state: mutex (int), flags (int), have_fastchunks (int), fastbinsY[10],
  * top, last_remainder, bins[254], binmap[4] (unsigned int), next, next_free,
  * attached_threads, system_mem, max_system_mem. */
@@ -33,8 +35,17 @@ enum { GL_HDR = 16, GL_MINSIZE = 32, GL_ALIGN = 16 };
 enum { GL_HI_AR = 0, GL_HI_PREV = 8, GL_HI_SIZE = 16 };
 
 /* tcache_perthread_struct: uint16_t counts[64]; tcache_entry *entries[64] — a 0x290 chunk; an
- * entry points to user memory, its next at offset 0. Bin i holds chunks of 32 + 16 i bytes. */
-enum { GL_TC_BINS = 64, GL_TC_CHUNK = 0x290, GL_TC_ENTRIES = 128 };
+ * entry points to user memory, its next at offset 0, its key at 8 (2.34+: tcache_key, the same
+ * random value in every entry; 2.29-2.33: the owning tcache_perthread_struct). Bin i holds
+ * chunks of 32 + 16 i bytes. */
+enum { GL_TC_BINS = 64, GL_TC_CHUNK = 0x290, GL_TC_ENTRIES = 128, GL_TC_KEY = 8 };
+
+/* glibc's TLS ABI: the thread pointer's TCB holds the dtv pointer at tp + 8 on amd64 (tcbhead_t:
+ * tcb, dtv, self) and at tp on arm64 (TLS variant I: dtv, private). The dtv is 16-byte entries
+ * {val, to_free}: dtv[-1] counts those allocated, dtv[0] is the generation, dtv[m].val module m's
+ * TLS block (0 or TLS_DTV_UNALLOCATED, -1, when it has none yet). */
+static inline uint64_t gl_dtv_slot(hs_arch a) { return a == HS_ARCH_ARM64 ? 0 : 8; }
+enum { GL_DTV_ENTRY = 16 };
 
 /* Safe-linking (2.32+): a stored tcache or fastbin link is PROTECT_PTR(pos, ptr) =
  * (pos >> 12) ^ ptr, pos being the address where the link is stored. */

@@ -3,8 +3,9 @@
  * symbol table when a debug file (libc6-dbg) supplies one, and otherwise scans libc's writable
  * data for the one malloc_state whose bins, once initialised, point at themselves (an empty bin
  * i has fd == bk == bin_at(i)) and whose arena list returns to it. Both answers pass the same
- * structure check. A program that maps another allocator (jemalloc, tcmalloc, mimalloc) is
- * refused: its blocks are not in glibc's arenas. */
+ * structure check. The symbol table also gives the TLS offset of `tcache`, the pointer to each
+ * thread's tcache_perthread_struct (glibc_tcache.c). A program that maps another allocator
+ * (jemalloc, tcmalloc, mimalloc) is refused: its blocks are not in glibc's arenas. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,8 +141,10 @@ int glibc_find_main_arena(glibc_heap *h, hs_err *err)
     read_version(h, img);
     hs_err e;
     hs_symbol sym;
-    if (hs_debug_attach(img, NULL, &e) == 0 && hs_image_symbol(img, "main_arena", &sym) == 0 &&
-        check_arena(h, bias + sym.value)) {
+    int dbg = hs_debug_attach(img, NULL, &e) == 0;
+    if (dbg && hs_image_symbol(img, "tcache", &sym) == 0 && sym.value < (1u << 20))
+        h->tcache_tls = (int64_t)sym.value; /* a TLS symbol: an offset in libc's TLS block */
+    if (dbg && hs_image_symbol(img, "main_arena", &sym) == 0 && check_arena(h, bias + sym.value)) {
         h->main_arena = bias + sym.value;
         h->arena_how = "libc's symbol table";
     } else if (scan_data(h, img, bias) == 0) {

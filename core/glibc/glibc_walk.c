@@ -3,7 +3,8 @@
  * with a chunk header marked IS_MMAPPED whose size fits it). A chunk is in use when the next
  * chunk's PREV_INUSE bit says so and no tcache or fastbin holds it. Reads go through a window of
  * the target's memory so a heap of millions of chunks costs few reads. A header that cannot be
- * a chunk ends that heap's walk with a counted warning. */
+ * a chunk ends that heap's walk with a counted warning. The same walk, quiet and counting
+ * nothing, shows the in-use chunks before the free lists are complete (glibc_heap_chunks). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +45,7 @@ typedef struct walk {
     window w;
     glibc_block_fn fn;
     void *ctx;
-    uint64_t walked_free; /* free chunks of bins and fastbins, tops */
+    int census; /* glibc_heap_chunks: fn only, no counts, no warnings */
     int stop;
 } walk;
 
@@ -54,6 +55,11 @@ static void settle(walk *k, uint64_t chunk, uint64_t size, uint64_t word0, int p
     glibc_heap *h = k->h;
     if (size <= 1024 + GL_MINSIZE && hs_addrset_has(&h->freed, chunk))
         return; /* tcache or fastbin: counted from their lists */
+    if (k->census) {
+        if (prev_inuse && !k->stop)
+            k->stop = k->fn(k->ctx, chunk, size, word0, 0);
+        return;
+    }
     if (!prev_inuse) {
         h->mi.ordblks++;
         h->mi.fordblks += size;
@@ -72,9 +78,10 @@ static int walk_span(walk *k, const glibc_span *s)
     while (p + GL_HDR <= s->end && !k->stop) {
         const uint8_t *b = win_get(&k->w, p, p + 24 <= s->end ? 24 : 16, s->end);
         if (!b) {
-            glibc_warn(h, "heap at %#llx: chunk %#llx unreadable: the rest of the heap is skipped",
-                       (unsigned long long)s->start, (unsigned long long)p);
-            h->skipped++;
+            if (!k->census)
+                glibc_warn(h, "heap at %#llx: chunk %#llx unreadable: the rest of the heap is "
+                           "skipped", (unsigned long long)s->start, (unsigned long long)p);
+            h->skipped += !k->census;
             return 0;
         }
         uint64_t size, word0 = 0;
@@ -85,18 +92,20 @@ static int walk_span(walk *k, const glibc_span *s)
         if (pend)
             settle(k, pend, psize, pword, size & GL_PREV_INUSE), pend = 0;
         if (p == s->top) {
-            h->mi.fordblks += csz, h->mi.ordblks++;
-            if (s->arena == h->main_arena)
+            if (!k->census)
+                h->mi.fordblks += csz, h->mi.ordblks++;
+            if (s->arena == h->main_arena && !k->census)
                 h->mi.keepcost = csz;
             return 0;
         }
         if (csz == 0 && s->end - p <= 64)
             return 0; /* the fencepost that ends a heap that is no longer the top one */
         if (csz < GL_HDR || (csz & (GL_ALIGN - 1)) || csz > s->end - p) {
-            glibc_warn(h, "heap at %#llx: chunk %#llx has a corrupt size %#llx: the rest of the heap "
-                       "is skipped", (unsigned long long)s->start, (unsigned long long)p,
-                       (unsigned long long)size);
-            h->skipped++;
+            if (!k->census)
+                glibc_warn(h, "heap at %#llx: chunk %#llx has a corrupt size %#llx: the rest of the "
+                           "heap is skipped", (unsigned long long)s->start, (unsigned long long)p,
+                           (unsigned long long)size);
+            h->skipped += !k->census;
             return 0;
         }
         if (csz != GL_HDR) /* a 16-byte fencepost is no chunk */
@@ -110,25 +119,99 @@ static int walk_span(walk *k, const glibc_span *s)
     return 0;
 }
 
-/* Mmapped chunks at the start of an anonymous writable mapping, one after another. */
-static void walk_mmapped(walk *k, const hs_region *r)
+/* The chunk memalign, aligned_alloc or posix_memalign placed lead bytes into the mapping at m
+ * (glibc's _int_memalign: the mapping's own header stays, stale, at m; the aligned chunk's
+ * prev_size holds lead, and the bytes between are zero): lead, with the chunk's size and first
+ * word, or 0. lead is 2^j - 16 for an alignment 2^j of at most a page (48 for 32), else a page
+ * multiple less 16; looked for while the probes read zero, for alignments up to MAX_ALIGN. */
+#define MAX_ALIGN (2u << 20)
+static uint64_t aligned_lead(walk *k, uint64_t m, uint64_t end, uint64_t *csz, uint64_t *word0)
+{
+    for (uint64_t off = 48; off <= MAX_ALIGN + PAGE && m + off + 24 <= end;
+         off = off < PAGE - 16 ? 2 * off + 16 : off + PAGE) {
+        const uint8_t *b = win_get(&k->w, m + off, 24, end);
+        uint64_t w[3];
+        if (!b)
+            return 0;
+        memcpy(w, b, sizeof w);
+        uint64_t sz = w[1] & ~(uint64_t)GL_SIZE_BITS;
+        if (w[0] == off && (w[1] & GL_SIZE_BITS) == GL_IS_MMAPPED && sz && (off + sz) % PAGE == 0 &&
+            sz <= end - m - off) {
+            *csz = sz, *word0 = w[2];
+            return off;
+        }
+        if (w[0] || w[1])
+            return 0;
+    }
+    return 0;
+}
+
+/* The mmapped chunk at p (its whole mapping's size, 0 when p holds none) and its first word. */
+static uint64_t mmapped_at(walk *k, uint64_t p, uint64_t end, uint64_t *word0)
+{
+    const uint8_t *b = win_get(&k->w, p, 32, end);
+    uint64_t w[4], csz, lead;
+    if (!b)
+        return 0;
+    memcpy(w, b, sizeof w);
+    csz = w[1] & ~(uint64_t)GL_SIZE_BITS, *word0 = w[2];
+    if (w[0] != 0 || (w[1] & GL_SIZE_BITS) != GL_IS_MMAPPED)
+        return 0;
+    if (!w[2] && !w[3] && (lead = aligned_lead(k, p, end, &csz, word0)))
+        csz += lead;
+    return csz % PAGE || csz == 0 || csz > end - p ? 0 : csz;
+}
+
+/* Mmapped chunks of an anonymous writable mapping from *at, one after another; each counts its
+ * whole mapping (mallinfo2's hblkhd), an aligned chunk's lead included. Where a page holds no
+ * chunk the next SKIP_PAGES pages are looked at; *at ends where the walk stopped. */
+#define SKIP_PAGES 64
+static void chunks_from(walk *k, const hs_region *r, uint64_t *at)
 {
     glibc_heap *h = k->h;
-    for (uint64_t p = r->start; p + GL_HDR <= r->end && !k->stop;) {
-        const uint8_t *b = win_get(&k->w, p, 24, r->end);
-        uint64_t prev, size, word0;
-        if (!b)
-            return;
-        memcpy(&prev, b, 8), memcpy(&size, b + 8, 8), memcpy(&word0, b + 16, 8);
-        uint64_t csz = size & ~(uint64_t)GL_SIZE_BITS;
-        if (prev != 0 || (size & GL_SIZE_BITS) != GL_IS_MMAPPED || csz % PAGE || csz == 0 ||
-            csz > r->end - p)
-            return;
+    uint64_t p = *at;
+    for (uint64_t gap = 0; p + GL_HDR <= r->end && !k->stop && gap < SKIP_PAGES;) {
+        uint64_t word0, csz = mmapped_at(k, p, r->end, &word0);
+        if (!csz) {
+            p += PAGE, gap++;
+            continue;
+        }
+        gap = 0;
         h->mmapped_chunks++;
         h->mmapped_bytes += csz;
         if (k->fn)
             k->stop = k->fn(k->ctx, p, csz, word0, 1);
         p += csz;
+    }
+    *at = p;
+}
+
+/* The lowest page from p on where a thread's stack pointer or thread pointer lies in r, or 0. */
+static uint64_t next_anchor(const hs_target *t, const hs_region *r, uint64_t p)
+{
+    uint64_t best = 0;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        const hs_thread *th = &t->threads[i];
+        uint64_t v[2] = {hs_thread_sp(t->arch, th), hs_thread_tp(t->arch, th)};
+        for (int j = 0; j < 2; j++) {
+            uint64_t pg = v[j] & ~(uint64_t)(PAGE - 1);
+            if (pg >= p && pg >= r->start && v[j] < r->end && (!best || pg < best))
+                best = pg;
+        }
+    }
+    return best;
+}
+
+/* The kernel merges adjacent anonymous mappings: a mapping may hold chunks after a thread's
+ * stack (the stack's top, where its thread pointer and stack pointer lie, is where they start),
+ * so besides its start the walk starts again above each thread's stack and thread pointer. */
+static void walk_mmapped(walk *k, const hs_region *r)
+{
+    uint64_t p = r->start;
+    chunks_from(k, r, &p);
+    for (uint64_t a; !k->stop && (a = next_anchor(k->h->t, r, p));) {
+        p = a;
+        chunks_from(k, r, &p);
     }
 }
 
@@ -154,6 +237,18 @@ static void mallinfo_finish(glibc_heap *h, const uint64_t *sys)
     h->overhead_bytes = m->uordblks > counted ? m->uordblks - counted : 0;
 }
 
+int glibc_heap_chunks(glibc_heap *h, glibc_block_fn fn, void *ctx, hs_err *err)
+{
+    walk k = {.h = h, .w = {.t = h->t, .buf = malloc(WINDOW)}, .fn = fn, .ctx = ctx, .census = 1};
+    if (!k.w.buf)
+        return hs_errf(err, "out of memory walking the glibc heap");
+    int rc = 0;
+    for (size_t i = 0; i < h->nspans && rc == 0 && !k.stop; i++)
+        rc = walk_span(&k, &h->spans[i]);
+    free(k.w.buf);
+    return rc < 0 ? hs_errf(err, "interrupted") : 0;
+}
+
 int glibc_heap_walk(glibc_heap *h, glibc_block_fn fn, void *ctx, hs_err *err)
 {
     walk k = {.h = h, .w = {.t = h->t, .buf = malloc(WINDOW)}, .fn = fn, .ctx = ctx};
@@ -169,15 +264,17 @@ int glibc_heap_walk(glibc_heap *h, glibc_block_fn fn, void *ctx, hs_err *err)
         if (hs_read_u64(h->t, h->arenas[i] + GL_AR_SYSTEM_MEM, &v, &e) == 0)
             sys += v;
     }
-    hs_region *r = NULL;
-    size_t nr = 0;
+    hs_region *owned = NULL;
+    const hs_region *r = h->given_regions;
+    size_t nr = h->ngiven_regions;
     hs_err e;
-    if (rc == 0 && hs_target_regions(h->t, &r, &nr, &e) < 0)
+    if (rc == 0 && !r && hs_target_regions(h->t, &owned, &nr, &e) < 0)
         glibc_warn(h, "mmapped chunks not looked for: %s", e.msg);
+    r = r ? r : owned;
     for (size_t i = 0; i < nr && rc == 0; i++)
         if (!r[i].named && (r[i].prot & 2) && !in_spans(h, &r[i]))
             walk_mmapped(&k, &r[i]);
-    free(r);
+    free(owned);
     free(k.w.buf);
     if (rc < 0)
         return hs_errf(err, "interrupted");

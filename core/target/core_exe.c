@@ -122,5 +122,5 @@ int hs_core_target_set_exe(hs_target *t, hs_image *exe, hs_err *err)
         return -1;
     c->exe = exe;
     c->exe_bias = bias;
-    return 0;
+    return hs_core_maps_from_linkmap(c, err);
 }

@@ -1,7 +1,7 @@
 /* core_priv.h - the ELF core target's private state, shared by core_target.c (open/close),
  * core_notes.c (threads, auxv, files), core_regions.c (the address -> bytes table),
- * core_read.c (reads and views), core_exe.c (filling from the executable) and core_libs.c
- * (filling from shared libraries). */
+ * core_read.c (reads and views), core_exe.c (filling from the executable), core_libs.c
+ * (filling from shared libraries) and core_linkmap.c (libraries of a core without NT_FILE). */
 #ifndef HS_CORE_PRIV_H
 #define HS_CORE_PRIV_H
 
@@ -91,5 +91,8 @@ int hs_core_fillable(const hs_core_target *c, uint64_t addr, uint64_t *zone_end)
  * max bytes and returns how many (0 when no file supplies addr). */
 size_t hs_core_lib_fill(hs_core_target *c, uint64_t addr, uint8_t *buf, size_t max);
 void hs_core_libs_free(hs_core_target *c);
+/* core_linkmap.c: when the core names no files (no NT_FILE), mappings of the shared libraries
+ * the dynamic linker lists in memory (needs the executable: its DT_DEBUG). */
+int hs_core_maps_from_linkmap(hs_core_target *c, hs_err *err);
 
 #endif

@@ -48,6 +48,12 @@ static inline uint64_t hs_thread_lr(hs_arch a, const hs_thread *th)
 {
     return a == HS_ARCH_ARM64 ? th->regs[HS_A64_LR] : 0;
 }
+/* The thread pointer (fs_base on amd64; 0 where the target does not give it, as arm64's
+ * tpidr_el0 is not among its general registers). */
+static inline uint64_t hs_thread_tp(hs_arch a, const hs_thread *th)
+{
+    return a == HS_ARCH_ARM64 ? 0 : th->regs[HS_FS_BASE];
+}
 /* How many registers a thread of the architecture has. */
 static inline int hs_arch_nregs(hs_arch a) { return a == HS_ARCH_ARM64 ? HS_A64_NREGS : HS_NREGS; }
 

@@ -2,7 +2,9 @@
 """make_seeds.py - writes the seed corpora fuzz/corpus/<target>/ from real inputs, small:
   core_reader  a gcore of fuzz/data/tiny (captured when gdb's gcore is here, else reused) and the
                stored Go 1.26/1.19 cores and arm64 crash cores, each cut down to its notes and a
-               few bytes per segment (stacks kept around each thread's SP), plus truncated copies
+               few bytes per segment (stacks kept around each thread's SP), plus truncated copies,
+               and a core without NT_FILE of fuzz/data/native_tiny whose libraries come from
+               the dynamic linker's list (linkmap-no-ntfile)
   buildinfo    small ELF executables around the build-info blobs of the stored Go executables,
                sectionless and pre-1.18 variants, and one with a cut-down pclntab, moduledata
                and symbols so the module data and pclntab readers run too
@@ -117,6 +119,35 @@ def core_seeds(data, tmp):
             notes, loads = shrink_core(path, sp_at=A64_SP)
             b = elfw.write_core(os.path.join(tmp, "a"), notes, loads, machine=183)
             out("core_reader", v + "-arm64-blocked", b)
+    out("core_reader", "linkmap-no-ntfile", linkmap_core(tmp))
+
+
+def linkmap_core(tmp):
+    """A core with no NT_FILE of fuzz/data/native_tiny (PIE, DT_DEBUG) as loaded at BIAS: its auxv
+    entry, its .dynamic page with DT_DEBUG, and a page holding r_debug and a link_map chain (the
+    executable, libc at its path here, then two missing libraries that point at each other)."""
+    exe = elfw.Elf(open(os.path.join(FUZZ, "data", "native_tiny"), "rb").read())
+    bias, page = 0x555555554000, 0x7f0000000000
+    dyn_addr = exe.sections[".dynamic"][0]
+    auxv = struct.pack("<4Q", 9, bias + exe.ehdr[4], 0, 0)
+    prstatus = bytearray(336)  # x86-64 struct elf_prstatus: pr_pid at 32, pr_reg at 112
+    struct.pack_into("<I", prstatus, 32, 4242)
+    struct.pack_into("<Q", prstatus, RSP, page + 0xf00)
+    notes = elfw.note("CORE", NT_PRSTATUS, bytes(prstatus)) + elfw.note("CORE", 6, auxv)
+    exe_page = bytearray(4096)
+    struct.pack_into("<4Q", exe_page, dyn_addr % 4096, 21, page, 0, 0)  # DT_DEBUG, DT_NULL
+    rd = bytearray(4096)
+    struct.pack_into("<2Q", rd, 0, 1, page + 0x100)  # r_version, r_map
+    names = {0x800: b"", 0x810: b"/lib/x86_64-linux-gnu/libc.so.6", 0x850: b"/nonexistent/a.so",
+             0x870: b"/nonexistent/b.so"}
+    chain = [(0x100, bias, 0x800, 0x200), (0x200, 0x7f1000000000, 0x810, 0x300),
+             (0x300, 0x7f2000000000, 0x850, 0x400), (0x400, 0x7f3000000000, 0x870, 0x300)]
+    for at, l_addr, name, nxt in chain:  # l_addr, l_name, l_ld, l_next
+        struct.pack_into("<4Q", rd, at, l_addr, page + name, 0, page + nxt)
+    for at, n in names.items():
+        rd[at:at + len(n) + 1] = n + b"\0"
+    loads = [(bias + (dyn_addr & ~0xFFF), 6, bytes(exe_page), 4096), (page, 6, bytes(rd), 4096)]
+    return elfw.write_core(os.path.join(tmp, "l"), notes, loads)
 
 
 def pcln_of(exe_path, names):

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """heap-top on C/C++ programs: glibc malloc heaps, live, from gcore cores and from kernel cores.
 tests/fixtures/c/glibc_heap.cpp holds objects of known classes (inheritance, a template, multiple
-inheritance) made by main and 4 threads (5 arenas), a list of plain mallocs, blocks freed into
-tcache and fastbins, and mmapped blocks; it prints its class counts, the bytes it freed into a
-tcache, and glibc's own mallinfo2(). Oracles outside heapscope: glibc's mallinfo2 (every field
-equal; in-use bytes = uordblks + hblkhd exactly with tcache off, less what the program freed into
-tcache with it on) and the program's own counts. Built -g, without -g, and stripped with a debug
-file; libc read with and without libc6-dbg's symbols. Bad input: corrupt chunk headers, a fastbin
+inheritance, an over-aligned class) made by main and 4 threads (5 arenas, or 1 that all share),
+a list of plain mallocs, blocks freed into each thread's tcache and into fastbins, and mmapped
+blocks, plain and aligned (memalign, aligned_alloc, posix_memalign, one grown by realloc); it
+prints its class counts, the bytes it freed into tcaches, and glibc's own mallinfo2(). Oracles
+outside heapscope: glibc's mallinfo2 (every field equal; in-use bytes = uordblks + hblkhd exactly
+with tcache off, less what the program freed into tcaches with it on) and the program's own
+counts. Built -g, without -g, and stripped with a debug file; libc read with and without
+libc6-dbg's symbols (tcaches found through each thread's TLS, or by their shape). Bad input: corrupt chunk headers, a fastbin
 loop, another allocator (jemalloc), a static binary, flags that need the mark. Leaks:
 tests/fixtures/c/glibc_leaks.cpp drops its only pointers to some blocks; --unreachable counts
 exactly the blocks valgrind calls definitely and indirectly lost, by class."""
+import glob
 import re
 
 import os
@@ -25,17 +28,26 @@ import hstest
 SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "glibc_heap.cpp")
 LEAKS = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "glibc_leaks.cpp")
 TCACHE_OFF = "glibc.malloc.tcache_count=0"
+ONE_ARENA = "glibc.malloc.arena_max=1"
+NO_LIBC_SYMBOLS = {"HEAPSCOPE_DEBUG_FILE_DIRECTORY": "/nonexistent"}
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+# the arm64 fixture runs under qemu-user with the cross toolchain's libc, loaded from its own path
+# (LD_LIBRARY_PATH) so the dynamic linker records a path this machine has (scripts/setup.sh)
+A64_CXX = "aarch64-linux-gnu-g++"
+A64_ROOT = "/usr/aarch64-linux-gnu"
+QEMU_A64 = ["qemu-aarch64-static", "-L", A64_ROOT, "-E", "LD_LIBRARY_PATH=%s/lib" % A64_ROOT]
 
 
 class Program:
-    """The fixture running, with what it printed before "ready"."""
+    """The fixture running, with what it printed before "ready" (exe: a path, or an argv that
+    ends with one)."""
 
     def __init__(self, exe, tcache=True, arg=None, cwd=None, env=None):
         e = dict(os.environ, **(env or {}))
         if not tcache:
             e["GLIBC_TUNABLES"] = TCACHE_OFF
-        self.p = subprocess.Popen([exe] + ([arg] if arg else []), stdout=subprocess.PIPE, text=True,
+        argv = (exe if isinstance(exe, list) else [exe]) + ([arg] if arg else [])
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
                                   cwd=cwd, env=e, preexec_fn=lambda: resource.setrlimit(
                                       resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2))
         self.classes, self.mallinfo, self.rec, self.lines = {}, {}, {}, []
@@ -69,14 +81,14 @@ def with_env(env, fn):
                 os.environ[k] = v
 
 
-def check_report(self, prog, report, tcache=True):
+def check_report(self, prog, report, tcache=True, arenas=None):
     """heap-top --json of the fixture against glibc's mallinfo2 and the program's own counts (also
     from the gdb and lldb fronts: test_glibc_fronts.py)."""
     self.assertEqual((report["runtime"], report["by"]), ("glibc", "type"))
     self.assertTrue(report["version"].startswith("glibc 2."), report["version"])
     ms, mi = report["memstats"], prog.mallinfo
     self.assertEqual({k: ms[k] for k in mi}, mi)
-    self.assertEqual(ms["arenas"], prog.rec["threads"] + 1)
+    self.assertEqual(ms["arenas"], arenas or prog.rec["threads"] + 1)
     self.assertEqual(ms["tcache_bytes"], prog.rec["tcache_bytes"])
     if not tcache:
         self.assertEqual(prog.rec["tcache_bytes"], 0)
@@ -102,8 +114,8 @@ class GlibcHeap(unittest.TestCase):
     def gcore(self, prog):
         return hstest.gcore(prog.p.pid, self.tmp)
 
-    def check(self, prog, target, tcache=True):
-        return check_report(self, prog, hstest.run_json(["heap-top"] + target), tcache)
+    def check(self, prog, target, tcache=True, arenas=None):
+        return check_report(self, prog, hstest.run_json(["heap-top"] + target), tcache, arenas)
 
     def test_live_and_gcore(self):
         for tcache in (False, True):
@@ -137,7 +149,7 @@ class GlibcHeap(unittest.TestCase):
         table (main_arena found by scanning libc's data)."""
         for variant in ("nog", "stripped", "g-nolibcdbg"):
             with self.subTest(variant=variant):
-                env = {"HEAPSCOPE_DEBUG_FILE_DIRECTORY": "/nonexistent"} if "nolibc" in variant else {}
+                env = NO_LIBC_SYMBOLS if "nolibc" in variant else {}
                 prog = Program(self.exes[variant.split("-")[0]])
                 try:
                     report = with_env(env, lambda: self.check(prog, ["--pid", str(prog.p.pid)]))
@@ -145,6 +157,45 @@ class GlibcHeap(unittest.TestCase):
                     self.assertIn("main_arena from %s" % how, report["notes"][0])
                 finally:
                     prog.close()
+
+    def test_threads_share_an_arena(self):
+        """arena_max=1: main and the 4 threads share main_arena, so 4 of the 5 tcaches lie anywhere
+        in its heap, not first; found through each thread's TLS with libc6-dbg's symbols (the idle
+        thread has none), by their shape without; live and from a gcore core."""
+        prog = Program(self.exes["g"], env={"GLIBC_TUNABLES": ONE_ARENA})
+        try:
+            core = self.gcore(prog)
+            for env, how in (({}, "through each thread's TLS"), (NO_LIBC_SYMBOLS, "by their shape")):
+                for target in (["--pid", str(prog.p.pid)], ["--core", core]):
+                    with self.subTest(how=how, target=target[0]):
+                        report = with_env(env, lambda: self.check(prog, target, arenas=1))
+                        self.assertIn("freed into %d tcaches (found %s)" % (prog.rec["threads"] + 1, how),
+                                      report["notes"][0])
+        finally:
+            prog.close()
+
+    def test_arm64_qemu_core(self):
+        """linux/arm64: the fixture cross-built and run under qemu-user, which writes the guest's
+        core as the program aborts after printing its record. qemu's core names no files, so libc
+        is found through the dynamic linker's list in memory; it has no thread pointer, so the
+        tcaches are found by their shape. Checked as every amd64 read is, against the program's
+        own mallinfo2 and class counts."""
+        for tool in (A64_CXX, QEMU_A64[0]):
+            if not shutil.which(tool):
+                self.fail("%s is missing: run scripts/setup.sh" % tool)
+        exe = os.path.join(self.tmp, "glibc_heap_arm64")
+        subprocess.run([A64_CXX, "-O2", "-g", "-pthread", "-o", exe, SOURCE], check=True)
+        work = tempfile.mkdtemp(dir=self.tmp)
+        prog = Program(QEMU_A64 + [exe], arg="abort", cwd=work)
+        try:
+            prog.p.wait(timeout=60)
+            cores = glob.glob(os.path.join(work, "qemu_*.core"))
+            self.assertEqual(len(cores), 1, os.listdir(work))
+            report = self.check(prog, ["--core", cores[0], "--exe", exe])
+            self.assertIn("(found by their shape)", report["notes"][0])
+        finally:
+            prog.close()
+            shutil.rmtree(work, ignore_errors=True)
 
     def test_by_size_and_text(self):
         prog = Program(self.exes["g"], tcache=False)
