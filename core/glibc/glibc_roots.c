@@ -184,13 +184,10 @@ static int stack_root(rooter *ro, const hs_region *r, size_t k, hs_err *err)
     return glibc_scan(ro->t, ro->gg->g, from, r->end, ro->buf, root_edge, ro, err);
 }
 
-static int region_roots(rooter *ro, glibc_heap *h, const hs_region *r, hs_err *err)
+/* A writable range with no heap block in it: a thread's stack, a module's data, or another
+ * mapping. */
+static int piece_roots(rooter *ro, const hs_region *r, hs_err *err)
 {
-    for (size_t i = 0; i < h->nspans; i++)
-        if (h->spans[i].start < r->end && r->start < h->spans[i].end)
-            return 0; /* the heap itself */
-    if (hs_graph_find(ro->gg->g, r->start) != HS_NO_OBJ)
-        return 0;     /* an mmapped chunk */
     for (size_t k = 0; k < ro->t->nthreads; k++) { /* a stack: from below the red zone up */
         uint64_t sp = hs_thread_sp(ro->t->arch, &ro->t->threads[k]);
         if (sp > r->start && sp <= r->end)
@@ -210,6 +207,33 @@ static int region_roots(rooter *ro, glibc_heap *h, const hs_region *r, hs_err *e
     if (new_root(ro, HS_ROOT_GLOBAL, name, 0, r->start, 0, err) < 0)
         return -1;
     return glibc_scan(ro->t, ro->gg->g, r->start, r->end, ro->buf, root_edge, ro, err);
+}
+
+/* A writable mapping that is not one of the heaps: its ranges between mmapped chunks, which the
+ * kernel may have merged with a thread's stack, its TLS or other anonymous memory (every chunk
+ * starts a page, so the range is looked at page by page). */
+static int region_roots(rooter *ro, glibc_heap *h, const hs_region *r, hs_err *err)
+{
+    for (size_t i = 0; i < h->nspans; i++)
+        if (h->spans[i].start < r->end && r->start < h->spans[i].end)
+            return 0; /* the heap itself */
+    uint64_t from = r->start, at = r->start;
+    while (at < r->end) {
+        hs_oid o = hs_graph_find(ro->gg->g, at);
+        if (o == HS_NO_OBJ) {
+            at += 4096;
+            continue;
+        }
+        uint64_t start = hs_graph_addr(ro->gg->g, o), end = start + hs_graph_size(ro->gg->g, o);
+        hs_region piece = *r;
+        piece.start = from, piece.end = start > from ? start : from; /* a memalign'd chunk's lead too */
+        if (piece.end > from && piece_roots(ro, &piece, err) < 0)
+            return -1;
+        from = at = end > at ? (end + 4095) & ~(uint64_t)4095 : at + 4096;
+    }
+    hs_region piece = *r;
+    piece.start = from, piece.end = r->end;
+    return from < r->end ? piece_roots(ro, &piece, err) : 0;
 }
 
 static int register_roots(rooter *ro, hs_err *err)

@@ -125,6 +125,12 @@ class GlibcHeap(unittest.TestCase):
                     self.check(prog, ["--pid", str(prog.p.pid)], tcache)
                     core = self.gcore(prog)
                     self.check(prog, ["--core", core], tcache)
+                    # the program keeps a pointer to every block it has not freed (its tcaches'
+                    # too, through each thread's TLS: the main thread's lies in a mapping the
+                    # kernel merges with mmapped chunks)
+                    for target in (["--pid", str(prog.p.pid)], ["--core", core]):
+                        gone = hstest.run_json(["heap-top", "--unreachable"] + target)
+                        self.assertEqual(gone["reachability"]["unreachable_objects"], 0, gone["rows"])
                     os.unlink(core)
                 finally:
                     prog.close()
