@@ -126,6 +126,15 @@ class GlibcHolders(unittest.TestCase):
         prog.widget_frame = numbers[0]
         return core
 
+    def check_text(self, prog, target):
+        """The text names the Widget's root as the JSON does, with its kind."""
+        code, out, err = hstest.run(["heap-paths", "Widget"] + target)
+        self.assertEqual(code, 0, err)
+        line = marker_line("widget frame")
+        root = "thread %d frame #%d widget_thread(void*) (glibc_holders.cpp:%d)" % (
+            prog.rec["widget_thread"], prog.widget_frame, line)
+        self.assertIn("\n  %s  [thread]\n  └─ Widget\n" % root, out)
+
     def test_live_and_core(self):
         prog = test_glibc_heap.Program(self.exes["g"])
         try:
@@ -133,6 +142,7 @@ class GlibcHolders(unittest.TestCase):
             core = self.core_and_frame(prog, "g")
             self.check_paths(prog, target)
             self.check_by_root(prog, target)
+            self.check_text(prog, ["--core", core])
             self.check_paths(prog, ["--core", core])
             self.check_by_root(prog, ["--core", core])
             os.unlink(core)
