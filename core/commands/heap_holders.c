@@ -3,6 +3,7 @@
 
 #include "../glibc/glibc_graph.h"
 #include "../image/dwarf_frame.h"
+#include "stack_frames.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,28 @@ static const char *frame_variable(const heap_holders *hh, uint32_t r, uint32_t t
     return id == UINT32_MAX ? NULL : hs_strtab_str(hs_graph_names(hg->g), id);
 }
 
+/* A C program's root: a global, or a thread (a stack word by the frame holding it, when known). */
+static void native_describe(const heap_holders *hh, uint32_t ri, uint32_t tag, hs_path_root *out, char *buf,
+                            size_t cap)
+{
+    const hs_root *r = hs_graph_root(hh->g, ri);
+    out->kind = r->kind == HS_ROOT_GLOBAL ? "global" : "thread";
+    out->thread = r->kind == HS_ROOT_GLOBAL ? 0 : r->aux;
+    const stack_frame *f = r->kind == HS_ROOT_FRAME && tag != UINT32_MAX && r->group
+                           ? stack_frames_find(hh->frames, r->group - 1, r->addr + tag) : NULL;
+    if (!f) {
+        glibc_root_label(hh->g, hh->arch, ri, tag, buf, cap);
+        return;
+    }
+    out->frame = f->number;
+    out->function = f->function;
+    out->file = f->line ? f->file : NULL;
+    out->line = f->line;
+    int len = snprintf(buf, cap, "thread %llu ", (unsigned long long)r->aux);
+    if (len > 0 && (size_t)len < cap)
+        stack_frame_label(f, buf + len, cap - (size_t)len);
+}
+
 void heap_holders_describe(const heap_holders *hh, uint32_t ri, uint32_t tag, hs_oid first,
                            hs_path_root *out, char *buf, size_t cap)
 {
@@ -114,8 +137,7 @@ void heap_holders_describe(const heap_holders *hh, uint32_t ri, uint32_t tag, hs
     out->kind = kind_name(r);
     out->name = buf;
     if (hh->native) { /* a C program's: globals, and threads (stack and registers) */
-        out->kind = r->kind == HS_ROOT_GLOBAL ? "global" : "thread";
-        glibc_root_label(g, hh->arch, ri, tag, buf, cap);
+        native_describe(hh, ri, tag, out, buf, cap);
         return;
     }
     if (r->kind == HS_ROOT_GLOBAL && (!strcmp(name, "data") || !strcmp(name, "bss")))
@@ -374,6 +396,7 @@ void heap_holders_close(heap_holders *hh)
     hs_chains_free(hh->chains);
     hs_paths_free(hh->paths);
     hs_dom_free(hh->dom);
+    stack_frames_close(hh->frames);
     hs_units_free(&hh->units);
     go_types_close(hh->ts);
     free(hh->step_of);

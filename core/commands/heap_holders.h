@@ -24,6 +24,7 @@ typedef struct heap_holders {
     hs_graph *g;         /* the graph: a's, or the glibc heap's */
     const char *version; /* "go1.23.5", "glibc 2.36" */
     int native;          /* a glibc heap: roots named by glibc_root_label */
+    struct stack_frames *frames; /* a glibc heap's, with HOLD_PATHS: stack words named by frame */
     hs_arch arch;        /* ... of the target */
     hs_units units;
     hs_paths *paths;     /* with HOLD_PATHS */

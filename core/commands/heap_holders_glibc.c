@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "heap_holders_glibc.h"
+#include "stack_frames.h"
 
 static int poll_target(void *ctx) { return hs_interrupted(ctx); }
 
@@ -50,6 +51,9 @@ int glibc_holders_open(heap_holders *hh, glibc_graph *gg, hs_target *t, const ch
     const uint8_t *live = hs_mark_bits(gg->m);
     int r = hs_units_build(gg->g, &hh->units, err);
     if (r == 0 && (what & HOLD_PATHS)) {
+        hs_err ferr; /* no walk (arm64, no CFI): stack words fall back to `stack of thread N` */
+        if (stack_frames_open(&hh->frames, t, &ferr) < 0)
+            hh->frames = NULL;
         hs_chain_namer nm = {heap_holders_label, step, hh};
         r = hs_paths_build(&hh->paths, gg->g, live, hh->units.unit_of, hh->units.n, poll_target, t,
                            t->progress, err);

@@ -4,7 +4,8 @@
  * units (a global variable; a module's other data; a thread: its stack and registers), the
  * shortest paths and their chains (a step per block, named by its class or size), the dominator
  * tree. Roots are named as glibc_root_label says: `g_cache+0x18`, `stack of thread 42`,
- * `thread 42 register rax`. */
+ * `thread 42 register rax`; with HOLD_PATHS a stack word by its thread and the frame that holds
+ * it (stack_frames.h): `thread 42 frame #1 worker(void*) (server.cpp:57)`. */
 #ifndef HS_HEAP_HOLDERS_GLIBC_H
 #define HS_HEAP_HOLDERS_GLIBC_H
 

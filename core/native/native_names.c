@@ -59,6 +59,18 @@ static const char *symbol_name(native_unwinder *u, Dwfl_Module *mod, uint64_t ke
     return native_intern(u, buf);
 }
 
+int native_module_of(native_unwinder *u, uint64_t pc, const char **module, uint64_t *offset)
+{
+    Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, pc);
+    if (!mod)
+        return -1;
+    Dwarf_Addr start = 0;
+    const char *modname = module_name(mod, &start), *base = strrchr(modname, '/');
+    *module = native_intern(u, base ? base + 1 : modname);
+    *offset = pc - start;
+    return *module ? 0 : -1;
+}
+
 static int lookup(native_unwinder *u, uint64_t key, pc_entry *e)
 {
     hs_frame *f = e->frames;

@@ -52,6 +52,8 @@ struct native_unwinder {
     /* during native_unwind_all */
     native_stack *stacks;
     uint64_t *pcs;
+    uint64_t *sps;   /* each frame's stack pointer, when asked (native_unwind_sps); else NULL */
+    int want_sps;
     size_t npcs, cap;
     uint64_t last_sp;
     int oom;

@@ -144,16 +144,22 @@ void native_unwinder_close(native_unwinder *u)
     free(u);
 }
 
-static int push_pc(native_unwinder *u, uint64_t pc)
+static int push_pc(native_unwinder *u, uint64_t pc, uint64_t sp)
 {
     if (u->npcs == u->cap) {
         size_t cap = u->cap ? u->cap * 2 : 1024;
         uint64_t *p = realloc(u->pcs, cap * sizeof *p);
-        if (!p)
+        if (p)
+            u->pcs = p;
+        uint64_t *s = u->want_sps ? realloc(u->sps, cap * sizeof *s) : NULL;
+        if (s)
+            u->sps = s;
+        if (!p || (u->want_sps && !s))
             return -1;
-        u->pcs = p;
         u->cap = cap;
     }
+    if (u->want_sps)
+        u->sps[u->npcs] = sp;
     u->pcs[u->npcs++] = pc;
     return 0;
 }
@@ -185,7 +191,7 @@ static int on_frame(Dwfl_Frame *state, void *arg)
     bool activation;
     if (!dwfl_frame_pc(state, &pc, &activation))
         return DWARF_CB_ABORT;
-    Dwarf_Word sp;
+    Dwarf_Word sp = st->n == 0 ? u->last_sp : 0; /* the innermost's: the thread's rsp */
     if (st->n > 0 && dwfl_frame_reg(state, 7, &sp) == 0) {
         if (sp <= u->last_sp) {
             st->truncated = 1;
@@ -197,7 +203,7 @@ static int on_frame(Dwfl_Frame *state, void *arg)
         st->truncated = 1;
         return DWARF_CB_ABORT;
     }
-    if (push_pc(u, pc) < 0) {
+    if (push_pc(u, pc, sp) < 0) {
         u->oom = 1;
         return DWARF_CB_ABORT;
     }
@@ -231,21 +237,36 @@ static int on_thread(Dwfl_Thread *thread, void *arg)
     return u->oom ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
 
-int native_unwind_all(native_unwinder *u, native_stack *stacks, uint64_t **pcs, size_t *npcs,
-                      hs_err *err)
+int native_unwind_sps(native_unwinder *u, native_stack *stacks, uint64_t **pcs, uint64_t **sps,
+                      size_t *npcs, hs_err *err)
 {
     memset(stacks, 0, u->t->nthreads * sizeof *stacks);
     u->stacks = stacks;
-    u->pcs = NULL;
+    u->pcs = u->sps = NULL;
+    u->want_sps = sps != NULL;
     u->npcs = u->cap = 0;
     u->oom = 0;
     int rc = dwfl_getthreads(u->dwfl, on_thread, u);
     *pcs = u->pcs;
     *npcs = u->npcs;
-    u->pcs = NULL;
-    if (u->oom)
+    if (sps)
+        *sps = u->sps;
+    u->pcs = u->sps = NULL;
+    u->want_sps = 0;
+    if (u->oom || (sps && *npcs && !*sps)) {
+        free(*pcs);
+        if (sps)
+            free(*sps), *sps = NULL;
+        *pcs = NULL, *npcs = 0;
         return hs_errf(err, "out of memory unwinding %zu threads", u->t->nthreads);
+    }
     if (rc < 0 && *npcs == 0)
         return dwfl_fail(err, "unwinding the threads");
     return 0;
+}
+
+int native_unwind_all(native_unwinder *u, native_stack *stacks, uint64_t **pcs, size_t *npcs,
+                      hs_err *err)
+{
+    return native_unwind_sps(u, stacks, pcs, NULL, npcs, err);
 }

@@ -42,6 +42,18 @@ void native_unwinder_close(native_unwinder *u);
 int native_unwind_all(native_unwinder *u, native_stack *stacks, uint64_t **pcs, size_t *npcs,
                       hs_err *err);
 
+/* native_unwind_all, with the stack pointer of each frame in *sps (malloc'd, parallel to *pcs):
+ * the thread's own for the innermost, for a caller the value libdwfl unwinds for its SP (on
+ * amd64 the CFA of the frame it called: just above the return address into it); 0 when libdwfl
+ * gives none. */
+int native_unwind_sps(native_unwinder *u, native_stack *stacks, uint64_t **pcs, uint64_t **sps,
+                      size_t *npcs, hs_err *err);
+
+/* The module that maps pc (its file's base name, living as long as the unwinder) and pc's
+ * offset from the module's start, as a frame without a symbol is named ("libfoo.so+0x1a2b");
+ * -1 when no module maps it. */
+int native_module_of(native_unwinder *u, uint64_t pc, const char **module, uint64_t *offset);
+
 /* The frames of a PC (a return address when !innermost: its call is looked up), innermost
  * first: one per function DWARF says is inlined there, then the physical function. Function: the
  * ELF symbol (C++ demangled, with parameters) or, for an inlined call, its qualified DWARF name

@@ -37,7 +37,15 @@ static cJSON *root_json(const hs_path_root *p)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", p->kind);
-    if (p->function) {
+    if (p->thread) { /* a native thread's: the frame holding the word, when known */
+        json_add_u64(o, "thread", p->thread);
+        if (p->function) {
+            json_add_u64(o, "frame", p->frame);
+            cJSON_AddStringToObject(o, "function", p->function);
+            cJSON_AddItemToObject(o, "file", p->file ? cJSON_CreateString(p->file) : cJSON_CreateNull());
+            cJSON_AddItemToObject(o, "line", p->line ? cJSON_CreateNumber(p->line) : cJSON_CreateNull());
+        }
+    } else if (p->function) {
         json_add_u64(o, "goroutine", p->goroutine);
         cJSON_AddStringToObject(o, "function", p->function);
         cJSON_AddItemToObject(o, "variable", p->variable ? cJSON_CreateString(p->variable) : cJSON_CreateNull());

@@ -15,8 +15,12 @@ typedef struct hs_path_root {
     const char *kind;     /* "global", "goroutine", "finalizer", "runtime" */
     const char *name;     /* "main.cache", "goroutine 17 main.handle", ".bss+0x1a40 (*main.T)" */
     uint64_t goroutine;   /* goroutine roots */
-    const char *function; /* goroutine roots: the frame's function */
+    const char *function; /* goroutine roots, a native stack word's: the frame's function */
     const char *variable; /* goroutine roots: the local variable, when known (else NULL) */
+    uint64_t thread;      /* a native thread's roots (stack, registers): its id; else 0 */
+    uint32_t frame;       /* a native stack word in a known frame (function set): its number */
+    const char *file;     /* ... the frame's source file, NULL without debug information */
+    int32_t line;         /* ... and line, 0 without */
 } hs_path_root;
 
 typedef struct paths_group {

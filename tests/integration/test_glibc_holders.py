@@ -5,10 +5,14 @@ struct g_holder whose word at offset 0x18 points to an Extra) and a Widget from 
 and prints its own record: counts, the chunk bytes each global keeps (from malloc_usable_size),
 the thread's id. Oracles outside heapscope: that record and the fixture's source (which global
 holds what, at which offset). Built -g, without -g, and stripped with a debug file (the
-globals' names then come from it); read live and from a gcore core; heap-paths --pprof read back
+globals' names then come from it); read live and from a gcore core; the Widget's root named by its
+thread and the frame of widget_thread (line from the fixture's marker comment, frame number from
+gdb's backtrace, module offset checked against nm without -g); heap-paths --pprof read back
 by go tool pprof."""
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import unittest
 
@@ -16,8 +20,27 @@ import hstest
 import test_glibc_heap  # its Program: the fixture's record in .rec
 import test_heap_top  # go_binary, for go tool pprof
 import test_holders  # raw_profile: a heap-paths profile's stacks
+import test_native_threads  # gdb_backtraces: gdb's own frames of a core
 
 SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "glibc_holders.cpp")
+
+
+def marker_line(marker):
+    """The number of the fixture's line that holds the comment marker."""
+    with open(SOURCE) as f:
+        lines = [i + 1 for i, text in enumerate(f) if "// " + marker in text]
+    assert len(lines) == 1, (marker, lines)
+    return lines[0]
+
+
+def nm_function(exe, name):
+    """(address, size) of function name (demangled) in exe's symbol table, by nm."""
+    out = subprocess.run(["nm", "-C", "-S", exe], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        parts = line.split(None, 3)
+        if len(parts) == 4 and parts[3] == name:
+            return int(parts[0], 16), int(parts[1], 16)
+    raise AssertionError("%s not in nm %s" % (name, exe))
 
 
 class GlibcHolders(unittest.TestCase):
@@ -36,7 +59,7 @@ class GlibcHolders(unittest.TestCase):
         self.assertTrue(report["version"].startswith("glibc 2."), report["version"])
         return report
 
-    def check_paths(self, prog, target):
+    def check_paths(self, prog, target, variant="g"):
         rec = prog.rec
         nodes = self.paths(target, "Node")
         self.assertEqual(nodes["objects"], rec["cache_nodes"])
@@ -53,9 +76,30 @@ class GlibcHolders(unittest.TestCase):
         extra = self.paths(target, "Extra")
         self.assertEqual([(p["root"]["name"], p["steps"], p["bytes"]) for p in extra["paths"]],
                          [("g_holder+0x18", [], rec["extra_bytes"])])
+        self.check_widget(prog, target, variant)
+
+    def check_widget(self, prog, target, variant):
+        """The Widget's root: its thread and the frame of widget_thread, which holds it in a local.
+        Oracles: the fixture's source (the line marked "widget frame", where widget_thread calls
+        pause), gdb's backtrace of the same process (the frame's number) and, without debug
+        information, nm (the function's address range holds the module+offset named)."""
+        tid = prog.rec["widget_thread"]
         widget = self.paths(target, "Widget")
-        self.assertEqual([(p["root"]["kind"], p["root"]["name"], p["bytes"]) for p in widget["paths"]],
-                         [("thread", "stack of thread %d" % rec["widget_thread"], rec["widget_bytes"])])
+        self.assertEqual([(p["root"]["kind"], p["root"]["thread"], p["bytes"]) for p in widget["paths"]],
+                         [("thread", tid, prog.rec["widget_bytes"])])
+        root = widget["paths"][0]["root"]
+        self.assertEqual((root["function"], root["frame"]), ("widget_thread(void*)", prog.widget_frame))
+        head = "thread %d frame #%d widget_thread(void*)" % (tid, prog.widget_frame)
+        if variant == "nog":  # no line: the module and the return address's call in it
+            self.assertEqual((root["file"], root["line"]), (None, None))
+            m = re.fullmatch(re.escape(head) + r" \(glibc_holders_nog\+0x([0-9a-f]+)\)", root["name"])
+            self.assertIsNotNone(m, root["name"])
+            start, size = nm_function(self.exes[variant], "widget_thread(void*)")
+            self.assertTrue(start <= int(m.group(1), 16) < start + size, (root["name"], start, size))
+        else:  # -g, or stripped with its debug file
+            line = marker_line("widget frame")
+            self.assertEqual((os.path.basename(root["file"]), root["line"]), ("glibc_holders.cpp", line))
+            self.assertEqual(root["name"], "%s (glibc_holders.cpp:%d)" % (head, line))
 
     def check_by_root(self, prog, target):
         rec = prog.rec
@@ -72,13 +116,33 @@ class GlibcHolders(unittest.TestCase):
         self.assertEqual(thread["kind"], "thread")
         self.assertGreaterEqual(thread["retained_bytes"], rec["widget_bytes"])
 
+    def core_and_frame(self, prog, variant):
+        """A gcore core of prog, and the number gdb gives widget_thread's frame in it (prog's
+        widget_frame)."""
+        core = hstest.gcore(prog.p.pid, self.tmp)
+        frames = test_native_threads.gdb_backtraces(self.exes[variant], core)[prog.rec["widget_thread"]]
+        numbers = [i for i, f in enumerate(frames) if f[0].startswith("widget_thread")]
+        self.assertEqual(len(numbers), 1, frames)
+        prog.widget_frame = numbers[0]
+        return core
+
+    def check_text(self, prog, target):
+        """The text names the Widget's root as the JSON does, with its kind."""
+        code, out, err = hstest.run(["heap-paths", "Widget"] + target)
+        self.assertEqual(code, 0, err)
+        line = marker_line("widget frame")
+        root = "thread %d frame #%d widget_thread(void*) (glibc_holders.cpp:%d)" % (
+            prog.rec["widget_thread"], prog.widget_frame, line)
+        self.assertIn("\n  %s  [thread]\n  └─ Widget\n" % root, out)
+
     def test_live_and_core(self):
         prog = test_glibc_heap.Program(self.exes["g"])
         try:
             target = ["--pid", str(prog.p.pid)]
+            core = self.core_and_frame(prog, "g")
             self.check_paths(prog, target)
             self.check_by_root(prog, target)
-            core = hstest.gcore(prog.p.pid, self.tmp)
+            self.check_text(prog, ["--core", core])
             self.check_paths(prog, ["--core", core])
             self.check_by_root(prog, ["--core", core])
             os.unlink(core)
@@ -86,13 +150,17 @@ class GlibcHolders(unittest.TestCase):
             prog.close()
 
     def test_builds(self):
-        """Without -g (the symbol table names the globals) and stripped (its debug file does)."""
+        """Without -g (the symbol table names the globals) and stripped (its debug file does);
+        live and from a core."""
         for variant in ("nog", "stripped"):
             with self.subTest(variant=variant):
                 prog = test_glibc_heap.Program(self.exes[variant])
                 try:
-                    self.check_paths(prog, ["--pid", str(prog.p.pid)])
-                    self.check_by_root(prog, ["--pid", str(prog.p.pid)])
+                    core = self.core_and_frame(prog, variant)
+                    for target in (["--pid", str(prog.p.pid)], ["--core", core]):
+                        self.check_paths(prog, target, variant)
+                        self.check_by_root(prog, target)
+                    os.unlink(core)
                 finally:
                     prog.close()
 
