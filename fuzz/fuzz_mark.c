@@ -93,14 +93,14 @@ static unsigned holders(const go_heapgraph *hg)
     if (hs_units_build(hg->g, &u, &err) < 0)
         return 0;
     const uint8_t *live = hs_mark_bits(hg->live);
-    if (hs_paths_build(&p, hg->g, live, u.unit_of, u.n, NULL, NULL, &err) == 0) {
+    if (hs_paths_build(&p, hg->g, live, u.unit_of, u.n, NULL, NULL, NULL, &err) == 0) {
         size_t n;
         hs_paths_order(p, &n);
         if (n != hg->live_objects)
             abort();
         sum += (unsigned)n;
     }
-    if (hs_dom_build(&d, hg->g, live, u.unit_of, u.n, NULL, NULL, &err) == 0) {
+    if (hs_dom_build(&d, hg->g, live, u.unit_of, u.n, NULL, NULL, NULL, &err) == 0) {
         uint64_t all = 0, objs, bytes;
         for (uint32_t k = 0; k < u.n; k++) {
             hs_dom_retained_unit(d, k, &objs, &bytes);
