@@ -37,6 +37,14 @@ const char *hs_core_target_cmdline(const hs_target *t)
     return c->psargs[0] ? c->psargs : NULL;
 }
 
+const char *hs_core_target_exe_file(const hs_target *t)
+{
+    if (!hs_is_core_target(t))
+        return NULL;
+    const hs_core_target *c = (const hs_core_target *)t;
+    return c->exe ? hs_image_path(c->exe) : NULL;
+}
+
 /* Names compressed files so the user knows to unpack them; else "not an ELF file". */
 static int not_elf(const char *path, const uint8_t *m, size_t size, hs_err *err)
 {

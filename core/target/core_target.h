@@ -23,6 +23,10 @@ int hs_core_target_set_exe(hs_target *t, hs_image *exe, hs_err *err);
  * (also NULL when t is not a core target). */
 const char *hs_core_target_warning(const hs_target *t);
 
+/* The file the executable is read from (hs_core_target_set_exe: --exe, or the debugger's), or
+ * NULL when none was given or t is not a core target. */
+const char *hs_core_target_exe_file(const hs_target *t);
+
 /* The command line the core records (NT_PRPSINFO pr_psargs, at most 80 bytes), or NULL. */
 const char *hs_core_target_cmdline(const hs_target *t);
 

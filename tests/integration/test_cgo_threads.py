@@ -48,7 +48,8 @@ class Program:
         deadline = time.time() + timeout
         while True:
             nrs = self.syscalls()
-            if all(nrs.get(self.tid[r]) in ROLES[r][1] for r in ROLES):
+            if all(nrs.get(self.tid[r]) in ROLES[r][1] for r in ROLES) and \
+                    nrs.get(self.tid["holder"]) == 202:  # parked with its goroutine (see below)
                 return nrs
             if time.time() > deadline:
                 raise AssertionError("threads not in their calls: %r" % nrs)

@@ -26,18 +26,23 @@ check_gdb_bt = nt.NativeThreads.check_gdb
 gcore = nt.NativeThreads.gcore
 
 
-def wait_in_futex(pid, tids, timeout=20):
-    """Until every thread of tids is in futex (202) by /proc/PID/task/TID/syscall."""
+def wait_in_futex(pid, tids, timeout=20, main=False):
+    """Until every thread of tids is in futex (202) by /proc/PID/task/TID/syscall, and with main
+    the main thread back in read (0) for its next command: it may still be in the write of
+    "ready" when the line has already arrived here."""
     deadline = time.time() + timeout
+    want = {t: "202" for t in tids}
+    if main:
+        want[pid] = "0"
     while True:
         nrs = {}
-        for t in tids:
+        for t in want:
             with open("/proc/%d/task/%d/syscall" % (pid, t)) as f:
                 nrs[t] = f.read().split()[0]
-        if all(n == "202" for n in nrs.values()):
+        if nrs == want:
             return
         if time.time() > deadline:
-            raise AssertionError("waiters not in futex: %r" % nrs)
+            raise AssertionError("threads not in their calls: %r" % nrs)
         time.sleep(0.05)
 
 
@@ -158,7 +163,7 @@ class Growing:
                 self.waiters.add(int(line.split()[1]))
             if line.strip() == "ready":
                 break
-        wait_in_futex(self.p.pid, self.waiters)
+        wait_in_futex(self.p.pid, self.waiters, main=True)
 
     def close(self):
         self.p.kill()

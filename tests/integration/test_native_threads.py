@@ -223,6 +223,29 @@ class NativeThreads(unittest.TestCase):
         self.check_report(prog, report, live=False)
         self.check_truncated(prog, cores[0])
 
+    def test_moved_executable(self):
+        """A core read where its executable is no longer at the path the core records (a core from
+        another machine, a moved build): --exe names it, relative, and the program's frames,
+        unwinding and lock names are as from its own path."""
+        d = tempfile.mkdtemp(dir=self.tmp)
+        exe = os.path.join(d, "native_blocked")
+        shutil.copy(self.exes["g"], exe)
+        prog = Program(exe)
+        try:
+            core = self.gcore(prog)
+        finally:
+            prog.close()
+        os.makedirs(os.path.join(d, "moved"))
+        os.rename(exe, os.path.join(d, "moved", "native_blocked"))
+        cwd = os.getcwd()
+        os.chdir(d)
+        try:
+            report = hstest.run_json(["threads-blocked", "--core", core, "--exe", "moved/native_blocked"])
+        finally:
+            os.chdir(cwd)
+        self.check_report(prog, report, live=False)
+        self.assertEqual(report.get("warnings", []), [])
+
     def test_cpp(self):
         """std::mutex (a pthread mutex underneath): a two-thread deadlock on globals, and a
         waiter on a mutex inside a heap object main holds, live and from a gcore core."""
