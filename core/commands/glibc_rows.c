@@ -35,8 +35,6 @@ static int on_block(void *ctx, uint64_t chunk, uint64_t size, uint64_t word0, in
 {
     (void)chunk;
     glibc_rows *g = ctx;
-    g->walked += size;
-    hs_progress_tick(g->prog, g->walked);
     uint64_t by_size[2] = {mmapped ? K_MMAP : K_SIZE, size};
     if (g->want[0]) {
         const char *cls = g->vt ? vtable_names_lookup(g->vt, word0) : NULL;
@@ -50,8 +48,6 @@ static int on_block(void *ctx, uint64_t chunk, uint64_t size, uint64_t word0, in
 int glibc_rows_walk(glibc_rows *g, glibc_heap *h, int by_type, int by_size, hs_err *err)
 {
     g->want[0] = by_type, g->want[1] = by_size;
-    g->prog = h->t->progress;
-    hs_progress_phase(g->prog, "walking the glibc heap", 0, HS_PROG_BYTES);
     if (glibc_heap_walk(h, on_block, g, err) < 0)
         return -1;
     return g->oom ? hs_errf(err, "out of memory tallying the glibc heap") : 0;

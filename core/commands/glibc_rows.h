@@ -16,8 +16,6 @@ typedef struct glibc_rows {
     glibc_tally *t[2];     /* by type, by size */
     int want[2];
     int oom;
-    hs_progress *prog;     /* the target's progress line (set by the walk) */
-    uint64_t walked;       /* bytes so far, for it */
 } glibc_rows;
 
 /* Walks h once, tallying by type when by_type and by size when by_size (vt may be NULL). */

@@ -153,7 +153,6 @@ int heap_top_glibc(hs_session *s, const heap_top_options *opts, strbuf *out, str
     strbuf note;
     sb_init(&note);
     int status;
-    hs_progress_phase(s->target->progress, "walking the glibc heap", 0, HS_PROG_BYTES);
     if (o->reach == HS_REACH_ALL)
         status = glibc_rows_walk(&g, &h, o->by != HEAP_BY_SIZE, o->by == HEAP_BY_SIZE, err) < 0 ||
                  glibc_rows_take(&g, &h, o->by, &res, err) < 0;

@@ -29,7 +29,6 @@ typedef struct objects {
     const char *seen[16]; /* class names met lately (by their address), and their ids */
     uint32_t seen_id[16];
     uint64_t bytes;
-    hs_progress *prog;
 } objects;
 
 static int grow(objects *s)
@@ -97,7 +96,6 @@ static int collect(void *ctx, uint64_t chunk, uint64_t size, uint64_t word0, int
         return s->oom = 1;
     s->addr[s->n] = chunk, s->cls[s->n] = k, s->type[s->n++] = type;
     s->bytes += size;
-    hs_progress_tick(s->prog, s->bytes);
     if (mmapped && s->nmmapped == s->capmmapped) {
         size_t cap = s->capmmapped ? s->capmmapped * 2 : 64;
         uint64_t *v = realloc(s->mmapped, cap * sizeof *v);
@@ -257,10 +255,8 @@ int glibc_objects_graph(glibc_heap *h, vtable_names *vt, int by_size, int keep_t
                         uint64_t *objects_n, uint64_t *bytes, uint64_t **mmapped, size_t *nmmapped,
                         hs_err *err)
 {
-    objects s = {.vt = by_size ? NULL : vt, .by_size = by_size, .names = hs_strtab_new(),
-                 .prog = h->t->progress};
+    objects s = {.vt = by_size ? NULL : vt, .by_size = by_size, .names = hs_strtab_new()};
     *out = NULL;
-    hs_progress_phase(s.prog, "walking the glibc heap", 0, HS_PROG_BYTES);
     int rc = s.names ? glibc_heap_walk(h, collect, &s, err) : hs_errf(err, "out of memory");
     if (rc == 0 && s.oom)
         rc = hs_errf(err, "out of memory (or more than 4 billion blocks) building the heap graph");

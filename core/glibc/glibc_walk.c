@@ -67,6 +67,7 @@ static void settle(walk *k, uint64_t chunk, uint64_t size, uint64_t word0, int p
     }
     h->inuse_chunks++;
     h->inuse_bytes += size;
+    hs_progress_tick(h->t->progress, h->inuse_bytes + h->mmapped_bytes);
     if (k->fn && !k->stop)
         k->stop = k->fn(k->ctx, chunk, size, word0, 0);
 }
@@ -179,6 +180,7 @@ static void chunks_from(walk *k, const hs_region *r, uint64_t *at)
         gap = 0;
         h->mmapped_chunks++;
         h->mmapped_bytes += csz;
+        hs_progress_tick(h->t->progress, h->inuse_bytes + h->mmapped_bytes);
         if (k->fn)
             k->stop = k->fn(k->ctx, p, csz, word0, 1);
         p += csz;
@@ -256,6 +258,7 @@ int glibc_heap_walk(glibc_heap *h, glibc_block_fn fn, void *ctx, hs_err *err)
         return hs_errf(err, "out of memory walking the glibc heap");
     uint64_t sys = 0;
     int rc = 0;
+    hs_progress_phase(h->t->progress, "walking the glibc heap", 0, HS_PROG_BYTES);
     for (size_t i = 0; i < h->nspans && rc == 0; i++)
         rc = walk_span(&k, &h->spans[i]);
     for (size_t i = 0; i < h->narenas; i++) {
