@@ -129,7 +129,7 @@ static size_t apply(const uint8_t *data, size_t size)
 }
 
 /* What bad input may do to a stack: end it early, with a `?` frame that the warning counts;
- * never leave a walk unbounded. */
+ * never leave a walk unbounded, nor a thread with no frame at all. */
 static void check(const native_threads *nt)
 {
     size_t truncated = 0;
@@ -138,6 +138,8 @@ static void check(const native_threads *nt)
         if (k->nframes > (NATIVE_MAX_FRAMES + 1) * (NATIVE_MAX_INLINED + 1))
             abort();
         if (k->truncated && (k->nframes == 0 || strcmp(k->frames[k->nframes - 1].function, "?") != 0))
+            abort();
+        if (k->nframes == 0) /* a stack libdwfl did not walk is cut, not empty */
             abort();
         truncated += k->truncated;
     }

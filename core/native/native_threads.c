@@ -1,6 +1,7 @@
 /* native_threads.c - native threads read into neutral task records (native_threads.h). */
 #include "native_threads.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +23,21 @@ static char *thread_name(const hs_target *t, int tid)
     return name;
 }
 
+/* Whether two stacks have the same PCs (pcs is NULL when no thread has a frame). */
+static bool same_stack(const native_stack *a, const native_stack *b, const uint64_t *pcs)
+{
+    if (a->n != b->n || a->truncated != b->truncated)
+        return false;
+    return a->n == 0 || memcmp(pcs + a->first, pcs + b->first, a->n * sizeof *pcs) == 0;
+}
+
 /* Tasks with the same PCs get the same stack_id. */
 static void stack_ids(hs_task *tasks, const native_stack *st, const uint64_t *pcs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         tasks[i].stack_id = (uint32_t)i;
         for (size_t j = 0; j < i; j++)
-            if (tasks[j].stack_id == j && st[j].n == st[i].n && st[j].truncated == st[i].truncated &&
-                memcmp(pcs + st[j].first, pcs + st[i].first, st[i].n * sizeof *pcs) == 0) {
+            if (tasks[j].stack_id == j && same_stack(&st[j], &st[i], pcs)) {
                 tasks[i].stack_id = (uint32_t)j;
                 break;
             }

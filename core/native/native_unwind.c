@@ -238,6 +238,7 @@ static int on_thread(Dwfl_Thread *thread, void *arg)
     native_stack *all = u->stacks;
     st->first = (uint32_t)u->npcs;
     st->n = 0;
+    st->truncated = 0;
     u->last_sp = u->t->threads[st - all].regs[HS_RSP];
     u->stacks = st;
     int rc = dwfl_thread_getframes(thread, on_frame, u);
@@ -254,7 +255,10 @@ static int on_thread(Dwfl_Thread *thread, void *arg)
 int native_unwind_sps(native_unwinder *u, native_stack *stacks, uint64_t **pcs, uint64_t **sps,
                       size_t *npcs, hs_err *err)
 {
+    /* a thread libdwfl does not visit (its notes unreadable to it) has an empty, cut stack */
     memset(stacks, 0, u->t->nthreads * sizeof *stacks);
+    for (size_t i = 0; i < u->t->nthreads; i++)
+        stacks[i].truncated = 1;
     u->stacks = stacks;
     u->pcs = u->sps = NULL;
     u->want_sps = sps != NULL;
