@@ -221,7 +221,7 @@ static int run_glibc(hs_session *s, const paths_options *o, strbuf *out, strbuf 
         return HS_FAIL;
     int status = HS_FAIL;
     if (glibc_holders_open(&hh, &ga.gg, s->target, ga.version, HOLD_PATHS | (o->type ? HOLD_DOMINATORS : 0),
-                           err) == 0) {
+                           o->json ? NULL : msgs, err) == 0) {
         status = from_holders(&hh, s, o, out, msgs, err);
         heap_holders_close(&hh);
     }

@@ -41,7 +41,7 @@ static uint32_t step(void *ctx, hs_oid obj, uint32_t name, uint32_t tag)
 }
 
 int glibc_holders_open(heap_holders *hh, glibc_graph *gg, hs_target *t, const char *version, int what,
-                       hs_err *err)
+                       strbuf *msgs, hs_err *err)
 {
     memset(hh, 0, sizeof *hh);
     hh->g = gg->g;
@@ -52,8 +52,11 @@ int glibc_holders_open(heap_holders *hh, glibc_graph *gg, hs_target *t, const ch
     int r = hs_units_build(gg->g, &hh->units, err);
     if (r == 0 && (what & HOLD_PATHS)) {
         hs_err ferr; /* no walk (arm64, no CFI): stack words fall back to `stack of thread N` */
-        if (stack_frames_open(&hh->frames, t, &ferr) < 0)
+        if (stack_frames_open(&hh->frames, t, &ferr) < 0) {
             hh->frames = NULL;
+            if (msgs)
+                sb_printf(msgs, "warning: stack roots named by thread only, not by frame: %s\n", ferr.msg);
+        }
         hs_chain_namer nm = {heap_holders_label, step, hh};
         r = hs_paths_build(&hh->paths, gg->g, live, hh->units.unit_of, hh->units.n, poll_target, t,
                            t->progress, err);

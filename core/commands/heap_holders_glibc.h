@@ -27,8 +27,10 @@ int glibc_analysis_open(glibc_analysis *ga, hs_session *s, strbuf *msgs, hs_err 
 void glibc_analysis_close(glibc_analysis *ga);
 
 /* Builds what `what` asks (HOLD_PATHS | HOLD_DOMINATORS) over gg (built with
- * GLIBC_GRAPH_HOLDERS) of target t; close with heap_holders_close. */
+ * GLIBC_GRAPH_HOLDERS) of target t; close with heap_holders_close. Paths name a stack word by
+ * its frame; when the threads cannot be unwound, by its thread only, with a warning into msgs
+ * (NULL: none). */
 int glibc_holders_open(heap_holders *hh, glibc_graph *gg, hs_target *t, const char *version, int what,
-                       hs_err *err);
+                       strbuf *msgs, hs_err *err);
 
 #endif

@@ -50,7 +50,7 @@ static int root_rows(glibc_heap *h, glibc_graph *gg, heap_top_result *res, hs_er
     char version[32];
     snprintf(version, sizeof version, "glibc %s", h->version);
     heap_holders hh;
-    if (glibc_holders_open(&hh, gg, h->t, version, HOLD_DOMINATORS, err) < 0)
+    if (glibc_holders_open(&hh, gg, h->t, version, HOLD_DOMINATORS, NULL, err) < 0)
         return -1;
     int rc = heap_top_root_rows(&hh, gg->live_objects, gg->live_bytes, res, err) == HS_OK ? 0 : -1;
     heap_holders_close(&hh);
