@@ -81,5 +81,8 @@ uint32_t heap_holders_unit_root(const heap_holders *hh, uint32_t u);
  * live_objects and live_bytes reachable (hh opened with HOLD_DOMINATORS). HS_OK or HS_FAIL. */
 int heap_top_root_rows(heap_holders *hh, uint64_t live_objects, uint64_t live_bytes, heap_top_result *res,
                        hs_err *err);
+/* heap-top --retained (heap_top_roots.c): what the objects of each of res's rows keep alive,
+ * rows matched to the graph's names (hh opened with HOLD_DOMINATORS). HS_OK or HS_FAIL. */
+int heap_top_rows_retained(heap_holders *hh, heap_top_result *res, hs_err *err);
 
 #endif

@@ -57,17 +57,43 @@ static int root_rows(glibc_heap *h, glibc_graph *gg, heap_top_result *res, hs_er
     return rc;
 }
 
+/* --retained: what each row's blocks keep alive, from the dominator tree of gg (built with
+ * GLIBC_GRAPH_HOLDERS). */
+static int retained(glibc_heap *h, glibc_graph *gg, heap_top_result *res, hs_err *err)
+{
+    char version[32];
+    snprintf(version, sizeof version, "glibc %s", h->version);
+    heap_holders hh;
+    if (glibc_holders_open(&hh, gg, h->t, version, HOLD_DOMINATORS, NULL, err) < 0)
+        return -1;
+    int rc = heap_top_rows_retained(&hh, res, err) == HS_OK ? 0 : -1;
+    heap_holders_close(&hh);
+    return rc;
+}
+
+static glibc_graph *new_graph(glibc_heap *h, vtable_names *vt, int flags, hs_err *err)
+{
+    glibc_graph *gg = calloc(1, sizeof *gg);
+    if (!gg) {
+        hs_errf(err, "out of memory");
+        return NULL;
+    }
+    if (glibc_graph_build(h, vt, flags, gg, err) < 0) {
+        free(gg);
+        return NULL;
+    }
+    return gg;
+}
+
 /* --live / --unreachable / --by root: rows from the conservative mark (glibc_graph.h). */
 static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o, heap_top_result *res,
                       heap_reach *reach, strbuf *note, hs_err *err)
 {
     int by_root = o->by == HEAP_BY_ROOT;
-    glibc_graph *gg = calloc(1, sizeof *gg);
-    if (!gg || glibc_graph_build(h, vt, o->by == HEAP_BY_SIZE ? GLIBC_GRAPH_BY_SIZE : by_root ? GLIBC_GRAPH_HOLDERS : 0,
-                                 gg, err) < 0) {
-        free(gg);
-        return gg ? -1 : hs_errf(err, "out of memory");
-    }
+    glibc_graph *gg = new_graph(h, vt, o->by == HEAP_BY_SIZE ? GLIBC_GRAPH_BY_SIZE
+                                       : by_root || o->retained ? GLIBC_GRAPH_HOLDERS : 0, err);
+    if (!gg)
+        return -1;
     reach_note(gg, reach, note);
     if (by_root) {
         int rc = root_rows(h, gg, res, err);
@@ -76,12 +102,31 @@ static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o
     }
     hs_type_rows *rows = hs_type_rows_new();
     int rc = rows && hs_graph_type_rows(gg->g, hs_mark_bits(gg->m), o->reach, rows) == 0 ? 0 : -1;
-    free_graph(gg);
     if (rc < 0) {
+        free_graph(gg);
         hs_type_rows_free(rows);
         return hs_errf(err, "out of memory");
     }
-    return heap_top_take_type_rows(rows, res, err);
+    rc = heap_top_take_type_rows(rows, res, err);
+    if (rc == 0 && o->retained)
+        rc = retained(h, gg, res, err);
+    free_graph(gg);
+    return rc;
+}
+
+/* --retained over every allocated block: the rows from the heap walk, what they keep alive from
+ * a graph of a second reading of the heap (a walk counts as it goes: the first's counts stay). */
+static int walk_retained(hs_target *t, vtable_names *vt, heap_top_result *res, hs_err *err)
+{
+    glibc_heap h2;
+    if (glibc_heap_open(&h2, t, err) < 0)
+        return -1;
+    glibc_graph *gg = new_graph(&h2, vt, GLIBC_GRAPH_HOLDERS, err);
+    int rc = gg ? retained(&h2, gg, res, err) : -1;
+    if (gg)
+        free_graph(gg);
+    glibc_heap_close(&h2);
+    return rc;
 }
 
 static void notes(const glibc_heap *h, const vtable_names *vt, strbuf *out)
@@ -96,12 +141,12 @@ static void notes(const glibc_heap *h, const vtable_names *vt, strbuf *out)
 
 static int refuse(const heap_top_options *o, hs_err *err)
 {
-    const char *bad = o->by == HEAP_BY_SITE ? "--by site" : o->retained ? "--retained"
-                      : o->pprof ? "--pprof" : NULL;
+    const char *bad = o->by == HEAP_BY_SITE ? "--by site" : o->pprof ? "--pprof" : NULL;
     if (!bad)
         return 0;
     return hs_errf(err, "%s is not available on a glibc malloc heap (a C/C++ program): heap-top "
-                   "there takes --by type, --by size, --by root, --live, --unreachable, -n and --json", bad);
+                   "there takes --by type, --by size, --by root, --live, --unreachable, --retained, -n "
+                   "and --json", bad);
 }
 
 static void render(hs_session *s, const heap_top_options *o, const glibc_heap *h, const vtable_names *vt,
@@ -121,7 +166,7 @@ static void render(hs_session *s, const heap_top_options *o, const glibc_heap *h
     heap_report r = {"glibc", version, o->by, s->target, NULL, res->objects, res->bytes,
                      res->rows_objects, res->rows_bytes, res->typed_bytes, o->by == HEAP_BY_TYPE,
                      res->rows, res->nrows, o->limit, sb_str(&res->notes), sb_str(&warn), o->reach,
-                     reach, 0, "mallinfo2", st, glibc_mallinfo_stats(h, st),
+                     reach, o->retained, "mallinfo2", st, glibc_mallinfo_stats(h, st),
                      *reach_note ? reach_note : "reachability not computed (--live or --unreachable "
                      "marks the heap conservatively)", what[o->reach]};
     (o->json ? heap_render_json : heap_render_text)(&r, out);
@@ -155,7 +200,8 @@ int heap_top_glibc(hs_session *s, const heap_top_options *opts, strbuf *out, str
     int status;
     if (o->reach == HS_REACH_ALL)
         status = glibc_rows_walk(&g, &h, o->by != HEAP_BY_SIZE, o->by == HEAP_BY_SIZE, err) < 0 ||
-                 glibc_rows_take(&g, &h, o->by, &res, err) < 0;
+                 glibc_rows_take(&g, &h, o->by, &res, err) < 0 ||
+                 (o->retained && walk_retained(s->target, g.vt, &res, err) < 0);
     else
         status = graph_rows(&h, g.vt, o, &res, &reach, &note, err) < 0;
     status = status ? HS_FAIL : HS_OK;

@@ -71,17 +71,14 @@ int heap_top_by_root(heap_analysis *a, heap_top_result *res, hs_err *err)
     return r;
 }
 
-int heap_top_add_retained(heap_analysis *a, heap_top_result *res, hs_err *err)
+int heap_top_rows_retained(heap_holders *hh, heap_top_result *res, hs_err *err)
 {
-    heap_holders hh;
-    if (heap_holders_open(&hh, a, HOLD_DOMINATORS, err) < 0)
-        return HS_FAIL;
-    const hs_strtab *names = hs_graph_names(a->hg.g);
+    const hs_strtab *names = hs_graph_names(hh->g);
     uint32_t count = hs_strtab_count(names);
     uint64_t *objects = calloc(count + 1, sizeof *objects), *bytes = calloc(count + 1, sizeof *bytes);
     int r = objects && bytes ? HS_OK : (hs_errf(err, "out of memory"), HS_FAIL);
     if (r == HS_OK)
-        hs_dom_type_retained(hh.dom, a->hg.g, objects, bytes, count);
+        hs_dom_type_retained(hh->dom, hh->g, objects, bytes, count);
     for (uint32_t id = 1; r == HS_OK && id < count; id++) { /* rows are few: look each up */
         if (!bytes[id])
             continue;
@@ -95,6 +92,15 @@ int heap_top_add_retained(heap_analysis *a, heap_top_result *res, hs_err *err)
     }
     free(objects);
     free(bytes);
+    return r;
+}
+
+int heap_top_add_retained(heap_analysis *a, heap_top_result *res, hs_err *err)
+{
+    heap_holders hh;
+    if (heap_holders_open(&hh, a, HOLD_DOMINATORS, err) < 0)
+        return HS_FAIL;
+    int r = heap_top_rows_retained(&hh, res, err);
     heap_holders_close(&hh);
     return r;
 }

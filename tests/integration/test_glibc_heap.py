@@ -221,7 +221,7 @@ class GlibcHeap(unittest.TestCase):
             self.assertRegex(out, r"glibc 2\.\d+, process %d: .* in \d+ allocated blocks" % prog.p.pid)
             self.assertRegex(out, r"\n.*% +200  app::Box<int>\n")
             self.assertIn("mallinfo2: arena", out)
-            for flags in (["--retained"], ["--by", "site"]):  # --by root: test_glibc_holders.py
+            for flags in (["--pprof", os.path.join(self.tmp, "x.pb.gz")], ["--by", "site"]):  # --by root, --retained: test_glibc_holders.py
                 code, _, err = hstest.run(["heap-top", "--pid", str(prog.p.pid)] + flags)
                 self.assertEqual((code, len(err.strip().splitlines())), (2, 1), err)
                 self.assertIn("not available on a glibc malloc heap", err)

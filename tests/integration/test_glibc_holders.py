@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""heap-paths and heap-top --by root on a C++ program's glibc heap. tests/fixtures/c/glibc_holders.cpp
+"""heap-paths, heap-top --by root and --retained on a C++ program's glibc heap. tests/fixtures/c/glibc_holders.cpp
 holds known structures from globals (a std::vector<Node*> g_cache, a linked list g_list of Item, a
 struct g_holder whose word at offset 0x18 points to an Extra) and a Widget from a thread's stack,
 and prints its own record: counts, the chunk bytes each global keeps (from malloc_usable_size),
@@ -116,6 +116,25 @@ class GlibcHolders(unittest.TestCase):
         self.assertEqual(thread["kind"], "thread")
         self.assertGreaterEqual(thread["retained_bytes"], rec["widget_bytes"])
 
+    def check_retained(self, prog, target):
+        """heap-top --retained: what each class's objects alone keep alive, against the fixture's
+        own sums (the g_list Items keep each other, each Node only itself; the vector's buffer,
+        a block named by its size, keeps every Node), over every block and over the live ones."""
+        rec = prog.rec
+        for reach in ([], ["--live"]):
+            report = hstest.run_json(["heap-top", "--retained", "--json", "-n", "0"] + reach + target)
+            rows = {r["name"]: r for r in report["rows"]}
+            got = {n: (rows[n]["inuse_objects"], rows[n]["retained_objects"], rows[n]["retained_bytes"])
+                   for n in ("Item", "Extra", "Widget")}
+            self.assertEqual(got, {"Item": (rec["list_items"], rec["list_items"], rec["list_bytes"]),
+                                   "Extra": (1, 1, rec["extra_bytes"]),
+                                   "Widget": (1, 1, rec["widget_bytes"])}, reach)
+            buffer = [r for r in report["rows"] if r.get("retained_bytes") == rec["cache_bytes"]]
+            self.assertEqual([(r["name"].startswith("<malloc "), r["inuse_objects"], r["retained_objects"])
+                              for r in buffer], [(True, 1, rec["cache_nodes"] + 1)], reach)
+            self.assertEqual((rows["Node"]["retained_objects"], rows["Node"]["retained_bytes"]),
+                             (rec["cache_nodes"], rec["cache_bytes"] - buffer[0]["inuse_bytes"]), reach)
+
     def core_and_frame(self, prog, variant):
         """A gcore core of prog, and the number gdb gives widget_thread's frame in it (prog's
         widget_frame)."""
@@ -142,9 +161,11 @@ class GlibcHolders(unittest.TestCase):
             core = self.core_and_frame(prog, "g")
             self.check_paths(prog, target)
             self.check_by_root(prog, target)
+            self.check_retained(prog, target)
             self.check_text(prog, ["--core", core])
             self.check_paths(prog, ["--core", core])
             self.check_by_root(prog, ["--core", core])
+            self.check_retained(prog, ["--core", core])
             os.unlink(core)
         finally:
             prog.close()
