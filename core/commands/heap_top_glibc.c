@@ -43,32 +43,20 @@ static void free_graph(void *p)
     free(p);
 }
 
-/* --by root: what each root alone keeps alive; the rows' names live in the graph, which res
- * keeps. */
-static int root_rows(glibc_heap *h, glibc_graph *gg, heap_top_result *res, hs_err *err)
+/* Rows from the dominator tree of gg (built with GLIBC_GRAPH_HOLDERS): --by root, what each root
+ * alone keeps alive (the rows' names live in the graph, which res keeps), or --retained, what
+ * each of res's rows' blocks keep alive. */
+static int dominator_rows(glibc_heap *h, glibc_graph *gg, int by_root, heap_top_result *res, hs_err *err)
 {
     char version[32];
     snprintf(version, sizeof version, "glibc %s", h->version);
     heap_holders hh;
     if (glibc_holders_open(&hh, gg, h->t, version, HOLD_DOMINATORS, NULL, err) < 0)
         return -1;
-    int rc = heap_top_root_rows(&hh, gg->live_objects, gg->live_bytes, res, err) == HS_OK ? 0 : -1;
+    int rc = by_root ? heap_top_root_rows(&hh, gg->live_objects, gg->live_bytes, res, err)
+                     : heap_top_rows_retained(&hh, res, err);
     heap_holders_close(&hh);
-    return rc;
-}
-
-/* --retained: what each row's blocks keep alive, from the dominator tree of gg (built with
- * GLIBC_GRAPH_HOLDERS). */
-static int retained(glibc_heap *h, glibc_graph *gg, heap_top_result *res, hs_err *err)
-{
-    char version[32];
-    snprintf(version, sizeof version, "glibc %s", h->version);
-    heap_holders hh;
-    if (glibc_holders_open(&hh, gg, h->t, version, HOLD_DOMINATORS, NULL, err) < 0)
-        return -1;
-    int rc = heap_top_rows_retained(&hh, res, err) == HS_OK ? 0 : -1;
-    heap_holders_close(&hh);
-    return rc;
+    return rc == HS_OK ? 0 : -1;
 }
 
 static glibc_graph *new_graph(glibc_heap *h, vtable_names *vt, int flags, hs_err *err)
@@ -96,7 +84,7 @@ static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o
         return -1;
     reach_note(gg, reach, note);
     if (by_root) {
-        int rc = root_rows(h, gg, res, err);
+        int rc = dominator_rows(h, gg, 1, res, err);
         res->owned = gg, res->free_owned = free_graph;
         return rc;
     }
@@ -109,7 +97,7 @@ static int graph_rows(glibc_heap *h, vtable_names *vt, const heap_top_options *o
     }
     rc = heap_top_take_type_rows(rows, res, err);
     if (rc == 0 && o->retained)
-        rc = retained(h, gg, res, err);
+        rc = dominator_rows(h, gg, 0, res, err);
     free_graph(gg);
     return rc;
 }
@@ -122,7 +110,7 @@ static int walk_retained(hs_target *t, vtable_names *vt, heap_top_result *res, h
     if (glibc_heap_open(&h2, t, err) < 0)
         return -1;
     glibc_graph *gg = new_graph(&h2, vt, GLIBC_GRAPH_HOLDERS, err);
-    int rc = gg ? retained(&h2, gg, res, err) : -1;
+    int rc = gg ? dominator_rows(&h2, gg, 0, res, err) : -1;
     if (gg)
         free_graph(gg);
     glibc_heap_close(&h2);
