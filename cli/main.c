@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t got_signal;
@@ -37,7 +38,7 @@ static int interrupted(void *ctx)
 }
 
 typedef struct cli_target {
-    const char *pid, *core, *exe, *snapshot, *debug_file;
+    const char *pid, *core, *exe, *snapshot, *debug_file, *sysroot;
 } cli_target;
 
 static void usage(FILE *f)
@@ -48,6 +49,8 @@ static void usage(FILE *f)
                "       is read while it runs on)\n"
                "       --debug-file FILE: the executable's separate debug information (found by\n"
                "       itself through the build-id path and .gnu_debuglink otherwise)\n"
+               "       --sysroot DIR: a core's shared libraries are read from DIR/their path when\n"
+               "       there (a core from another machine; HEAPSCOPE_SYSROOT says the same)\n"
                "       heapscope leakcheck [OPTIONS] -- PROGRAM [ARGS]: runs PROGRAM and checks it\n"
                "       for leaked goroutines as it exits (go test -exec 'heapscope leakcheck --')\n"
                "       heapscope help COMMAND\n\ncommands:\n");
@@ -67,17 +70,18 @@ static int own_option(const char *command, const char *name)
     return 0;
 }
 
-/* Takes --pid/--core/--exe/--snapshot/--debug-file (as "--x V" or "--x=V") out of argv; the
- * rest stays for the command. */
+/* Takes --pid/--core/--exe/--snapshot/--debug-file/--sysroot (as "--x V" or "--x=V") out of
+ * argv; the rest stays for the command. */
 static int split_target(int argc, char **argv, cli_target *t, const char **rest, int *nrest)
 {
-    static const char *const names[] = {"--pid", "--core", "--exe", "--snapshot", "--debug-file"};
-    const char **slots[] = {&t->pid, &t->core, &t->exe, &t->snapshot, &t->debug_file};
+    static const char *const names[] = {"--pid", "--core", "--exe", "--snapshot", "--debug-file", "--sysroot"};
+    const char **slots[] = {&t->pid, &t->core, &t->exe, &t->snapshot, &t->debug_file, &t->sysroot};
+    const int nnames = (int)(sizeof names / sizeof names[0]);
     const char *command = argc > 1 ? argv[1] : NULL;
     *nrest = 0;
     for (int i = 1; i < argc; i++) {
         const char **slot = NULL, *val = NULL;
-        for (int k = 0; k < 5 && !slot; k++) {
+        for (int k = 0; k < nnames && !slot; k++) {
             size_t l = strlen(names[k]);
             if (own_option(command, names[k]))
                 continue;
@@ -112,6 +116,17 @@ static int open_target(hs_session *s, const cli_target *t)
     }
     if (t->debug_file && hs_session_set_debug_file(s, t->debug_file) < 0)
         return 1;
+    if (t->sysroot && !t->core) {
+        fprintf(stderr, "heapscope: --sysroot goes with --core\n");
+        return 2;
+    }
+    struct stat st;
+    if (t->sysroot && (stat(t->sysroot, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "heapscope: --sysroot %s is not a directory\n", t->sysroot);
+        return 2;
+    }
+    if (t->sysroot)
+        setenv("HEAPSCOPE_SYSROOT", t->sysroot, 1);
     if (t->pid) {
         char *end;
         long pid = strtol(t->pid, &end, 10);

@@ -6,12 +6,14 @@
  * structure check. The symbol table also gives the TLS offset of `tcache`, the pointer to each
  * thread's tcache_perthread_struct (glibc_tcache.c). A program that maps another allocator
  * (jemalloc, tcmalloc, mimalloc) is refused: its blocks are not in glibc's arenas. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../image/debug_file.h"
 #include "../image/elf_image.h"
+#include "../target/target_files.h"
 #include "glibc_heap.h"
 #include "glibc_layout.h"
 
@@ -135,7 +137,8 @@ int glibc_find_main_arena(glibc_heap *h, hs_err *err)
         return hs_errf(err, "%s maps no glibc (libc.so.6): a static or non-glibc program (musl?); "
                        "only glibc malloc heaps are read", h->t->description);
     hs_image *img;
-    if (hs_image_open(&img, m->path, err) < 0)
+    char file[PATH_MAX];
+    if (hs_image_open(&img, hs_target_file(h->t, m->path, file), err) < 0)
         return -1;
     uint64_t bias = hs_image_load_bias(img, m->start);
     read_version(h, img);

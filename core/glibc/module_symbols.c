@@ -1,7 +1,9 @@
 /* module_symbols.c - each mapped module once, with its symbols (module_symbols.h). */
+#include <limits.h>
 #include <string.h>
 
 #include "../image/debug_file.h"
+#include "../target/target_files.h"
 #include "module_symbols.h"
 
 int glibc_each_module(hs_target *t, int (*fn)(void *ctx, const hs_mapping *m, const hs_symbol *syms,
@@ -14,7 +16,9 @@ int glibc_each_module(hs_target *t, int (*fn)(void *ctx, const hs_mapping *m, co
             first = strcmp(t->maps[j].path, t->maps[i].path) != 0;
         hs_image *img;
         hs_err e;
-        if (!first || t->maps[i].file_offset != 0 || hs_image_open(&img, t->maps[i].path, &e) < 0)
+        char file[PATH_MAX];
+        if (!first || t->maps[i].file_offset != 0 ||
+            hs_image_open(&img, hs_target_file(t, t->maps[i].path, file), &e) < 0)
             continue;
         if (!hs_image_has_symtab(img)) /* a stripped module's symbols from its debug file */
             hs_debug_attach(img, NULL, &e);

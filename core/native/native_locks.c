@@ -74,12 +74,60 @@ static int has_frame(const hs_frame *frames, uint32_t n, const char *part)
     return 0;
 }
 
-/* The symbol naming addr, else the stack it lies in, else "heap block ADDR". */
+/* Where the file of mapping m would have offset 0: its first mapping's start. */
+static uint64_t module_base(const hs_target *t, const hs_mapping *m)
+{
+    uint64_t base = m->start - m->file_offset;
+    for (size_t j = 0; j < t->nmaps; j++)
+        if (t->maps[j].file_offset == 0 && t->maps[j].path && !strcmp(t->maps[j].path, m->path) &&
+            t->maps[j].start <= m->start)
+            base = t->maps[j].start;
+    return base;
+}
+
+/* The file mapping addr lies in, or else the one whose end starts the region addr lies in (a
+ * module's .bss past its file's last page is anonymous memory right after it); NULL if none. */
+static const hs_mapping *module_at(hs_target *t, uint64_t addr)
+{
+    const hs_mapping *before = NULL;
+    for (size_t i = 0; i < t->nmaps; i++) {
+        const hs_mapping *m = &t->maps[i];
+        if (!m->path || m->path[0] != '/')
+            continue;
+        if (addr >= m->start && addr < m->end)
+            return m;
+        if (m->end <= addr && (!before || m->end > before->end))
+            before = m;
+    }
+    hs_region *r = NULL;
+    size_t n = 0;
+    hs_err e;
+    const hs_mapping *found = NULL;
+    if (before && hs_target_regions(t, &r, &n, &e) == 0)
+        for (size_t i = 0; i < n && !found; i++)
+            if (r[i].start <= addr && addr < r[i].end && r[i].start == before->end && !r[i].named)
+                found = before;
+    free(r);
+    return found;
+}
+
+/* "data of libfoo.so+0x40" when addr lies in a module's data or bss (a module whose symbols are
+ * not known: its file is not on this machine, or has no symbol there). */
+static int module_data(hs_target *t, uint64_t addr, char *name, size_t cap)
+{
+    const hs_mapping *m = module_at(t, addr);
+    if (!m)
+        return 0;
+    snprintf(name, cap, "data of %s+0x%" PRIx64, strrchr(m->path, '/') + 1, addr - module_base(t, m));
+    return 1;
+}
+
+/* The symbol naming addr, else the module or the stack it lies in, else "heap block ADDR". */
 static void name_object(hs_target *t, native_unwinder *u, uint64_t addr, hs_waits_on *w,
                         char *name, size_t cap)
 {
     uint64_t off;
-    if (native_data_symbol(u, addr, name, cap, &off)) {
+    if (native_data_symbol(u, addr, name, cap, &off) || module_data(t, addr, name, cap)) {
         w->holder_kind = "global";
         return;
     }

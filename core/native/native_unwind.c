@@ -8,7 +8,7 @@
 #include <string.h>
 #include <uthash.h>
 
-#include "../target/core_target.h"
+#include "../target/target_files.h"
 #include "native_state.h"
 #include "native_symbols.h"
 
@@ -22,17 +22,6 @@ static int dwfl_fail(hs_err *err, const char *what)
  * live process alike. libdwfl's own core reporting scans every segment of the core for ELF
  * headers, which touched the whole of a 1,000-thread core. In a shared session the modules of
  * the previous target that are not reported again go. */
-/* The file to open for a module mapped from path: a core's executable from where it was given
- * (--exe) when that is not where the core says it was (a core from another machine, a moved
- * build), as an absolute path, which is what libdwfl opens. */
-static const char *module_file(const hs_target *t, const char *path, char *buf)
-{
-    const char *exe = hs_core_target_exe_file(t);
-    if (exe && t->exe_path && !strcmp(path, t->exe_path) && strcmp(exe, path) && realpath(exe, buf))
-        return buf;
-    return path;
-}
-
 static int report_modules(native_unwinder *u, hs_err *err)
 {
     char file[PATH_MAX];
@@ -46,7 +35,7 @@ static int report_modules(native_unwinder *u, hs_err *err)
         for (size_t j = i + 1; j < t->nmaps && t->maps[j].path && !strcmp(t->maps[j].path, m->path) &&
                                t->maps[j].file_offset != 0; j++)
             high = t->maps[j].end;
-        if (!dwfl_report_module(u->dwfl, module_file(t, m->path, file), m->start, high))
+        if (!dwfl_report_module(u->dwfl, hs_target_file(t, m->path, file), m->start, high))
             return dwfl_fail(err, "listing the modules");
     }
     if (dwfl_report_end(u->dwfl, NULL, NULL) != 0)

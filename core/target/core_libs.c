@@ -1,10 +1,12 @@
 /* core_libs.c - bytes for core gaps from the other files the core names in NT_FILE (shared
  * libraries), opened on first need and used only when their build id agrees with the core. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core_priv.h"
+#include "target_files.h"
 
 enum { MAX_LIBS = 512 }; /* bounds open files for cores that map thousands of files */
 
@@ -69,7 +71,8 @@ static hs_core_lib *get_lib(hs_core_target *c, const char *path)
         return NULL;
     c->nlibs++;
     hs_err err;
-    if (hs_image_open(&lib->img, path, &err) < 0)
+    char file[PATH_MAX];
+    if (hs_image_open(&lib->img, hs_target_file(&c->base, path, file), &err) < 0)
         lib->why = strdup(err.msg);
     else if (lib_matches(c, lib) < 0)
         lib->why = strdup("its build id differs from the one in the core");

@@ -4,10 +4,12 @@
  * The executable and each library named there that exists on this machine under that path
  * become mappings of their PT_LOAD segments at their load address, as NT_FILE would have listed
  * them (the first at file offset 0). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core_priv.h"
+#include "target_files.h"
 
 enum { DT_NULL_ = 0, DT_DEBUG_ = 21, MAX_LIBS = 512, MAX_DYN = 4096, PAGE = 4096 };
 enum { R_MAP = 8, L_ADDR = 0, L_NAME = 8, L_NEXT = 24 };
@@ -48,7 +50,8 @@ static int add_library(hs_core_target *c, const char *path, uint64_t l_addr, siz
 {
     hs_image *img;
     hs_err e;
-    if ((l_addr & (PAGE - 1)) || hs_image_open(&img, path, &e) < 0)
+    char file[PATH_MAX];
+    if ((l_addr & (PAGE - 1)) || hs_image_open(&img, hs_target_file(&c->base, path, file), &e) < 0)
         return 0; /* not on this machine (or not loaded at a page): the library stays unnamed */
     int rc = 0;
     if (hs_image_arch(img) == c->base.arch)

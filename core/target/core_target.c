@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core_priv.h"
+#include "target_files.h"
 #include "../util/elf_arch.h"
 
 static void core_close(hs_target *t);
@@ -181,17 +182,35 @@ static int set_strings(hs_core_target *c, const char *path)
     return 0;
 }
 
-static void make_warning(hs_core_target *c)
+/* "core X is truncated: ...", or "" when it is not. */
+static void truncation(const hs_core_target *c, char *out, size_t cap)
 {
+    out[0] = 0;
     if (c->nincomplete == 0 && !c->notes_lost)
         return;
     char segs[128] = "its end is missing (was the disk full?)";
     if (c->nincomplete)
         snprintf(segs, sizeof segs, "%zu of %zu segments are incomplete (was the disk full?); "
                  "missing memory reads as errors", c->nincomplete, c->nsegs);
-    if (asprintf(&c->warning, "core %s is truncated: %s%s", c->path, segs,
-                 c->notes_lost ? "; its notes (threads, registers, mappings) are gone, so "
-                 "goroutines that were running show where they last stopped" : "") < 0)
+    snprintf(out, cap, "core %s is truncated: %s%s", c->path, segs,
+             c->notes_lost ? "; its notes (threads, registers, mappings) are gone, so "
+             "goroutines that were running show where they last stopped" : "");
+}
+
+/* The truncation and the libraries this machine lacks (a core from another one), a line each. */
+static void make_warning(hs_core_target *c)
+{
+    char cut[512], names[400], libs[768] = "";
+    truncation(c, cut, sizeof cut);
+    size_t n = hs_target_missing_libs(&c->base, names, sizeof names);
+    if (n)
+        snprintf(libs, sizeof libs, "core %s names %zu librar%s not on this machine%s (%s): what is "
+                 "in %s (frames, locks, classes) goes unnamed; give --sysroot DIR (or set "
+                 "HEAPSCOPE_SYSROOT, or gdb's sysroot) where copies sit at the same paths",
+                 c->path, n, n == 1 ? "y" : "ies", hs_sysroot() ? " nor under the sysroot" : "", names,
+                 n == 1 ? "it" : "them");
+    if ((cut[0] || libs[0]) &&
+        asprintf(&c->warning, "%s%s%s", cut, cut[0] && libs[0] ? "\nwarning: " : "", libs) < 0)
         c->warning = NULL;
 }
 

@@ -35,6 +35,25 @@ def arch_of(frame):
         return "arm64"
     return "amd64" if name == "i386:x86-64" else name
 
+# what HEAPSCOPE_SYSROOT said when gdb loaded the plugin: in force unless gdb's sysroot is set
+ENV_SYSROOT = os.environ.get("HEAPSCOPE_SYSROOT")
+
+
+def use_gdb_sysroot():
+    """A core's libraries come from where gdb reads them: `set sysroot DIR` becomes the core's
+    HEAPSCOPE_SYSROOT (gdb's default, "target:", means the paths as they are)."""
+    try:
+        root = gdb.parameter("sysroot") or ""
+    except RuntimeError:
+        root = ""
+    if root and not root.startswith("target:") and root != "/" and os.path.isdir(root):
+        os.environ["HEAPSCOPE_SYSROOT"] = os.path.abspath(root)
+    elif ENV_SYSROOT is not None:
+        os.environ["HEAPSCOPE_SYSROOT"] = ENV_SYSROOT
+    else:
+        os.environ.pop("HEAPSCOPE_SYSROOT", None)
+
+
 NO_TARGET = ("gdb has no process or core to look at: attach (gdb -p PID, `attach PID`), run the "
              "program and stop it, open a core (gdb EXE CORE, `core-file CORE`) or connect "
              "(`target remote HOST:PORT`)")
@@ -183,6 +202,7 @@ class Target:
         return b
 
     def _core(self, inf, h, watcher):
+        use_gdb_sysroot()
         path = core_filename(inf)
         if path and os.path.isfile(path):
             h.core_path = self._c(os.path.abspath(path))

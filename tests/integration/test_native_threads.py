@@ -369,9 +369,12 @@ def without_parameters(name):
     return name
 
 
-def gdb_backtraces(exe, core):
-    """{tid: [(function, file or None, line or None), ...]} from gdb's `thread apply all bt`."""
-    r = subprocess.run(["gdb", "-nx", "-batch", "-ex", "thread apply all bt", exe, core],
+def gdb_backtraces(exe, core, sysroot=None):
+    """{tid: [(function, file or None, line or None), ...]} from gdb's `thread apply all bt`
+    (with `set sysroot SYSROOT` before the core is loaded, when given)."""
+    # gdb loads the files it is given before it runs the -ex commands, in their order
+    load = ["-ex", "set sysroot " + sysroot, "-ex", "core-file " + core] if sysroot else []
+    r = subprocess.run(["gdb", "-nx", "-batch"] + load + ["-ex", "thread apply all bt", exe] + ([] if sysroot else [core]),
                        capture_output=True, text=True, timeout=300)
     frames, tid = {}, None
     for line in r.stdout.splitlines():
