@@ -102,7 +102,7 @@ def check(what, got, want):
 def report(name, value, unit, target, judged=True, better="lower"):
     """Prints one figure against its target; returns False when a judged target is missed."""
     ok = value <= target if better == "lower" else value >= target
-    verdict = ("ok" if ok else "MISSED") if judged else "(small run: target not judged)"
+    verdict = ("ok" if ok else "MISSED") if judged else "(target not judged)"
     print("%-48s %10.3f %-3s target %s %g %s  %s" % (name, value, unit, "<" if better == "lower" else ">",
                                                      target, unit, verdict))
     return ok or not judged
