@@ -66,7 +66,7 @@ static hs_core_lib *get_lib(hs_core_target *c, const char *path)
         return NULL;
     c->libs = libs;
     hs_core_lib *lib = &libs[c->nlibs];
-    *lib = (hs_core_lib){strdup(path), NULL, -1, NULL};
+    *lib = (hs_core_lib){strdup(path), NULL, -1, 0, NULL};
     if (!lib->path)
         return NULL;
     c->nlibs++;
@@ -75,7 +75,7 @@ static hs_core_lib *get_lib(hs_core_target *c, const char *path)
     if (hs_image_open(&lib->img, hs_target_file(&c->base, path, file), &err) < 0)
         lib->why = strdup(err.msg);
     else if (lib_matches(c, lib) < 0)
-        lib->why = strdup("its build id differs from the one in the core");
+        lib->why = strdup("its build id differs from the one in the core"), lib->other = 1;
     else
         lib->state = 1;
     return lib;
@@ -122,4 +122,23 @@ void hs_core_libs_free(hs_core_target *c)
     free(c->libs);
     c->libs = NULL;
     c->nlibs = 0;
+}
+
+size_t hs_core_libs_other(hs_core_target *c, char *names, size_t cap)
+{
+    size_t n = 0, len = 0;
+    if (cap)
+        names[0] = 0;
+    for (size_t i = 0; i < c->base.nmaps; i++) {
+        const hs_mapping *m = &c->base.maps[i];
+        if (!hs_target_is_library(&c->base, m))
+            continue;
+        const hs_core_lib *lib = get_lib(c, m->path);
+        if (!lib || !lib->other)
+            continue;
+        int w = len < cap ? snprintf(names + len, cap - len, "%s%s", n ? ", " : "", m->path) : 0;
+        len += w > 0 ? (size_t)w : 0;
+        n++;
+    }
+    return n;
 }

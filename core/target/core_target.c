@@ -197,18 +197,33 @@ static void truncation(const hs_core_target *c, char *out, size_t cap)
              "goroutines that were running show where they last stopped" : "");
 }
 
-/* The truncation and the libraries this machine lacks (a core from another one), a line each. */
+/* The libraries this machine lacks, and those it has in another build (a core from another
+ * machine), a line each; "" when none. */
+static void library_lines(hs_core_target *c, char *out, size_t cap)
+{
+    char names[400], other[400];
+    size_t n = hs_target_missing_libs(&c->base, names, sizeof names);
+    size_t k = hs_core_libs_other(c, other, sizeof other);
+    const char *fix = "give --sysroot DIR (or set HEAPSCOPE_SYSROOT, or gdb's sysroot) where the process's "
+                      "own copies sit at the same paths";
+    int len = 0;
+    out[0] = 0;
+    if (n)
+        len = snprintf(out, cap, "core %s names %zu librar%s not on this machine%s (%s): what is in %s "
+                       "(frames, locks, classes) goes unnamed; %s", c->path, n, n == 1 ? "y" : "ies",
+                       hs_sysroot() ? " nor under the sysroot" : "", names, n == 1 ? "it" : "them", fix);
+    if (k && len >= 0 && (size_t)len < cap)
+        snprintf(out + len, cap - (size_t)len, "%score %s was written by another build of %zu librar%s than "
+                 "this machine has (%s: the build id differs): what is in %s may be misnamed; %s",
+                 n ? "\nwarning: " : "", c->path, k, k == 1 ? "y" : "ies", other, k == 1 ? "it" : "them", fix);
+}
+
+/* The truncation and the libraries (library_lines), a line each. */
 static void make_warning(hs_core_target *c)
 {
-    char cut[512], names[400], libs[768] = "";
+    char cut[512], libs[1600];
     truncation(c, cut, sizeof cut);
-    size_t n = hs_target_missing_libs(&c->base, names, sizeof names);
-    if (n)
-        snprintf(libs, sizeof libs, "core %s names %zu librar%s not on this machine%s (%s): what is "
-                 "in %s (frames, locks, classes) goes unnamed; give --sysroot DIR (or set "
-                 "HEAPSCOPE_SYSROOT, or gdb's sysroot) where copies sit at the same paths",
-                 c->path, n, n == 1 ? "y" : "ies", hs_sysroot() ? " nor under the sysroot" : "", names,
-                 n == 1 ? "it" : "them");
+    library_lines(c, libs, sizeof libs);
     if ((cut[0] || libs[0]) &&
         asprintf(&c->warning, "%s%s%s", cut, cut[0] && libs[0] ? "\nwarning: " : "", libs) < 0)
         c->warning = NULL;

@@ -32,14 +32,18 @@ const char *hs_target_file(const hs_target *t, const char *path, char *buf)
     return path;
 }
 
-/* A shared library's path: "/x/libfoo.so" or "/x/libfoo.so.6", not the executable. */
-static int is_library(const hs_target *t, const hs_mapping *m)
+int hs_target_is_library(const hs_target *t, const hs_mapping *m)
 {
     const char *base = m->path ? strrchr(m->path, '/') : NULL;
     if (!base || m->file_offset != 0 || (t->exe_path && !strcmp(m->path, t->exe_path)))
         return 0;
     const char *so = strstr(base, ".so");
-    return so && (so[3] == 0 || so[3] == '.');
+    if (!so || (so[3] != 0 && so[3] != '.'))
+        return 0;
+    for (const hs_mapping *e = t->maps; e < m; e++) /* mapped from its start once, but be sure */
+        if (e->file_offset == 0 && e->path && !strcmp(e->path, m->path))
+            return 0;
+    return 1;
 }
 
 size_t hs_target_missing_libs(const hs_target *t, char *names, size_t cap)
@@ -50,12 +54,7 @@ size_t hs_target_missing_libs(const hs_target *t, char *names, size_t cap)
         names[0] = 0;
     for (size_t i = 0; t && t->from_core && i < t->nmaps; i++) {
         const hs_mapping *m = &t->maps[i];
-        if (!is_library(t, m) || access(hs_target_file(t, m->path, buf), R_OK) == 0)
-            continue;
-        int seen = 0; /* a library is mapped once with offset 0, but be sure */
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = t->maps[j].file_offset == 0 && t->maps[j].path && !strcmp(t->maps[j].path, m->path);
-        if (seen)
+        if (!hs_target_is_library(t, m) || access(hs_target_file(t, m->path, buf), R_OK) == 0)
             continue;
         int w = len < cap ? snprintf(names + len, cap - len, "%s%s", n ? ", " : "", m->path) : 0;
         len += w > 0 ? (size_t)w : 0;

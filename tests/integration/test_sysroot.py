@@ -6,7 +6,8 @@ SYSROOT/<its path>, beside links to the system's libraries, so SYSROOT is a whol
 wants one. Oracles outside heapscope: the record, nm of the library (g_plugin_lock's offset), the
 fixture's marker line, and gdb's own backtrace with `set sysroot SYSROOT`.
 Without a sysroot: one warning naming the library and --sysroot, the lock named by its module and
-offset (before, it was called a thread's stack), the Plugin objects by their size. With --sysroot,
+offset (before, it was called a thread's stack), the Plugin objects by their size; another build
+of the library at its path: a warning naming it. With --sysroot,
 HEAPSCOPE_SYSROOT or gdb's `set sysroot`: frames, lock and classes as from the library's own path."""
 import os
 import shutil
@@ -107,6 +108,27 @@ class Sysroot(unittest.TestCase):
         self.assertEqual((lock["name"], lock["name_kind"]), ("data of %s+0x%x" % (LIB, self.lock_offset), "global"))
         rows = {r["name"] for r in hstest.run_json(["heap-top", "-n", "0"] + target)["rows"]}
         self.assertNotIn("Plugin", rows)
+
+    def test_other_build(self):
+        """Another build of the library at the path the core records (a machine with another
+        version of it): one warning naming it by its build id; none with the process's own copy
+        under --sysroot."""
+        subprocess.run(["g++", "-O1", "-fPIC", "-shared", "-pthread", "-o", self.lib,
+                        os.path.join(FIXTURES, "sysroot_plugin.cpp")], check=True)
+        try:
+            target = ["--core", self.core, "--exe", self.exe]
+            code, _, err = hstest.run(["threads-blocked"] + target)
+            self.assertEqual(code, 0, err)
+            want = ("warning: core %s was written by another build of 1 library than this machine has "
+                    "(%s: the build id differs): what is in it may be misnamed; give --sysroot DIR"
+                    % (self.core, self.lib))
+            self.assertEqual([w[:len(want)] for w in err.splitlines() if "build" in w], [want])
+            self.assertNotIn("not on this machine", err)
+            code, _, err = hstest.run(["threads-blocked", "--sysroot", self.root] + target)
+            self.assertEqual(code, 0, err)
+            self.assertNotIn("warning: core", err)
+        finally:
+            os.unlink(self.lib)
 
     def test_cli(self):
         for how, env in (("--sysroot", None), ("HEAPSCOPE_SYSROOT", dict(os.environ, HEAPSCOPE_SYSROOT=self.root))):
