@@ -125,9 +125,7 @@ static int run(hs_session *s, const hs_args *a, strbuf *out, strbuf *msgs, hs_er
         (o.json ? heap_render_json : heap_render_text)(&r, out);
         if (!o.json && *r.warnings)
             sb_puts(msgs, r.warnings);
-        status = o.pprof ? heap_top_write_pprof(&o, &res, err) : HS_OK;
-        if (status == HS_OK && o.pprof && !o.json)
-            sb_printf(msgs, "wrote %s (go tool pprof %s)\n", o.pprof, o.pprof);
+        status = heap_top_pprof(&o, &res, msgs, err);
     }
     heap_top_result_free(&res);
     sb_free(&warnings);

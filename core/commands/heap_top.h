@@ -65,6 +65,9 @@ int heap_top_take_type_rows(struct hs_type_rows *rows, heap_top_result *res, hs_
 int heap_top_by_root(heap_analysis *a, heap_top_result *res, hs_err *err);
 int heap_top_add_retained(heap_analysis *a, heap_top_result *res, hs_err *err);
 int heap_top_write_pprof(const heap_top_options *o, const heap_top_result *res, hs_err *err);
+/* --pprof FILE: the rows (or sites) written there, and "wrote FILE ..." into msgs unless --json;
+ * HS_OK without --pprof. */
+int heap_top_pprof(const heap_top_options *o, const heap_top_result *res, strbuf *msgs, hs_err *err);
 void heap_top_result_free(heap_top_result *res);
 
 #endif

@@ -129,12 +129,11 @@ static void notes(const glibc_heap *h, const vtable_names *vt, strbuf *out)
 
 static int refuse(const heap_top_options *o, hs_err *err)
 {
-    const char *bad = o->by == HEAP_BY_SITE ? "--by site" : o->pprof ? "--pprof" : NULL;
-    if (!bad)
+    if (o->by != HEAP_BY_SITE)
         return 0;
-    return hs_errf(err, "%s is not available on a glibc malloc heap (a C/C++ program): heap-top "
-                   "there takes --by type, --by size, --by root, --live, --unreachable, --retained, -n "
-                   "and --json", bad);
+    return hs_errf(err, "--by site is not available on a glibc malloc heap (a C/C++ program: malloc "
+                   "records no allocation sites): heap-top there takes --by type, --by size, --by root, "
+                   "--live, --unreachable, --retained, -n, --json and --pprof");
 }
 
 static void render(hs_session *s, const heap_top_options *o, const glibc_heap *h, const vtable_names *vt,
@@ -193,8 +192,10 @@ int heap_top_glibc(hs_session *s, const heap_top_options *opts, strbuf *out, str
     else
         status = graph_rows(&h, g.vt, o, &res, &reach, &note, err) < 0;
     status = status ? HS_FAIL : HS_OK;
-    if (status == HS_OK)
+    if (status == HS_OK) {
         render(s, o, &h, g.vt, &res, o->reach == HS_REACH_ALL ? NULL : &reach, sb_str(&note), out, msgs);
+        status = heap_top_pprof(o, &res, msgs, err);
+    }
     sb_free(&note);
     heap_top_result_free(&res);
     glibc_rows_free(&g);

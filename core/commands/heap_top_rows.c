@@ -284,6 +284,16 @@ int heap_top_write_pprof(const heap_top_options *o, const heap_top_result *res, 
     return r < 0 ? HS_FAIL : HS_OK;
 }
 
+int heap_top_pprof(const heap_top_options *o, const heap_top_result *res, strbuf *msgs, hs_err *err)
+{
+    if (!o->pprof)
+        return HS_OK;
+    int status = heap_top_write_pprof(o, res, err);
+    if (status == HS_OK && !o->json)
+        sb_printf(msgs, "wrote %s (go tool pprof %s)\n", o->pprof, o->pprof);
+    return status;
+}
+
 void heap_top_result_free(heap_top_result *res)
 {
     free(res->rows);

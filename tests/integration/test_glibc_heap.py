@@ -24,6 +24,8 @@ import tempfile
 import unittest
 
 import hstest
+import test_heap_top  # go_binary, for go tool pprof
+import test_holders  # raw_profile: a profile's samples
 
 SOURCE = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "glibc_heap.cpp")
 LEAKS = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c", "glibc_leaks.cpp")
@@ -221,10 +223,19 @@ class GlibcHeap(unittest.TestCase):
             self.assertRegex(out, r"glibc 2\.\d+, process %d: .* in \d+ allocated blocks" % prog.p.pid)
             self.assertRegex(out, r"\n.*% +200  app::Box<int>\n")
             self.assertIn("mallinfo2: arena", out)
-            for flags in (["--pprof", os.path.join(self.tmp, "x.pb.gz")], ["--by", "site"]):  # --by root, --retained: test_glibc_holders.py
-                code, _, err = hstest.run(["heap-top", "--pid", str(prog.p.pid)] + flags)
-                self.assertEqual((code, len(err.strip().splitlines())), (2, 1), err)
-                self.assertIn("not available on a glibc malloc heap", err)
+            # --by root, --retained: test_glibc_holders.py
+            code, _, err = hstest.run(["heap-top", "--pid", str(prog.p.pid), "--by", "site"])
+            self.assertEqual((code, len(err.strip().splitlines())), (2, 1), err)
+            self.assertIn("not available on a glibc malloc heap", err)
+            # --pprof, read back by go tool pprof: a sample per class or size, the program's
+            # class counts, and in all as much as mallinfo2 says is in use (tcache off)
+            path = os.path.join(self.tmp, "classes.pb.gz")
+            code, _, err = hstest.run(["heap-top", "--pid", str(prog.p.pid), "--pprof", path])
+            self.assertEqual(code, 0, err)
+            self.assertIn("wrote %s (go tool pprof %s)" % (path, path), err)
+            prof = test_holders.raw_profile(test_heap_top.go_binary(self), path)
+            self.assertEqual({k[0]: v[0] for k, v in prof.items() if k[0] in prog.classes}, prog.classes)
+            self.assertEqual(sum(v[1] for v in prof.values()), prog.mallinfo["uordblks"] + prog.mallinfo["hblkhd"])
         finally:
             prog.close()
 
