@@ -67,8 +67,13 @@ static hs_image *try_file(const hs_image *img, const char *path, int64_t crc)
 
 const char *hs_debug_dirs(void)
 {
-    const char *e = getenv("HEAPSCOPE_DEBUG_FILE_DIRECTORY");
-    return e && *e ? e : "/usr/lib/debug";
+    static _Thread_local char buf[8192];
+    const char *e = getenv("HEAPSCOPE_DEBUG_FILE_DIRECTORY"), *root = getenv("HEAPSCOPE_SYSROOT");
+    const char *dirs = e && *e ? e : "/usr/lib/debug";
+    if (!root || !*root || !strcmp(root, "/")) /* a sysroot's own /usr/lib/debug, as gdb looks there */
+        return dirs;
+    int n = snprintf(buf, sizeof buf, "%s:%s/usr/lib/debug", dirs, root);
+    return n > 0 && (size_t)n < sizeof buf ? buf : dirs;
 }
 
 /* The first match of DIR + rel for each DIR of hs_debug_dirs(); rel starts with '/'. */

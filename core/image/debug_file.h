@@ -15,7 +15,8 @@
 int hs_debug_attach(hs_image *img, const char *path, hs_err *err);
 
 /* The debug-file directories searched, colon-separated: HEAPSCOPE_DEBUG_FILE_DIRECTORY when set
- * and not empty, else /usr/lib/debug. Other readers of debug files (libdwfl for native threads)
+ * and not empty, else /usr/lib/debug; then, with a sysroot (HEAPSCOPE_SYSROOT), its
+ * /usr/lib/debug. Other readers of debug files (libdwfl for native threads)
  * look in the same ones. */
 const char *hs_debug_dirs(void);
 

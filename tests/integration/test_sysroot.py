@@ -130,6 +130,30 @@ class Sysroot(unittest.TestCase):
         finally:
             os.unlink(self.lib)
 
+    def test_debug_file_under_sysroot(self):
+        """The library stripped, its debug file under SYSROOT/usr/lib/debug/.build-id/ (where gdb
+        looks with a sysroot): plugin_wait gets its file and line from there."""
+        root = os.path.join(self.tmp, "stripped-root")
+        lib = root + self.lib
+        os.makedirs(os.path.dirname(lib))
+        shutil.copy(self.root + self.lib, lib)
+        notes = subprocess.run(["readelf", "-n", lib], capture_output=True, text=True, check=True).stdout
+        build_id = notes.split("Build ID:")[1].split()[0]
+        debug = os.path.join(root, "usr", "lib", "debug", ".build-id", build_id[:2], build_id[2:] + ".debug")
+        os.makedirs(os.path.dirname(debug))
+        subprocess.run(["objcopy", "--only-keep-debug", lib, debug], check=True)
+        subprocess.run(["strip", "-g", lib], check=True)
+        line = marker_line(os.path.join(FIXTURES, "sysroot_plugin.cpp"), "plugin wait")
+        target = ["--core", self.core, "--exe", self.exe, "--sysroot", root]
+        for with_debug in (True, False):
+            if not with_debug:
+                os.unlink(debug)
+            group, _ = self.waiter_group(hstest.run_json(["threads-blocked"] + target))
+            frame = [f for f in group["frames"] if f["function"] == "plugin_wait"]
+            self.assertEqual(len(frame), 1, group["frames"])
+            self.assertEqual((frame[0].get("file"), frame[0]["line"]),
+                             (os.path.join(FIXTURES, "sysroot_plugin.cpp"), line) if with_debug else (lib, None))
+
     def test_cli(self):
         for how, env in (("--sysroot", None), ("HEAPSCOPE_SYSROOT", dict(os.environ, HEAPSCOPE_SYSROOT=self.root))):
             with self.subTest(how=how):
