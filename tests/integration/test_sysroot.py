@@ -8,7 +8,8 @@ fixture's marker line, and gdb's own backtrace with `set sysroot SYSROOT`.
 Without a sysroot: one warning naming the library and --sysroot, the lock named by its module and
 offset (before, it was called a thread's stack), the Plugin objects by their size; another build
 of the library at its path: a warning naming it. With --sysroot,
-HEAPSCOPE_SYSROOT or gdb's `set sysroot`: frames, lock and classes as from the library's own path."""
+HEAPSCOPE_SYSROOT (also in lldb) or gdb's `set sysroot`: frames, lock and classes as from the
+library's own path."""
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import unittest
 
 import gdbmi
 import hstest
+import test_lldb_plugin as lldbp
 import test_native_threads as nt
 
 FIXTURES = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c")
@@ -175,6 +177,17 @@ class Sysroot(unittest.TestCase):
                          "heap-top --json -n 0"], args=[self.exe])
         self.assertNotIn("not on this machine", b.out(2) + b.out(3))
         self.check_named(b.json(2), b.json(3))
+
+    def test_lldb(self):
+        """lldb has no sysroot of its own to read (lldb 14): HEAPSCOPE_SYSROOT in its environment."""
+        lldbp.skip_unless_lldb(self)
+        load = 'target create "%s" --core "%s"' % (self.exe, self.core)
+        env = {"HEAPSCOPE_SYSROOT": self.root}
+        status, out, err = lldbp.lldb_batch([load, "threads-blocked --json", "heap-top --json -n 0"], env=env)
+        objs = lldbp.json_results(out)
+        self.assertEqual(len(objs), 2, "lldb exited %d\nstdout: %s\nstderr: %s" % (status, out[-3000:], err[-3000:]))
+        self.assertNotIn("not on this machine", out + err)
+        self.check_named(objs[0], objs[1])
 
 
 if __name__ == "__main__":
