@@ -19,6 +19,7 @@ import unittest
 import gdbmi
 import hstest
 import test_lldb_plugin as lldbp
+import test_native_fronts
 import test_native_threads as nt
 
 FIXTURES = os.path.join(hstest.SOURCE_DIR, "tests", "fixtures", "c")
@@ -61,6 +62,8 @@ class Sysroot(unittest.TestCase):
                 if f[0] == "ready":
                     break
                 cls.rec[f[0]] = int(f[1])
+            # under load the waiter may not have reached the lock yet when "ready" arrives
+            test_native_fronts.wait_in_futex(p.pid, [cls.rec["waiter"]])
             cls.core = hstest.gcore(p.pid, cls.tmp)
         finally:
             p.kill()
