@@ -172,7 +172,8 @@ static int open_elf(hs_image *img, hs_err *err)
     return 0;
 }
 
-int hs_image_open(hs_image **out, const char *path, hs_err *err)
+/* Opens path; with symbols, also its symbol table (sorted: the costly part for a big library). */
+static int image_open(hs_image **out, const char *path, int symbols, hs_err *err)
 {
     *out = NULL;
     hs_image *img = calloc(1, sizeof *img);
@@ -204,17 +205,29 @@ int hs_image_open(hs_image **out, const char *path, hs_err *err)
     }
     if (open_elf(img, err) < 0 || load_sections(img, err) < 0 || load_segments(img, err) < 0)
         goto fail;
-    load_symbols_from(img, SHT_SYMTAB);
-    if (!img->has_symtab)
-        load_symbols_from(img, SHT_DYNSYM);
-    if (img->nsymbols)
-        qsort(img->symbols, img->nsymbols, sizeof *img->symbols, symcmp);
+    if (symbols) {
+        load_symbols_from(img, SHT_SYMTAB);
+        if (!img->has_symtab)
+            load_symbols_from(img, SHT_DYNSYM);
+        if (img->nsymbols)
+            qsort(img->symbols, img->nsymbols, sizeof *img->symbols, symcmp);
+    }
     load_build_id(img);
     *out = img;
     return 0;
 fail:
     hs_image_close(img);
     return -1;
+}
+
+int hs_image_open(hs_image **out, const char *path, hs_err *err)
+{
+    return image_open(out, path, 1, err);
+}
+
+int hs_image_open_bare(hs_image **out, const char *path, hs_err *err)
+{
+    return image_open(out, path, 0, err);
 }
 
 void hs_image_close(hs_image *img)

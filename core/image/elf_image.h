@@ -29,6 +29,9 @@ typedef struct hs_symbol {
 typedef struct hs_image hs_image;
 
 int hs_image_open(hs_image **out, const char *path, hs_err *err);
+/* The same without its symbols (hs_image_symbols and lookups find none): for a file whose bytes,
+ * segments and build id are all that is read (a core's libraries). */
+int hs_image_open_bare(hs_image **out, const char *path, hs_err *err);
 void hs_image_close(hs_image *img);
 
 const char *hs_image_path(const hs_image *img);

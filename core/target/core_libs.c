@@ -72,7 +72,7 @@ static hs_core_lib *get_lib(hs_core_target *c, const char *path)
     c->nlibs++;
     hs_err err;
     char file[PATH_MAX];
-    if (hs_image_open(&lib->img, hs_target_file(&c->base, path, file), &err) < 0)
+    if (hs_image_open_bare(&lib->img, hs_target_file(&c->base, path, file), &err) < 0)
         lib->why = strdup(err.msg);
     else if (lib_matches(c, lib) < 0)
         lib->why = strdup("its build id differs from the one in the core"), lib->other = 1;

@@ -51,7 +51,7 @@ static int add_library(hs_core_target *c, const char *path, uint64_t l_addr, siz
     hs_image *img;
     hs_err e;
     char file[PATH_MAX];
-    if ((l_addr & (PAGE - 1)) || hs_image_open(&img, hs_target_file(&c->base, path, file), &e) < 0)
+    if ((l_addr & (PAGE - 1)) || hs_image_open_bare(&img, hs_target_file(&c->base, path, file), &e) < 0)
         return 0; /* not on this machine (or not loaded at a page): the library stays unnamed */
     int rc = 0;
     if (hs_image_arch(img) == c->base.arch)
