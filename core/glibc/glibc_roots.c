@@ -163,12 +163,9 @@ static int variable_edge(void *ctx, hs_oid dst, uint32_t tag, hs_err *err)
 /* The module whose data (or bss right after it) r is, or NULL. */
 static const char *module_of(const hs_target *t, const hs_region *r)
 {
-    for (size_t i = 0; i < t->nmaps; i++)
-        if (t->maps[i].start < r->end && r->start <= t->maps[i].end) {
-            const char *s = strrchr(t->maps[i].path, '/');
-            return s ? s + 1 : t->maps[i].path;
-        }
-    return NULL;
+    const hs_mapping *m = hs_target_module_of(t, r->start, r->end);
+    const char *s = m ? strrchr(m->path, '/') : NULL;
+    return s ? s + 1 : m ? m->path : NULL;
 }
 
 static int stack_root(rooter *ro, const hs_region *r, size_t k, hs_err *err)

@@ -85,28 +85,17 @@ static uint64_t module_base(const hs_target *t, const hs_mapping *m)
     return base;
 }
 
-/* The file mapping addr lies in, or else the one whose end starts the region addr lies in (a
- * module's .bss past its file's last page is anonymous memory right after it); NULL if none. */
+/* The module whose data or bss holds addr: that of the region addr lies in; NULL if none. */
 static const hs_mapping *module_at(hs_target *t, uint64_t addr)
 {
-    const hs_mapping *before = NULL;
-    for (size_t i = 0; i < t->nmaps; i++) {
-        const hs_mapping *m = &t->maps[i];
-        if (!m->path || m->path[0] != '/')
-            continue;
-        if (addr >= m->start && addr < m->end)
-            return m;
-        if (m->end <= addr && (!before || m->end > before->end))
-            before = m;
-    }
     hs_region *r = NULL;
     size_t n = 0;
     hs_err e;
     const hs_mapping *found = NULL;
-    if (before && hs_target_regions(t, &r, &n, &e) == 0)
+    if (hs_target_regions(t, &r, &n, &e) == 0)
         for (size_t i = 0; i < n && !found; i++)
-            if (r[i].start <= addr && addr < r[i].end && r[i].start == before->end && !r[i].named)
-                found = before;
+            if (r[i].start <= addr && addr < r[i].end)
+                found = hs_target_module_of(t, r[i].start, r[i].end);
     free(r);
     return found;
 }
@@ -118,7 +107,8 @@ static int module_data(hs_target *t, uint64_t addr, char *name, size_t cap)
     const hs_mapping *m = module_at(t, addr);
     if (!m)
         return 0;
-    snprintf(name, cap, "data of %s+0x%" PRIx64, strrchr(m->path, '/') + 1, addr - module_base(t, m));
+    const char *base = strrchr(m->path, '/');
+    snprintf(name, cap, "data of %s+0x%" PRIx64, base ? base + 1 : m->path, addr - module_base(t, m));
     return 1;
 }
 

@@ -121,6 +121,11 @@ typedef struct hs_region {
 /* Every mapped range, in address order (target_regions.c); *out is malloc'd. */
 int hs_target_regions(hs_target *t, hs_region **out, size_t *n, hs_err *err);
 
+/* The module a range [start, end) of memory belongs to: the file mapping it overlaps, else one
+ * that ends where it starts (a module's .bss past its file's last page is anonymous memory right
+ * after it); NULL when neither (target_regions.c). */
+const hs_mapping *hs_target_module_of(const hs_target *t, uint64_t start, uint64_t end);
+
 /* Frees everything a target owns, including the fields of struct hs_target. */
 void hs_target_close(hs_target *t);
 

@@ -61,3 +61,16 @@ int hs_target_regions(hs_target *t, hs_region **out, size_t *n, hs_err *err)
         return hs_proc_each_map(t->pid, t->pid, one_map, &l, err);
     return hs_errf(err, "%s does not list its memory mappings", t->description);
 }
+
+const hs_mapping *hs_target_module_of(const hs_target *t, uint64_t start, uint64_t end)
+{
+    const hs_mapping *before = NULL;
+    for (size_t i = 0; i < t->nmaps; i++) {
+        const hs_mapping *m = &t->maps[i];
+        if (m->start < end && start < m->end)
+            return m;
+        if (m->end == start && !before)
+            before = m;
+    }
+    return before;
+}
