@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../util/sysroot.h"
+
 /* The CRC-32 of a whole file (what .gnu_debuglink records), -1 when unreadable. */
 static int64_t file_crc(const char *path)
 {
@@ -68,9 +70,9 @@ static hs_image *try_file(const hs_image *img, const char *path, int64_t crc)
 const char *hs_debug_dirs(void)
 {
     static _Thread_local char buf[8192];
-    const char *e = getenv("HEAPSCOPE_DEBUG_FILE_DIRECTORY"), *root = getenv("HEAPSCOPE_SYSROOT");
+    const char *e = getenv("HEAPSCOPE_DEBUG_FILE_DIRECTORY"), *root = hs_sysroot();
     const char *dirs = e && *e ? e : "/usr/lib/debug";
-    if (!root || !*root || !strcmp(root, "/")) /* a sysroot's own /usr/lib/debug, as gdb looks there */
+    if (!root) /* a sysroot's own /usr/lib/debug, as gdb looks there */
         return dirs;
     int n = snprintf(buf, sizeof buf, "%s:%s/usr/lib/debug", dirs, root);
     return n > 0 && (size_t)n < sizeof buf ? buf : dirs;

@@ -1,9 +1,11 @@
 /* core_libs.c - bytes for core gaps from the other files the core names in NT_FILE (shared
- * libraries), opened on first need and used only when their build id agrees with the core. */
+ * libraries), opened on first need and used only when their build id agrees with the core; and
+ * which of those libraries are missing here or another build (for the core's warning). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core_priv.h"
 #include "target_files.h"
@@ -124,17 +126,41 @@ void hs_core_libs_free(hs_core_target *c)
     c->nlibs = 0;
 }
 
-size_t hs_core_libs_other(hs_core_target *c, char *names, size_t cap)
+/* Whether m maps a shared library ("/x/libfoo.so", "/x/libfoo.so.6"; not the executable) from
+ * its start (file offset 0): each library once. */
+static int is_library(const hs_target *t, const hs_mapping *m)
+{
+    const char *base = m->path ? strrchr(m->path, '/') : NULL;
+    if (!base || m->file_offset != 0 || (t->exe_path && !strcmp(m->path, t->exe_path)))
+        return 0;
+    const char *so = strstr(base, ".so");
+    if (!so || (so[3] != 0 && so[3] != '.'))
+        return 0;
+    for (const hs_mapping *e = t->maps; e < m; e++) /* mapped from its start once, but be sure */
+        if (e->file_offset == 0 && e->path && !strcmp(e->path, m->path))
+            return 0;
+    return 1;
+}
+
+/* Whether the library m maps is missing here (neither at its path nor under the sysroot), or,
+ * with other, here in another build. */
+static int unusable(hs_core_target *c, const hs_mapping *m, int other)
+{
+    char file[PATH_MAX];
+    if (!other)
+        return access(hs_target_file(&c->base, m->path, file), R_OK) != 0;
+    const hs_core_lib *lib = get_lib(c, m->path);
+    return lib && lib->other;
+}
+
+size_t hs_core_libs_unusable(hs_core_target *c, int other, char *names, size_t cap)
 {
     size_t n = 0, len = 0;
     if (cap)
         names[0] = 0;
     for (size_t i = 0; i < c->base.nmaps; i++) {
         const hs_mapping *m = &c->base.maps[i];
-        if (!hs_target_is_library(&c->base, m))
-            continue;
-        const hs_core_lib *lib = get_lib(c, m->path);
-        if (!lib || !lib->other)
+        if (!is_library(&c->base, m) || !unusable(c, m, other))
             continue;
         int w = len < cap ? snprintf(names + len, cap - len, "%s%s", n ? ", " : "", m->path) : 0;
         len += w > 0 ? (size_t)w : 0;

@@ -30,21 +30,6 @@ static uint64_t r_debug_addr(hs_core_target *c)
     return 0;
 }
 
-static int push_map(hs_target *t, size_t *cap, hs_mapping m)
-{
-    if (t->nmaps + 1 >= *cap) {
-        size_t ncap = *cap ? *cap * 2 : 32;
-        hs_mapping *p = realloc(t->maps, ncap * sizeof *p);
-        if (!p)
-            return -1;
-        t->maps = p, *cap = ncap;
-    }
-    if (!(m.path = strdup(m.path)))
-        return -1;
-    t->maps[t->nmaps++] = m;
-    return 0;
-}
-
 /* The library at path, loaded at l_addr: a mapping per PT_LOAD segment. */
 static int add_library(hs_core_target *c, const char *path, uint64_t l_addr, size_t *cap)
 {
@@ -61,7 +46,7 @@ static int add_library(hs_core_target *c, const char *path, uint64_t l_addr, siz
                      hi = (s->vaddr + s->memsz + PAGE - 1) & ~(uint64_t)(PAGE - 1);
             uint64_t off = s->offset & ~(uint64_t)(PAGE - 1);
             hs_mapping m = {l_addr + lo, l_addr + hi, off, (char *)path};
-            rc = hi > lo && m.end > m.start ? push_map(&c->base, cap, m) : 0;
+            rc = hi > lo && m.end > m.start ? hs_target_add_map(&c->base, cap, m) : 0;
         }
     hs_image_close(img);
     return rc;

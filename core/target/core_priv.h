@@ -92,10 +92,11 @@ int hs_core_fillable(const hs_core_target *c, uint64_t addr, uint64_t *zone_end)
  * max bytes and returns how many (0 when no file supplies addr). */
 size_t hs_core_lib_fill(hs_core_target *c, uint64_t addr, uint8_t *buf, size_t max);
 void hs_core_libs_free(hs_core_target *c);
-/* How many of the shared libraries the core names are here but another build than the process
- * had (their build id differs from the one in the core); their paths, comma-separated, into
- * names (cut at cap). */
-size_t hs_core_libs_other(hs_core_target *c, char *names, size_t cap);
+/* How many of the shared libraries the core names are not on this machine (at their path or
+ * under the sysroot), or with other, are here but another build than the process had (their
+ * build id differs from the one in the core); their paths, comma-separated, into names (cut at
+ * cap). */
+size_t hs_core_libs_unusable(hs_core_target *c, int other, char *names, size_t cap);
 /* core_linkmap.c: when the core names no files (no NT_FILE), mappings of the shared libraries
  * the dynamic linker lists in memory (needs the executable: its DT_DEBUG). */
 int hs_core_maps_from_linkmap(hs_core_target *c, hs_err *err);

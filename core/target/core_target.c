@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "core_priv.h"
-#include "target_files.h"
+#include "../util/sysroot.h"
 #include "../util/elf_arch.h"
 
 static void core_close(hs_target *t);
@@ -202,8 +202,8 @@ static void truncation(const hs_core_target *c, char *out, size_t cap)
 static void library_lines(hs_core_target *c, char *out, size_t cap)
 {
     char names[400], other[400];
-    size_t n = hs_target_missing_libs(&c->base, names, sizeof names);
-    size_t k = hs_core_libs_other(c, other, sizeof other);
+    size_t n = hs_core_libs_unusable(c, 0, names, sizeof names);
+    size_t k = hs_core_libs_unusable(c, 1, other, sizeof other);
     const char *fix = "give --sysroot DIR (or set HEAPSCOPE_SYSROOT, or gdb's sysroot) where the process's "
                       "own copies sit at the same paths";
     int len = 0;

@@ -162,24 +162,6 @@ int hs_proc_io_tid(int pid)
     return io;
 }
 
-static int add_map(hs_target *t, size_t *cap, uint64_t start, uint64_t end, uint64_t off,
-                   const char *path)
-{
-    if (t->nmaps == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 64;
-        hs_mapping *m = realloc(t->maps, ncap * sizeof *m);
-        if (!m)
-            return -1;
-        t->maps = m;
-        *cap = ncap;
-    }
-    char *p = strdup(path);
-    if (!p)
-        return -1;
-    t->maps[t->nmaps++] = (hs_mapping){start, end, off, p};
-    return 0;
-}
-
 int hs_proc_each_map(int pid, int tid, hs_proc_map_fn fn, void *ctx, hs_err *err)
 {
     char dir[64], path[80];
@@ -216,7 +198,7 @@ static int add_file_map(void *ctx, uint64_t start, uint64_t end, const char *per
 {
     (void)perms;
     maps_ctx *m = ctx;
-    return name[0] == '/' ? add_map(m->t, &m->cap, start, end, off, name) : 0;
+    return name[0] == '/' ? hs_target_add_map(m->t, &m->cap, (hs_mapping){start, end, off, (char *)name}) : 0;
 }
 
 int hs_proc_maps(int pid, int tid, hs_target *t, hs_err *err)

@@ -59,6 +59,22 @@ int hs_interrupted(hs_target *t)
     return t->interrupted ? t->interrupted(t->interrupt_ctx) : 0;
 }
 
+int hs_target_add_map(hs_target *t, size_t *cap, hs_mapping m)
+{
+    if (t->nmaps == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        hs_mapping *p = realloc(t->maps, ncap * sizeof *p);
+        if (!p)
+            return -1;
+        t->maps = p;
+        *cap = ncap;
+    }
+    if (!(m.path = strdup(m.path)))
+        return -1;
+    t->maps[t->nmaps++] = m;
+    return 0;
+}
+
 void hs_target_free_common(hs_target *t)
 {
     free(t->description);

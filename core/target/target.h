@@ -131,5 +131,8 @@ void hs_target_close(hs_target *t);
 
 /* Helpers for implementations: release the common fields. */
 void hs_target_free_common(hs_target *t);
+/* Appends m, its path copied, to t->maps, which holds *cap (grown as needed). -1 when out of
+ * memory. */
+int hs_target_add_map(hs_target *t, size_t *cap, hs_mapping m);
 
 #endif
